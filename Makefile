@@ -1,0 +1,58 @@
+# CareLedger: `make run` starts everything on this machine, `make test` runs the suite.
+# Both install what they need (Python packages into .venv, PostgreSQL from Debian's packages,
+# the Kafka broker's jars from Maven Central) and start what they need on loopback.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES := intake assessment referral archive notify
+STACK := deploy/stack.sh
+ROLE ?= supervisor
+ORG ?= org-demo
+
+.PHONY: run stop test test-unit test-integration bench lint token stack status clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: apt-get install -y python3 python3-venv"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -r requirements-dev.txt
+	@$(PY) -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+stack: $(STAMP)
+	@bash $(STACK) up
+
+status:
+	@bash $(STACK) status
+
+run: stack
+	@bash deploy/services.sh start
+
+stop:
+	@bash deploy/services.sh stop || true
+	@bash $(STACK) down
+
+test: stack
+	@$(PY) -m pytest -q -p no:cacheprovider
+
+test-unit: $(STAMP)
+	@$(PY) -m pytest -q tests/unit
+
+bench: stack
+	@$(PY) -m tests.bench.backbone
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check libs services tests deploy
+	@$(VENV)/bin/ruff format --check libs services tests deploy
+	@$(VENV)/bin/mypy libs services
+
+token: $(STAMP)
+	@PYTHONPATH=libs $(PY) -m events.devissuer token --role $(ROLE) --org $(ORG)
+
+clean: stop
+	rm -rf .local

@@ -1,0 +1,1 @@
+"""CareLedger event backbone: envelope, registry, store, outbox, consumer, crypto, chain."""

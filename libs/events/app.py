@@ -1,0 +1,109 @@
+"""FastAPI application factory used by every service: lifespan wiring of the backbone,
+authentication, RFC 9457 problem bodies, `/health`, `/ready` and the event schemas."""
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from events import devissuer
+from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier
+from events.backbone import Backbone
+from events.consumer import Handler
+from events.logs import configure_logging
+from events.problems import install_problem_handlers
+from events.registry import registry
+from events.settings import ServiceSettings
+
+
+def auth_config(settings: ServiceSettings) -> AuthConfig:
+    """The identity provider's key (file or JWKS), or the local development issuer."""
+    if settings.jwt_public_key_file or settings.jwt_jwks_url:
+        if not (settings.jwt_issuer and settings.jwt_audience):
+            raise ValueError("JWT_ISSUER and JWT_AUDIENCE are required with a public key or JWKS")
+        pem = (
+            Path(settings.jwt_public_key_file).read_text() if settings.jwt_public_key_file else None
+        )
+        return AuthConfig(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            public_key_pem=pem,
+            jwks_url=settings.jwt_jwks_url,
+        )
+    if settings.dev_auth:
+        return devissuer.dev_auth_config()
+    raise ValueError(
+        "no token verification configured: set JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL "
+        "(with JWT_ISSUER, JWT_AUDIENCE), or CARELEDGER_DEV_AUTH=true for development"
+    )
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        """The process is alive (no dependency checked)."""
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    async def ready(request: Request) -> JSONResponse:
+        """Database, key store, outbox relay and consumer all working."""
+        report = await request.app.state.backbone.readiness()
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    return router
+
+
+def schema_router() -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["events"])
+
+    @router.get("/event-schemas")
+    async def event_schemas(principal: CurrentPrincipal) -> dict[str, Any]:
+        """JSON Schema of every event type this deployment knows, keyed by type string."""
+        return registry.json_schemas()
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    name: str,
+    routers: Sequence[APIRouter] = (),
+    handlers: Mapping[str, Handler] | None = None,
+    subscribe: list[str] | None = None,
+) -> FastAPI:
+    configure_logging(settings.log_level, service=name)
+    verifier = TokenVerifier(auth_config(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backbone = Backbone(settings, name=name, handlers=handlers, subscribe=subscribe)
+        app.state.backbone = backbone
+        await backbone.start()
+        try:
+            yield
+        finally:
+            await backbone.stop()
+
+    app = FastAPI(title=f"CareLedger {name}", version="0.1.0", lifespan=lifespan)
+    app.state.verifier = verifier
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    app.include_router(schema_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def backbone_of(request: Request) -> Backbone:
+    backbone: Backbone = request.app.state.backbone
+    return backbone
+
+
+BackboneDep = Depends(backbone_of)

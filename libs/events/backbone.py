@@ -1,0 +1,114 @@
+"""Composition root shared by the services: builds the store, key store, outbox relay and
+consumer runner from settings. Nothing connects at import time; `start()` does."""
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from events import kafka, migrate
+from events.consumer import ConsumerRunner, Handler
+from events.crypto import FieldCipher
+from events.keystore import KeyStore, decode_kek
+from events.outbox import OutboxRelay
+from events.registry import Registry, registry
+from events.settings import ServiceSettings
+from events.store import EventStore
+from events.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Backbone:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        name: str,
+        handlers: Mapping[str, Handler] | None = None,
+        subscribe: list[str] | None = None,
+        event_registry: Registry = registry,
+    ) -> None:
+        self.settings, self.name = settings, name
+        self.topic = kafka.events_topic(name)
+        self.engine: AsyncEngine = create_async_engine(
+            settings.database_url, pool_size=10, pool_pre_ping=True
+        )
+        self.keys_engine: AsyncEngine = create_async_engine(
+            settings.keystore_database_url, pool_pre_ping=True
+        )
+        kek = decode_kek(settings.kek.get_secret_value())
+        self.keystore = KeyStore(self.keys_engine, kek, settings.key_cache_seconds)
+        self.store = EventStore(
+            event_registry, FieldCipher(self.keystore), source=f"/careledger/{name}"
+        )
+        self.relay = OutboxRelay(self.engine, self._producer, name=name)
+        self.runner = self._runner(handlers or {}, subscribe or [])
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _producer(self) -> Any:
+        return kafka.make_producer(self.settings.kafka_bootstrap_servers, f"{self.name}-relay")
+
+    def _runner(self, handlers: Mapping[str, Handler], topics: list[str]) -> ConsumerRunner | None:
+        if not topics:
+            return None
+        servers = self.settings.kafka_bootstrap_servers
+        return ConsumerRunner(
+            name=self.name,
+            topics=topics,
+            handlers=handlers,
+            uow_factory=self.uow,
+            consumer_factory=lambda t: kafka.make_consumer(
+                servers, self.name, t, f"{self.name}-consumer"
+            ),
+            producer_factory=lambda: kafka.make_producer(servers, f"{self.name}-dlq"),
+            dlq_topic=kafka.dlq_topic(self.name),
+            max_attempts=self.settings.consumer_max_attempts,
+            stall_seconds=self.settings.consumer_stall_seconds,
+        )
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.store, self.topic)
+
+    async def migrate(self) -> None:
+        await migrate.upgrade(self.engine, "store")
+        await migrate.upgrade(self.keys_engine, "keys")
+
+    async def start(self) -> None:
+        await self.migrate()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if self.runner:
+            self._tasks.append(asyncio.create_task(self.runner.run(), name=f"{self.name}-consumer"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.engine.dispose()
+        await self.keys_engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {
+            "database": await _ping(self.engine),
+            "keystore": await _ping(self.keys_engine),
+            "outbox_relay": self.relay.status.report(),
+        }
+        ok = checks["database"]["ok"] and checks["keystore"]["ok"] and self.relay.status.healthy
+        if self.runner:
+            checks["consumer"] = self.runner.status.report()
+            ok = ok and self.runner.status.healthy
+        return {"ready": ok, "checks": checks}
+
+
+async def _ping(engine: AsyncEngine) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(2):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        return {"ok": True}
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}

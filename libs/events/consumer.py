@@ -1,0 +1,184 @@
+"""The consumer runner: at-least-once delivery, exactly-once effects.
+
+Each message is handled in one database transaction together with an inbox row keyed by event
+id; the offset is committed only after that transaction. A handler that keeps failing sends the
+message to the dead-letter topic with the reason and its origin; a message that cannot even be
+decoded goes there at once. Infrastructure failures never dead-letter: the runner recreates its
+Kafka clients and resumes from the last committed offset. A consumer that stops making progress
+while it has lag (stuck after a broker restart or rebalance) is recreated too.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from events.envelope import Envelope
+from events.status import ComponentStatus
+from events.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+FaultHook = Callable[[str, Any], Awaitable[None]]
+
+
+class ConsumerStalled(Exception):
+    """The consumer has lag but made no progress for the stall timeout."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures of the infrastructure, not of the message: retry forever, never dead-letter."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError | KafkaError | TimeoutError)
+
+
+def decode_record(record: ConsumerRecord) -> Envelope:
+    return Envelope.model_validate(json.loads(record.value))
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: Mapping[str, Handler],
+        uow_factory: Callable[[], UnitOfWork],
+        consumer_factory: Callable[[list[str]], AIOKafkaConsumer],
+        producer_factory: Callable[[], AIOKafkaProducer],
+        dlq_topic: str,
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.2,
+        stall_seconds: float = 30.0,
+        fault: FaultHook | None = None,
+    ) -> None:
+        self.name, self.topics, self.handlers = name, topics, dict(handlers)
+        self.uow_factory, self.dlq_topic = uow_factory, dlq_topic
+        self.consumer_factory, self.producer_factory = consumer_factory, producer_factory
+        self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
+        self.stall_seconds, self.fault = stall_seconds, fault
+        self.status = ComponentStatus(f"consumer:{name}")
+        self.handled = 0
+        self.dead_lettered = 0
+
+    async def run(self) -> None:
+        while True:
+            consumer = self.consumer_factory(self.topics)
+            dlq = self.producer_factory()
+            try:
+                await consumer.start()
+                await dlq.start()
+                self.status.set("running")
+                await self._consume(consumer, dlq)
+            except asyncio.CancelledError:
+                self.status.set("stopped")
+                raise
+            except Exception as exc:
+                log.warning("consumer %s failed; recreating it: %r", self.name, exc)
+                self.status.set("reconnecting", exc)
+                self.status.restarts += 1
+                await asyncio.sleep(self.backoff_seconds * 5)
+            finally:
+                await _quietly(consumer.stop())
+                await _quietly(dlq.stop())
+
+    async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
+        last_progress = time.monotonic()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            if not batches:
+                if time.monotonic() - last_progress > self.stall_seconds:
+                    await self._check_stall(consumer)
+                    last_progress = time.monotonic()
+                continue
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(record, dlq)
+                if self.fault:
+                    await self.fault("before_offset_commit", records)
+                await consumer.commit({tp: records[-1].offset + 1})
+            last_progress = time.monotonic()
+
+    async def _check_stall(self, consumer: AIOKafkaConsumer) -> None:
+        assigned = consumer.assignment()
+        if not assigned:
+            raise ConsumerStalled("no partitions assigned for the stall timeout")
+        ends = await consumer.end_offsets(list(assigned))
+        lag = 0
+        for tp in assigned:
+            lag += ends[tp] - await consumer.position(tp)
+        if lag > 0:
+            raise ConsumerStalled(f"{lag} messages waiting but none received")
+
+    async def _process(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
+        try:
+            envelope = decode_record(record)
+        except Exception as exc:
+            await self._dead_letter(dlq, record, f"undecodable event: {exc}", attempts=1)
+            return
+        handler = self.handlers.get(envelope.event_name)
+        if handler is None:
+            return  # this service does not react to this type
+        error: BaseException | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self._handle_once(envelope, handler)
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                error = exc
+                log.warning(
+                    "%s: %s failed (attempt %d): %r", self.name, envelope.type, attempt, exc
+                )
+                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+        await self._dead_letter(dlq, record, f"{type(error).__name__}: {error}", self.max_attempts)
+
+    async def _handle_once(self, envelope: Envelope, handler: Handler) -> None:
+        async with self.uow_factory() as uow:
+            if await uow.claim(self.name, envelope):
+                await handler(envelope, uow)
+                if self.fault:
+                    await self.fault("before_db_commit", envelope)
+            await uow.commit()
+        self.handled += 1
+
+    async def _dead_letter(
+        self, dlq: AIOKafkaProducer, record: ConsumerRecord, reason: str, attempts: int
+    ) -> None:
+        headers = [
+            *(record.headers or ()),
+            ("dlq.reason", reason[:2000].encode()),
+            ("dlq.original_topic", record.topic.encode()),
+            ("dlq.original_partition", str(record.partition).encode()),
+            ("dlq.original_offset", str(record.offset).encode()),
+            ("dlq.consumer", self.name.encode()),
+            ("dlq.attempts", str(attempts).encode()),
+        ]
+        await dlq.send_and_wait(self.dlq_topic, record.value, key=record.key, headers=headers)
+        self.dead_lettered += 1
+        log.error(
+            "%s: dead-lettered %s[%d]@%d: %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    try:
+        await asyncio.wait_for(awaitable, 10)
+    except Exception as exc:
+        log.debug("stopping a Kafka client failed: %r", exc)
+
+
+__all__ = ["ConsumerRunner", "ConsumerStalled", "Handler", "TopicPartition", "is_transient"]

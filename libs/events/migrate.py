@@ -1,0 +1,51 @@
+"""Runs the Alembic migrations of the event store and of the key store.
+
+Both trees keep their own version table, so a service's own migrations (projections) can
+live in the same database beside them. An advisory lock serialises concurrent starters.
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+TREES = {"store": "alembic_version_events", "keys": "alembic_version_keys"}
+HERE = Path(__file__).parent / "migrations"
+
+
+def alembic_config(tree: str, connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / tree))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["version_table"] = TREES[tree]
+    return cfg
+
+
+def _upgrade(connection: Connection, tree: str) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"migrate:{tree}"})
+    command.upgrade(alembic_config(tree, connection), "head")
+
+
+async def upgrade(engine: AsyncEngine, tree: str) -> None:
+    if tree not in TREES:
+        raise ValueError(f"unknown migration tree {tree!r}; one of {sorted(TREES)}")
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade, tree)
+
+
+async def _main(tree: str, url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        await upgrade(engine, tree)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m events.migrate store|keys DATABASE_URL")
+    asyncio.run(_main(sys.argv[1], sys.argv[2]))

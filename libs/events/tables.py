@@ -1,0 +1,69 @@
+"""Table definitions (SQLAlchemy Core). The schema itself is created by Alembic migrations."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+store_metadata = MetaData()
+
+events = Table(
+    "events",
+    store_metadata,
+    Column("position", BigInteger, Identity(always=True), primary_key=True),
+    Column("id", Uuid(as_uuid=False), nullable=False, unique=True),
+    Column("stream_id", Text, nullable=False),
+    Column("stream_version", Integer, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("stream_id", "stream_version", name="events_stream_version_key"),
+)
+
+outbox = Table(
+    "outbox",
+    store_metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("event_id", Uuid(as_uuid=False), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+)
+
+inbox = Table(
+    "inbox",
+    store_metadata,
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Uuid(as_uuid=False), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("consumer", "event_id", name="inbox_pkey"),
+)
+
+keys_metadata = MetaData()
+
+data_keys = Table(
+    "data_keys",
+    keys_metadata,
+    Column("scope", Text, primary_key=True),
+    Column("wrapped_key", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("shredded_at", DateTime(timezone=True)),
+    Column("shred_reason", Text),
+)

@@ -1,0 +1,100 @@
+"""Unit of work: one database transaction holding events, their outbox rows, inbox rows and
+projection changes. It rolls back unless `commit()` was called."""
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from events.envelope import Envelope, Metadata
+from events.registry import EventData
+from events.store import EventStore, NewEvent
+from events.tables import inbox, outbox
+
+OUTBOX_CHANNEL = "careledger_outbox"
+
+
+class UnitOfWork:
+    def __init__(self, engine: AsyncEngine, store: EventStore, topic: str) -> None:
+        self.engine, self.store, self.topic = engine, store, topic
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._wrote_outbox = False
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self.engine.connect()
+        self._tx = await self._conn.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self.conn.close()
+            self._conn = self._tx = None
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int | None,
+        events: Sequence[EventData | NewEvent],
+        meta: Metadata,
+        *,
+        key_scope: str | None = None,
+        partition_key: str | None = None,
+    ) -> list[Envelope]:
+        """Append to a stream and queue the new events for Kafka (key = case id or stream id)."""
+        appended = await self.store.append(
+            self.conn, stream_id, expected_version, events, meta, key_scope
+        )
+        if appended.new:
+            rows = [
+                {
+                    "event_id": e.id,
+                    "topic": self.topic,
+                    "key": partition_key or stream_id,
+                    "payload": e.to_wire(),
+                }
+                for e in appended.envelopes
+            ]
+            await self.conn.execute(outbox.insert(), rows)
+            self._wrote_outbox = True
+        return appended.envelopes
+
+    async def claim(self, consumer: str, envelope: Envelope) -> bool:
+        """Record that `consumer` handles this event; False if it already did (a redelivery)."""
+        result = await self.conn.execute(
+            pg_insert(inbox)
+            .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("nothing to commit")
+        if self._wrote_outbox:
+            # Delivered by PostgreSQL only if the transaction commits: wakes the relay at once.
+            await self.conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        await self._tx.commit()
+
+
+def caused_by(envelope: Envelope, actor: str) -> Metadata:
+    """Metadata for events a handler appends in reaction to `envelope`."""
+    return Metadata(actor=actor, correlation_id=envelope.correlation_id, causation_id=envelope.id)

@@ -1,0 +1,26 @@
+"""Composition root of the archive service (one archive per child, access register, handover)."""
+
+from fastapi import FastAPI
+from pydantic_settings import SettingsConfigDict
+
+from events.app import create_service_app
+from events.kafka import events_topic
+from events.settings import ServiceSettings
+
+NAME = "archive"
+SUBSCRIBES_TO = [events_topic(s) for s in ["intake", "assessment", "referral", "notify"]]
+
+
+class ArchiveSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVE_", extra="ignore", populate_by_name=True)
+
+    port: int = 8004
+
+
+def create_app(settings: ArchiveSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or ArchiveSettings(),  # type: ignore[call-arg]  # values come from the environment
+        name=NAME,
+        handlers={},
+        subscribe=SUBSCRIBES_TO,
+    )

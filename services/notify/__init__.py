@@ -1,0 +1,1 @@
+"""CareLedger notify service."""

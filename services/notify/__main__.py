@@ -1,0 +1,9 @@
+"""`python -m notify`: serve the notify service with uvicorn."""
+
+import uvicorn
+
+from notify.app import NotifySettings, create_app
+
+if __name__ == "__main__":
+    settings = NotifySettings()  # type: ignore[call-arg]
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)

@@ -1,0 +1,183 @@
+"""The official PRC working-day calendar (DOMAIN §13).
+
+Deadlines stated in working days follow the State Council's yearly holiday notice, holiday shifts
+(调休) included: a Saturday or Sunday declared a working day counts, a weekday holiday does not.
+The `chinesecalendar` package carries the notices it was released with; an administrator can load
+a year the package does not know yet (or correct one it knows) from the notice itself.
+
+A year nobody has loaded is never guessed: the exact API raises `CalendarYearUnknown`. The
+provisional API counts Monday to Friday for such years and says so, so that a clock is never
+dropped while the notice is awaited; the caller recomputes once the year is loaded.
+"""
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+
+import chinese_calendar
+
+ONE_DAY = timedelta(days=1)
+SATURDAY = 5
+
+
+class CalendarYearUnknown(Exception):
+    """No holiday schedule is known for `year`; a working-day answer would be a guess."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"no official holiday schedule is known for {year}; load it first")
+        self.year = year
+
+
+class InvalidYearSchedule(ValueError):
+    """A schedule handed to `load_year` contradicts itself or the year it claims to describe."""
+
+
+@dataclass(frozen=True)
+class WorkingDaySum:
+    """The n-th working day after a start, and whether any of the counting was guessed.
+
+    `provisional` is true when a day in `missing_years` had to be counted as Monday-Friday;
+    the result must then be recomputed once those years are loaded.
+    """
+
+    day: date
+    missing_years: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.missing_years)
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's notice as an administrator loads it: named holidays and shifted working days."""
+
+    year: int
+    holidays: Mapping[date, str]
+    extra_workdays: frozenset[date]
+
+    def __post_init__(self) -> None:
+        _check_schedule(self)
+        object.__setattr__(self, "holidays", MappingProxyType(dict(self.holidays)))
+
+    def is_working_day(self, day: date) -> bool:
+        return day in self.extra_workdays or (day.weekday() < SATURDAY and day not in self.holidays)
+
+    def holiday_name(self, day: date) -> str | None:
+        return None if self.is_working_day(day) else self.holidays.get(day)
+
+
+def _check_schedule(schedule: YearSchedule) -> None:
+    """Refuse a notice that cannot be right, since every later deadline would inherit the error."""
+    if not schedule.holidays:
+        raise InvalidYearSchedule(f"{schedule.year}: a notice without public holidays")
+    stray = [d for d in (*schedule.holidays, *schedule.extra_workdays) if d.year != schedule.year]
+    if stray:
+        raise InvalidYearSchedule(f"{schedule.year}: dates outside the year: {sorted(stray)}")
+    weekdays = sorted(d for d in schedule.extra_workdays if d.weekday() < SATURDAY)
+    if weekdays:
+        raise InvalidYearSchedule(f"only a weekend day can be declared a working day: {weekdays}")
+    both = sorted(set(schedule.holidays) & schedule.extra_workdays)
+    if both:
+        raise InvalidYearSchedule(f"dates both holiday and working day: {both}")
+    unnamed = sorted(d for d, name in schedule.holidays.items() if not name.strip())
+    if unnamed:
+        raise InvalidYearSchedule(f"holidays need a name: {unnamed}")
+
+
+def _library_years() -> frozenset[int]:
+    """The years chinesecalendar answers for: it refuses (NotImplementedError) outside the span
+    of its `holidays` table, so that span is exactly what it knows."""
+    first, last = min(chinese_calendar.holidays), max(chinese_calendar.holidays)
+    return frozenset(range(first.year, last.year + 1))
+
+
+LIBRARY_YEARS = _library_years()
+
+
+class WorkingCalendar:
+    """Working days per the official calendar: chinesecalendar's data, overridden year by year
+    by schedules an administrator loaded (a loaded year wins, so a notice can correct the data).
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[int, YearSchedule] = {}
+
+    def known_years(self) -> set[int]:
+        return set(LIBRARY_YEARS) | set(self._loaded)
+
+    def load_year(
+        self, year: int, holidays: Mapping[date, str], extra_workdays: Set[date]
+    ) -> YearSchedule:
+        """Make `year` known from its notice (or replace what was known); returns the schedule."""
+        schedule = YearSchedule(year, holidays, frozenset(extra_workdays))
+        self._loaded[year] = schedule
+        return schedule
+
+    def is_working_day(self, day: date) -> bool:
+        day = _plain_date(day)
+        if day.year in self._loaded:
+            return self._loaded[day.year].is_working_day(day)
+        self._require_library_year(day.year)
+        return bool(chinese_calendar.is_workday(day))
+
+    def holiday_name(self, day: date) -> str | None:
+        """The holiday's name when `day` is a public holiday; None for working days (shifted
+        weekend days included) and ordinary weekends."""
+        day = _plain_date(day)
+        if day.year in self._loaded:
+            return self._loaded[day.year].holiday_name(day)
+        self._require_library_year(day.year)
+        is_rest_day, name = chinese_calendar.get_holiday_detail(day)
+        return str(name) if is_rest_day and name else None
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day strictly after `start`; n = 0 gives `start` itself (nothing is
+        counted, so no year needs to be known). Raises CalendarYearUnknown rather than guess."""
+        day = _plain_date(start)
+        for _ in range(_count(n)):
+            day = self._next_working_day(day)
+        return day
+
+    def provisional_add_working_days(self, start: date, n: int) -> WorkingDaySum:
+        """As `add_working_days`, but a day of an unknown year counts if it is Monday-Friday; the
+        result names those years so it can be recomputed when they are loaded."""
+        day, missing = _plain_date(start), set[int]()
+        for _ in range(_count(n)):
+            day += ONE_DAY
+            while not self._counts_provisionally(day, missing):
+                day += ONE_DAY
+        return WorkingDaySum(day, frozenset(missing))
+
+    def _next_working_day(self, day: date) -> date:
+        day += ONE_DAY
+        while not self.is_working_day(day):
+            day += ONE_DAY
+        return day
+
+    def _counts_provisionally(self, day: date, missing: set[int]) -> bool:
+        if self._is_known(day.year):
+            return self.is_working_day(day)
+        missing.add(day.year)
+        return day.weekday() < SATURDAY
+
+    def _is_known(self, year: int) -> bool:
+        return year in self._loaded or year in LIBRARY_YEARS
+
+    def _require_library_year(self, year: int) -> None:
+        if year not in LIBRARY_YEARS:
+            raise CalendarYearUnknown(year)
+
+
+def _plain_date(day: date) -> date:
+    """Refuse datetimes: which date an instant falls on depends on a time zone the caller owns."""
+    if isinstance(day, datetime):
+        raise TypeError("pass a date; convert the instant to China time first")
+    return day
+
+
+def _count(n: int) -> int:
+    if n < 0:
+        raise ValueError(f"working days to add must be >= 0, got {n}")
+    return n

@@ -1,0 +1,1 @@
+"""CareLedger referral service."""
