@@ -63,6 +63,7 @@ sync_running_ports() {
 
 cmd_up() {
     local t0=$SECONDS
+    require_python # fail before starting anything
     lock
     pg_start
     pg_ensure_role_and_databases

@@ -16,6 +16,7 @@ from events.keystore import KeyStore, decode_kek
 from events.outbox import OutboxRelay
 from events.registry import Registry, registry
 from events.settings import ServiceSettings
+from events.status import ComponentStatus
 from events.store import EventStore
 from events.uow import UnitOfWork
 
@@ -47,6 +48,7 @@ class Backbone:
         )
         self.relay = OutboxRelay(self.engine, self._producer, name=name)
         self.runner = self._runner(handlers or {}, subscribe or [])
+        self.schema = ComponentStatus(f"migrations:{name}")
         self._tasks: list[asyncio.Task[None]] = []
 
     def _producer(self) -> Any:
@@ -78,7 +80,19 @@ class Backbone:
         await migrate.upgrade(self.keys_engine, "keys")
 
     async def start(self) -> None:
-        await self.migrate()
+        """Returns at once: the service answers (and reports not ready) while it connects."""
+        self._tasks.append(asyncio.create_task(self._run(), name=f"{self.name}-backbone"))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.migrate()
+                break
+            except Exception as exc:
+                log.warning("%s: migrations failed, retrying: %r", self.name, exc)
+                self.schema.set("reconnecting", exc)
+                await asyncio.sleep(2)
+        self.schema.set("running")
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if self.runner:
             self._tasks.append(asyncio.create_task(self.runner.run(), name=f"{self.name}-consumer"))
@@ -95,9 +109,12 @@ class Backbone:
         checks: dict[str, Any] = {
             "database": await _ping(self.engine),
             "keystore": await _ping(self.keys_engine),
+            "kafka": await _reach(self.settings.kafka_bootstrap_servers),
+            "migrations": self.schema.report(),
             "outbox_relay": self.relay.status.report(),
         }
-        ok = checks["database"]["ok"] and checks["keystore"]["ok"] and self.relay.status.healthy
+        ok = all(checks[k]["ok"] for k in ("database", "keystore", "kafka"))
+        ok = ok and self.schema.healthy and self.relay.status.healthy
         if self.runner:
             checks["consumer"] = self.runner.status.report()
             ok = ok and self.runner.status.healthy
@@ -112,3 +129,19 @@ async def _ping(engine: AsyncEngine) -> dict[str, Any]:
         return {"ok": True}
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+async def _reach(bootstrap_servers: str) -> dict[str, Any]:
+    """Can a TCP connection be opened to any bootstrap server? (The clients' own state is in
+    the relay and consumer checks.)"""
+    errors = []
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            async with asyncio.timeout(2):
+                _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+            writer.close()
+            return {"ok": True}
+        except (OSError, TimeoutError, ValueError) as exc:
+            errors.append(f"{server}: {type(exc).__name__}")
+    return {"ok": False, "error": "; ".join(errors)}

@@ -1,0 +1,64 @@
+"""The broker goes away and comes back: the relay and the consumer recover by themselves,
+nothing is lost and nothing takes effect twice. Restarts the real local Kafka broker."""
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.integration.harness import Service, eventually, record_effect
+from tests.sample_events import CaseNoted
+
+pytestmark = pytest.mark.chaos
+STACK = Path(__file__).resolve().parents[2] / "deploy/stack.sh"
+
+
+def broker(action: str) -> None:
+    subprocess.run(["bash", str(STACK), f"kafka-{action}"], check=True, timeout=180)
+
+
+@pytest.fixture
+async def pair(make_database, keystore, new_topic, bootstrap):
+    topic, dlq = await new_topic(3), await new_topic(1)
+    a = await Service.create("intake", await make_database(), keystore, topic, bootstrap)
+    b = await Service.create("assessment", await make_database(), keystore, topic, bootstrap)
+    yield a, b, dlq
+    await a.close()
+    await b.close()
+
+
+async def test_relay_and_consumer_recover_after_a_broker_restart(pair):
+    a, b, dlq = pair
+    relay = a.relay()
+    runner = b.runner([a.topic], {"case.noted": record_effect}, dlq, stall_seconds=5)
+    a.start(relay.run())
+    b.start(runner.run())
+
+    async def effects_count(n: int):
+        async def check() -> bool:
+            return len(await b.effects()) >= n
+
+        return check
+
+    for i in range(5):
+        await a.append(f"case-{i}", 0, [CaseNoted(note_code="before", seq=i)])
+    await eventually(await effects_count(5), within=60)
+
+    broker("stop")
+    try:
+        for i in range(5):  # written while the broker is down: they wait in the outbox
+            await a.append(f"case-{i}", 1, [CaseNoted(note_code="during", seq=i)])
+        await asyncio.sleep(3)
+        assert await relay.backlog() >= 1
+    finally:
+        broker("start")
+
+    for i in range(5):
+        await a.append(f"case-{i}", 2, [CaseNoted(note_code="after", seq=i)])
+    await eventually(await effects_count(15), within=120)
+    await asyncio.sleep(2)
+    effects = await b.effects()
+    assert len(effects) == 15 and set(effects.values()) == {1}
+    assert await relay.backlog() == 0
+    assert relay.status.state == "running" and runner.status.state == "running"
