@@ -1,22 +1,26 @@
 """FastAPI application factory used by every service: lifespan wiring of the backbone,
 authentication, RFC 9457 problem bodies, `/health`, `/ready` and the event schemas."""
 
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from events import devissuer
 from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier
 from events.backbone import Backbone
 from events.consumer import Handler
 from events.logs import configure_logging
-from events.problems import install_problem_handlers
+from events.problems import install_problem_handlers, problem_response
 from events.registry import registry
 from events.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 def auth_config(settings: ServiceSettings) -> AuthConfig:
@@ -76,13 +80,16 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     handlers: Mapping[str, Handler] | None = None,
     subscribe: list[str] | None = None,
+    migrations: Path | None = None,
 ) -> FastAPI:
     configure_logging(settings.log_level, service=name)
     verifier = TokenVerifier(auth_config(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        backbone = Backbone(settings, name=name, handlers=handlers, subscribe=subscribe)
+        backbone = Backbone(
+            settings, name=name, handlers=handlers, subscribe=subscribe, migrations=migrations
+        )
         app.state.backbone = backbone
         await backbone.start()
         try:
@@ -94,6 +101,8 @@ def create_service_app(
     app.state.verifier = verifier
     app.state.settings = settings
     install_problem_handlers(app)
+    for outage in (OperationalError, InterfaceError, OSError, TimeoutError):
+        app.add_exception_handler(outage, _unavailable)
     app.include_router(health_router())
     app.include_router(schema_router())
     for router in routers:
@@ -106,4 +115,18 @@ def backbone_of(request: Request) -> Backbone:
     return backbone
 
 
-BackboneDep = Depends(backbone_of)
+BackboneDep = Annotated[Backbone, Depends(backbone_of)]
+"""Route parameter type for the service's backbone (unit of work, store, key store)."""
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database or broker outage is the server's trouble, said plainly: 503, retry later."""
+    log.warning("dependency unavailable on %s: %r", request.url.path, exc)
+    return problem_response(
+        503,
+        "service-unavailable",
+        "A dependency of this service is unavailable",
+        "The database or the key store could not be reached; retry later.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )

@@ -4,6 +4,7 @@ consumer runner from settings. Nothing connects at import time; `start()` does."
 import asyncio
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -32,8 +33,9 @@ class Backbone:
         handlers: Mapping[str, Handler] | None = None,
         subscribe: list[str] | None = None,
         event_registry: Registry = registry,
+        migrations: Path | None = None,
     ) -> None:
-        self.settings, self.name = settings, name
+        self.settings, self.name, self.migrations = settings, name, migrations
         self.topic = kafka.events_topic(name)
         self.engine: AsyncEngine = create_async_engine(
             settings.database_url, pool_size=10, pool_pre_ping=True
@@ -78,6 +80,8 @@ class Backbone:
     async def migrate(self) -> None:
         await migrate.upgrade(self.engine, "store")
         await migrate.upgrade(self.keys_engine, "keys")
+        if self.migrations is not None:  # the service's own read models
+            await migrate.upgrade_tree(self.engine, self.migrations, f"alembic_version_{self.name}")
 
     async def start(self) -> None:
         """Returns at once: the service answers (and reports not ready) while it connects."""

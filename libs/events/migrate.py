@@ -17,24 +17,32 @@ TREES = {"store": "alembic_version_events", "keys": "alembic_version_keys"}
 HERE = Path(__file__).parent / "migrations"
 
 
-def alembic_config(tree: str, connection: Connection | None = None) -> Config:
+def alembic_config(location: Path, version_table: str, connection: Connection | None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(HERE / tree))
+    cfg.set_main_option("script_location", str(location))
     cfg.attributes["connection"] = connection
-    cfg.attributes["version_table"] = TREES[tree]
+    cfg.attributes["version_table"] = version_table
     return cfg
 
 
-def _upgrade(connection: Connection, tree: str) -> None:
-    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"migrate:{tree}"})
-    command.upgrade(alembic_config(tree, connection), "head")
+def _upgrade(connection: Connection, location: Path, version_table: str) -> None:
+    lock = {"k": f"migrate:{version_table}"}
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), lock)
+    command.upgrade(alembic_config(location, version_table, connection), "head")
 
 
 async def upgrade(engine: AsyncEngine, tree: str) -> None:
+    """Migrate the backbone's own tables: tree "store" (events, outbox, inbox) or "keys"."""
     if tree not in TREES:
         raise ValueError(f"unknown migration tree {tree!r}; one of {sorted(TREES)}")
+    await upgrade_tree(engine, HERE / tree, TREES[tree])
+
+
+async def upgrade_tree(engine: AsyncEngine, location: Path, version_table: str) -> None:
+    """Migrate any Alembic tree whose env.py is `events.migrations` style (a service's own
+    read models: copy libs/events/migrations/store/env.py beside its versions/ folder)."""
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, tree)
+        await conn.run_sync(_upgrade, location, version_table)
 
 
 async def _main(tree: str, url: str) -> None:
