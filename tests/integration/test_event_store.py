@@ -163,3 +163,17 @@ async def test_old_event_versions_are_upcast_when_decoded(engine, store):
     assert stored.type == "child.reported.v1"
     decoded = await store.decode(stored)
     assert isinstance(decoded, ChildReported) and decoded.emergency is False
+
+
+async def test_a_stored_envelope_that_no_longer_parses_is_reported_as_a_broken_link(engine, store):
+    await append(engine, store, "case-1", 0, [CaseNoted(note_code="a"), CaseNoted(note_code="b")])
+    async with engine.begin() as conn:
+        await conn.execute(text(BYPASS))
+        await conn.execute(
+            text("UPDATE events SET envelope = envelope - 'actor' WHERE stream_version = 2")
+        )
+    async with engine.connect() as conn:
+        broken = await verify(conn)
+    assert broken is not None
+    assert (broken.stream_id, broken.stream_version, broken.field) == ("case-1", 2, "envelope")
+    assert broken.found == "actor"
