@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from events import devissuer
-from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier
+from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier, require_roles
 from events.backbone import Backbone
 from events.consumer import Handler
 from events.logs import configure_logging
+from events.metrics import REGISTRY
 from events.problems import install_problem_handlers, problem_response
 from events.registry import registry
 from events.settings import ServiceSettings
@@ -73,6 +75,23 @@ def schema_router() -> APIRouter:
     return router
 
 
+def metrics_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get(
+        "/metrics",
+        dependencies=[Depends(require_roles("service", "org_admin", "auditor"))],
+        response_class=PlainTextResponse,
+    )
+    async def metrics(request: Request) -> PlainTextResponse:
+        """Prometheus metrics (no case content); for monitoring clients with a token."""
+        backbone: Backbone = request.app.state.backbone
+        await backbone.observe()
+        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -105,6 +124,7 @@ def create_service_app(
         app.add_exception_handler(outage, _unavailable)
     app.include_router(health_router())
     app.include_router(schema_router())
+    app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
     return app

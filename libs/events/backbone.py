@@ -14,6 +14,7 @@ from events import kafka, migrate
 from events.consumer import ConsumerRunner, Handler
 from events.crypto import FieldCipher
 from events.keystore import KeyStore, decode_kek
+from events.metrics import BACKLOG, RESTARTS
 from events.outbox import OutboxRelay
 from events.registry import Registry, registry
 from events.settings import ServiceSettings
@@ -108,6 +109,16 @@ class Backbone:
         self._tasks.clear()
         await self.engine.dispose()
         await self.keys_engine.dispose()
+
+    async def observe(self) -> None:
+        """Refresh the gauges that are read, not counted."""
+        try:
+            BACKLOG.labels(self.name).set(await self.relay.backlog())
+        except Exception as exc:  # the scrape still answers with the counters
+            log.debug("backlog unavailable: %r", exc)
+        RESTARTS.labels(self.name, "outbox_relay").set(self.relay.status.restarts)
+        if self.runner:
+            RESTARTS.labels(self.name, "consumer").set(self.runner.status.restarts)
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {

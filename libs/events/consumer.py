@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from events.envelope import Envelope
+from events.metrics import DEAD_LETTERED, HANDLED
 from events.status import ComponentStatus
 from events.uow import UnitOfWork
 
@@ -149,6 +150,7 @@ class ConsumerRunner:
                     await self.fault("before_db_commit", envelope)
             await uow.commit()
         self.handled += 1
+        HANDLED.labels(self.name).inc()
 
     async def _dead_letter(
         self, dlq: AIOKafkaProducer, record: ConsumerRecord, reason: str, attempts: int
@@ -164,6 +166,7 @@ class ConsumerRunner:
         ]
         await dlq.send_and_wait(self.dlq_topic, record.value, key=record.key, headers=headers)
         self.dead_lettered += 1
+        DEAD_LETTERED.labels(self.name).inc()
         log.error(
             "%s: dead-lettered %s[%d]@%d: %s",
             self.name,

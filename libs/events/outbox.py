@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.kafka import CLOUDEVENT_CONTENT_TYPE, encode
+from events.metrics import PUBLISHED
 from events.status import ComponentStatus
 from events.tables import outbox
 from events.uow import OUTBOX_CHANNEL
@@ -138,6 +139,7 @@ class OutboxRelay:
                 .values(published_at=func.now())
             )
         self.published += len(rows)
+        PUBLISHED.labels(self.name).inc(len(rows))
         return len(rows)
 
     @staticmethod

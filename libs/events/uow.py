@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from events.envelope import Envelope, Metadata
+from events.metrics import APPENDED
 from events.registry import EventData
 from events.store import EventStore, NewEvent
 from events.tables import inbox, outbox
@@ -23,6 +24,7 @@ class UnitOfWork:
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._wrote_outbox = False
+        self._appended = 0
 
     @property
     def conn(self) -> AsyncConnection:
@@ -74,6 +76,7 @@ class UnitOfWork:
             ]
             await self.conn.execute(outbox.insert(), rows)
             self._wrote_outbox = True
+            self._appended += len(rows)
         return appended.envelopes
 
     async def claim(self, consumer: str, envelope: Envelope) -> bool:
@@ -93,6 +96,8 @@ class UnitOfWork:
             # Delivered by PostgreSQL only if the transaction commits: wakes the relay at once.
             await self.conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         await self._tx.commit()
+        if self._appended:
+            APPENDED.labels(self.store.source.rsplit("/", 1)[-1]).inc(self._appended)
 
 
 def caused_by(envelope: Envelope, actor: str) -> Metadata:

@@ -107,3 +107,17 @@ def test_a_service_stops_cleanly_on_sigterm(stack, tmp_path, services):
     finally:
         service.stop()
         asyncio.run(_drop_database(admin, db))
+
+
+def test_metrics_need_a_monitoring_role_and_show_the_backbone(services):
+    url = services["intake"].url + "/metrics"
+    assert httpx.get(url).status_code == 401
+    worker = devissuer.issue_token("worker", org="org-demo")
+    assert httpx.get(url, headers={"Authorization": f"Bearer {worker}"}).status_code == 403
+    monitor = devissuer.issue_token("service", org="ops")
+    response = httpx.get(url, headers={"Authorization": f"Bearer {monitor}"})
+    assert response.status_code == 200
+    assert 'careledger_outbox_backlog{service="intake"} 0.0' in response.text
+    assert (
+        'careledger_component_restarts{component="outbox_relay",service="intake"}' in response.text
+    )
