@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from events.errors import ConcurrencyError
+from events.errors import ConcurrencyError, IdempotencyConflict
 
 PROBLEM_BASE = "https://careledger.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -97,6 +97,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyError, _on_concurrency)  # type: ignore[arg-type]
+    app.add_exception_handler(IdempotencyConflict, _on_idempotency)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -172,6 +173,16 @@ async def _on_concurrency(request: Request, exc: ConcurrencyError) -> JSONRespon
         instance=request.url.path,
         expected_version=exc.expected,
         actual_version=exc.actual,
+    )
+
+
+async def _on_idempotency(request: Request, exc: IdempotencyConflict) -> JSONResponse:
+    return problem_response(
+        409,
+        "idempotency-conflict",
+        "This request repeats an earlier one with different content",
+        "An idempotency key or event id was reused for a different change.",
+        instance=request.url.path,
     )
 
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from events.errors import ConcurrencyError
+from events.errors import ConcurrencyError, IdempotencyConflict
 from events.problems import (
     PROBLEM_BASE,
     Problem,
@@ -56,6 +56,10 @@ def make_app() -> FastAPI:
     @app.get("/conflict")
     async def conflict() -> None:
         raise ConcurrencyError("case-1", expected=3, actual=5)
+
+    @app.get("/replayed")
+    async def replayed() -> None:
+        raise IdempotencyConflict("event id reused")
 
     @app.get("/boom")
     async def boom() -> None:
@@ -139,6 +143,12 @@ def test_a_concurrency_error_is_a_409_conflict_with_both_versions(client: TestCl
     body = response.json()
     assert body["type"] == PROBLEM_BASE + "conflict"
     assert (body["expected_version"], body["actual_version"]) == (3, 5)
+
+
+def test_a_reused_idempotency_key_with_other_content_is_a_409(client: TestClient) -> None:
+    response = client.get("/replayed")
+    assert response.status_code == 409
+    assert response.json()["type"] == PROBLEM_BASE + "idempotency-conflict"
 
 
 def test_an_unexpected_error_is_a_500_problem_that_hides_internals(
