@@ -1,12 +1,16 @@
 """Composition root of the intake service:
 reports, mandatory reports, cases, child registry, staff."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from pydantic_settings import SettingsConfigDict
 
 from events.app import create_service_app
 from events.kafka import events_topic
 from events.settings import ServiceSettings
+from intake import events as _event_types  # noqa: F401  (registers the intake event types)
+from intake.api import routers
 
 NAME = "intake"
 SUBSCRIBES_TO = [events_topic(s) for s in ["assessment", "referral", "archive"]]
@@ -22,6 +26,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or IntakeSettings(),  # type: ignore[call-arg]  # values come from the environment
         name=NAME,
+        routers=routers(),
         handlers={},
         subscribe=SUBSCRIBES_TO,
+        migrations=Path(__file__).parent / "migrations",
     )

@@ -1,0 +1,77 @@
+"""`/v1/children`: the child registry (一人一档, JX-9.1). Workers and supervisors of the
+organisation read a child and the registered children who may be the same person."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from events.app import BackboneDep
+from events.auth import Principal, require_roles
+from events.backbone import Backbone
+from events.errors import KeyShredded
+from events.uow import UnitOfWork
+from intake.api.common import gone, not_found, organisation_of
+from intake.domain.children import possible_duplicates
+from intake.domain.duplicates import Match
+from intake.events import ChildDetails, ChildRegistered
+from intake.handlers import load
+from intake.projections import child_row, children_born, reports
+
+router = APIRouter(prefix="/v1/children", tags=["children"])
+Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
+
+
+class ChildPublic(BaseModel):
+    child_id: str
+    organisation: str
+    child: ChildDetails
+    report_ids: list[str]
+
+
+@router.get("/{child_id}")
+async def read(child_id: str, principal: Staff, backbone: BackboneDep) -> ChildPublic:
+    """A registered child and the reports about them, oldest first."""
+    async with backbone.uow() as uow:
+        registered = await _registered(uow, principal, child_id)
+        query = select(reports.c.report_id).where(reports.c.child_id == child_id)
+        report_ids = [r for (r,) in (await uow.conn.execute(query.order_by(reports.c.seq)))]
+    return ChildPublic(**dict(registered), report_ids=report_ids)
+
+
+@router.get("/{child_id}/possible-duplicates")
+async def duplicates(child_id: str, principal: Staff, backbone: BackboneDep) -> list[Match]:
+    """Registered children who may be this child (JX-9.1): for a person to review, never merged."""
+    return await _duplicates(backbone, principal, child_id)
+
+
+async def _duplicates(backbone: Backbone, principal: Principal, child_id: str) -> list[Match]:
+    async with backbone.uow() as uow:
+        child = await _registered(uow, principal, child_id)
+        row = await child_row(uow.conn, child_id)
+        if row.birth_digest is None:
+            return []
+        others = []
+        for other in await children_born(uow.conn, row.organisation, row.birth_digest):
+            if other.child_id != child_id:
+                try:
+                    others.append(await _decoded(uow, other.child_id))
+                except KeyShredded:
+                    continue  # handed over: no longer this organisation's to compare
+    return possible_duplicates(child, others)
+
+
+async def _registered(uow: UnitOfWork, principal: Principal, child_id: str) -> ChildRegistered:
+    row = await child_row(uow.conn, child_id)
+    if row is None or row.organisation != organisation_of(principal):
+        raise not_found("child")
+    try:
+        return await _decoded(uow, child_id)
+    except KeyShredded:
+        raise gone() from None
+
+
+async def _decoded(uow: UnitOfWork, child_id: str) -> ChildRegistered:
+    history = await load(uow, child_id)
+    return next(e for e in history.events if isinstance(e, ChildRegistered))

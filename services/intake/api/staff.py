@@ -1,0 +1,118 @@
+"""`/v1/staff`: the staff registry (DOMAIN §12). Org admins and supervisors of an organisation
+write and read its staff; a worker reads their own entry."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.app import BackboneDep
+from events.auth import CurrentPrincipal, Forbidden, Principal, require_roles
+from events.backbone import Backbone
+from intake import handlers
+from intake.api.common import (
+    IdempotencyKey,
+    metadata,
+    not_found,
+    organisation_of,
+    problem_of,
+    seed,
+    today,
+)
+from intake.domain import Gender
+from intake.domain.refusals import Refused
+from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
+from intake.events import Qualification, StaffRole
+from intake.projections import staff_row
+from intake.queries import StaffPublic, staff_of, staff_public
+
+router = APIRouter(prefix="/v1/staff", tags=["staff"])
+Manager = Annotated[Principal, Depends(require_roles("org_admin", "supervisor"))]
+MANAGERS = ("org_admin", "supervisor")
+
+
+class StaffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    worker_id: str = Field(
+        min_length=1, max_length=200, description="the person's subject at the identity provider"
+    )
+    organisation: str = Field(min_length=1, max_length=200)
+    role: StaffRole
+    name: str = Field(min_length=1, max_length=100)
+    gender: Gender
+    qualifications: list[Qualification] = []
+    years_in_child_services: float = Field(ge=0, le=80)
+
+
+class BackgroundCheckCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checked_on: date
+    clean: bool = Field(
+        description="false: a record of sexual assault, abuse, trafficking or violence "
+        "was found (MZ-7.1.3)"
+    )
+    note: str | None = Field(None, max_length=2000)
+
+
+@router.post("", status_code=201)
+async def register(
+    body: StaffCreate, principal: Manager, backbone: BackboneDep, key: IdempotencyKey = None
+) -> StaffPublic:
+    """Register a worker or supervisor of the caller's organisation."""
+    if body.organisation != organisation_of(principal):
+        raise Forbidden("staff can be registered only in your own organisation")
+    command = RegisterWorker(**body.model_dump())
+    try:
+        await handlers.register_worker(
+            backbone.uow, command, metadata(principal), seed(principal, "staff", key)
+        )
+    except Refused as refused:
+        raise problem_of(refused) from None
+    return await _visible(backbone, principal, body.worker_id)
+
+
+@router.get("")
+async def list_staff(principal: Manager, backbone: BackboneDep) -> list[StaffPublic]:
+    """Every staff member of the caller's organisation."""
+    async with backbone.uow() as uow:
+        rows = await staff_of(uow.conn, organisation_of(principal))
+    return [staff_public(row, today()) for row in rows]
+
+
+@router.get("/{worker_id}")
+async def read(worker_id: str, principal: CurrentPrincipal, backbone: BackboneDep) -> StaffPublic:
+    """One staff member: managers of their organisation, or the person themselves."""
+    return await _visible(backbone, principal, worker_id)
+
+
+@router.post("/{worker_id}/background-checks", status_code=201)
+async def record_check(
+    worker_id: str,
+    body: BackgroundCheckCreate,
+    principal: Manager,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> StaffPublic:
+    """Record the yearly background check; a positive result suspends the person at once."""
+    await _visible(backbone, principal, worker_id)
+    command = RecordBackgroundCheck(worker_id=worker_id, today=today(), **body.model_dump())
+    try:
+        await handlers.record_background_check(
+            backbone.uow, command, metadata(principal), seed(principal, f"check:{worker_id}", key)
+        )
+    except Refused as refused:
+        raise problem_of(refused) from None
+    return await _visible(backbone, principal, worker_id)
+
+
+async def _visible(backbone: Backbone, principal: Principal, worker_id: str) -> StaffPublic:
+    async with backbone.uow() as uow:
+        row = await staff_row(uow.conn, worker_id)
+    if row is None or row.organisation != principal.organisation:
+        raise not_found("staff member")
+    if not principal.has_role(*MANAGERS) and principal.subject != worker_id:
+        raise Forbidden("a worker may read only their own staff entry")
+    return staff_public(row, today())

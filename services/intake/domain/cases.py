@@ -1,0 +1,160 @@
+"""Cases: opened from reports about one child, investigated by a team that meets I-5.
+
+- A case gathers reports about one child; a report belongs to at most one case.
+- The investigation team (MZ-6.2.2, DOMAIN I-5): at least two qualified workers, a woman among
+  them when the child is a girl; each member cleared by a current, clean yearly check and not
+  suspended (MZ-7.1.3, DOMAIN §12). Members are staff of the case's organisation.
+- A person suspended after a positive check is taken off every open case at once (MZ-7.1.3).
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from events.registry import EventData
+from intake.domain import Gender, Violation
+from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
+from intake.domain.refusals import Kind, Refused, refuse
+from intake.events import CaseOpened, TeamAssigned, WorkerRemoved
+
+CASE_RULE = "JX-9.1"  # one archive per child: a case holds reports about one child only
+DOMAIN_RULES = {TEAM_RULE: "I-5", CHECK_RULE: "§12"}
+POSITIVE_CHECK = "background_check_not_clean"
+
+
+class ReportRef(BaseModel):
+    """What opening a case needs to know of a report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    organisation: str
+    child_id: str
+    case_id: str | None
+
+
+class OpenCase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    organisation: str
+    report_ids: list[str]
+    opened_at: datetime
+    opened_by: str
+
+
+class AssignTeam(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    worker_ids: list[str]
+    on: date
+    assigned_by: str
+
+
+class Case(BaseModel):
+    """A case's current state, folded from its events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    organisation: str
+    child_id: str
+    team: tuple[str, ...] = ()
+
+
+def open_case(command: OpenCase, reports: Sequence[ReportRef], case_number: str) -> list[EventData]:
+    """Open a case from reports about one child that no other case holds."""
+    found = {r.report_id: r for r in reports if r.organisation == command.organisation}
+    missing = [r for r in command.report_ids if r not in found]
+    if missing or not command.report_ids:
+        raise refuse(Kind.INVALID, "unknown_report", "I-1", f"no such report: {missing}")
+    chosen = [found[r] for r in dict.fromkeys(command.report_ids)]
+    if len({r.child_id for r in chosen}) > 1:
+        message = "the reports are about different children: one case per child"
+        raise refuse(Kind.INVALID, "reports_of_several_children", CASE_RULE, message)
+    taken = [r.report_id for r in chosen if r.case_id is not None]
+    if taken:
+        raise refuse(Kind.CONFLICT, "report_in_a_case", CASE_RULE, f"already in a case: {taken}")
+    return [
+        CaseOpened(
+            **command.model_dump(exclude={"report_ids"}),
+            case_number=case_number,
+            child_id=chosen[0].child_id,
+            report_ids=[r.report_id for r in chosen],
+        )
+    ]
+
+
+def assign_team(
+    command: AssignTeam, case: Case, members: Sequence[StaffMember], child_gender: Gender
+) -> list[EventData]:
+    """Set the investigation team; refused unless it meets MZ-6.2.2 and MZ-7.1.3 on `on`."""
+    strangers = set(command.worker_ids) - {
+        m.id for m in members if m.organisation == case.organisation
+    }
+    if strangers:
+        message = f"not staff of this organisation: {sorted(strangers)}"
+        raise refuse(Kind.INVALID, "unknown_worker", TEAM_RULE, message)
+    team = [m for m in members if m.id in command.worker_ids]
+    violations = check_investigation_team(team, child_gender, command.on)
+    if violations:
+        raise Refused(_kind(violations), _composition_first(violations))
+    return [
+        TeamAssigned(
+            case_id=case.case_id,
+            organisation=case.organisation,
+            child_id=case.child_id,
+            worker_ids=sorted(set(command.worker_ids)),
+            assigned_on=command.on,
+            assigned_by=command.assigned_by,
+            rule=TEAM_RULE,
+        )
+    ]
+
+
+def remove_suspended(case: Case, worker_id: str, on: date) -> list[EventData]:
+    """Take a suspended worker off the case at once (MZ-7.1.3); nothing if not on it."""
+    if worker_id not in case.team:
+        return []
+    return [
+        WorkerRemoved(
+            case_id=case.case_id,
+            organisation=case.organisation,
+            child_id=case.child_id,
+            worker_id=worker_id,
+            removed_on=on,
+            reason=POSITIVE_CHECK,
+            rule=CHECK_RULE,
+        )
+    ]
+
+
+def case_state(events: Iterable[EventData]) -> Case | None:
+    state: Case | None = None
+    for event in events:
+        state = _fold(state, event)
+    return state
+
+
+def _fold(state: Case | None, event: EventData) -> Case | None:
+    if isinstance(event, CaseOpened):
+        return Case(case_id=event.case_id, organisation=event.organisation, child_id=event.child_id)
+    if state is None:
+        return None
+    if isinstance(event, TeamAssigned):
+        return state.model_copy(update={"team": tuple(event.worker_ids)})
+    if isinstance(event, WorkerRemoved):
+        team = tuple(w for w in state.team if w != event.worker_id)
+        return state.model_copy(update={"team": team})
+    return state
+
+
+def _kind(violations: list[Violation]) -> Kind:
+    """A team too small or without a woman is a bad command (422); a team whose members are
+    not cleared is refused for their present state (409)."""
+    return Kind.INVALID if any(v.rule == TEAM_RULE for v in violations) else Kind.CONFLICT
+
+
+def _composition_first(violations: list[Violation]) -> list[Violation]:
+    return sorted(violations, key=lambda v: v.rule != TEAM_RULE)

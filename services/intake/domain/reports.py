@@ -1,0 +1,206 @@
+"""Receiving reports (DOMAIN §2) and mandatory reporting (DOMAIN §3, SZ-5.2).
+
+A report is accepted at once (SZ-6.2.1) unless it is malformed: a resident ID number that
+fails I-7, or a trigger that is not one of the nine situations of SZ-5.2.2. Any trigger, or an
+emergency, makes the report mandatory: a `MandatoryReportFiled` fact addressed to the
+recipients `mandatory.evaluate_report` names (police 110, the responsible person of the place,
+civil affairs) is recorded with the report, in the same stream, and each recipient's
+acknowledgement is recorded later as its own fact.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+
+from pydantic import BaseModel, ConfigDict
+
+from events.registry import EventData
+from intake.domain import Violation
+from intake.domain.identity import age_on, validate_resident_id
+from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
+from intake.domain.refusals import Kind, Refused, refuse
+from intake.events import (
+    Addressee,
+    ChildDetails,
+    Finding,
+    Ground,
+    MandatoryReportAcknowledged,
+    MandatoryReportFiled,
+    Reporter,
+    ReportReceived,
+    Source,
+)
+
+CHINA_TIME = timezone(timedelta(hours=8))
+TIME_RULE = "SZ-6.2.2"  # I-4: the time and place of the harm are part of the investigation
+
+
+class ReceiveReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    organisation: str
+    child_id: str
+    source: Source
+    received_at: datetime
+    received_by: str
+    reporter: Reporter
+    child: ChildDetails
+    occurred_at: datetime | None
+    place: str | None
+    description: str
+    triggers: list[int]
+    emergency: bool
+    now: datetime
+
+
+class AcknowledgeMandatoryReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    recipient: str
+    acknowledged_by: str
+    acknowledged_at: datetime
+    reference: str | None
+    recorded_by: str
+    now: datetime
+
+
+class Report(BaseModel):
+    """A report's current state, folded from its events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    organisation: str
+    child_id: str
+    received_at: datetime
+    mandatory: bool = False
+    recipients: tuple[str, ...] = ()
+    acknowledged: tuple[str, ...] = ()
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in China of an aware datetime."""
+    return moment.astimezone(CHINA_TIME).date()
+
+
+def receive_report(command: ReceiveReport) -> list[EventData]:
+    """The report's events: received, and filed to police and civil affairs if mandatory."""
+    child, id_violations = _checked_child(command)
+    decision = evaluate_report(
+        command.triggers, command.emergency, child.gender, _age_at_harm(command, child)
+    )
+    violations = id_violations + _time_violations(command) + decision.violations
+    if violations:
+        raise Refused(Kind.INVALID, violations)
+    received = ReportReceived(
+        **command.model_dump(exclude={"child", "triggers", "reporter", "now"}),
+        reporter=command.reporter,
+        child=child,
+        triggers=sorted(set(command.triggers)),
+        mandatory=decision.mandatory,
+    )
+    if not decision.mandatory:
+        return [received]
+    return [received, _filed(command, decision)]
+
+
+def acknowledge(command: AcknowledgeMandatoryReport, report: Report) -> list[EventData]:
+    """Record that one recipient of the mandatory report acknowledged it (SZ-5.2.1)."""
+    if not report.mandatory:
+        message = "no mandatory report was filed for this report"
+        raise refuse(Kind.CONFLICT, "no_mandatory_report", DUTY_CLAUSE, message)
+    if command.recipient not in report.recipients:
+        message = f"{command.recipient!r} is not a recipient; one of {list(report.recipients)}"
+        raise refuse(Kind.INVALID, "unknown_recipient", DUTY_CLAUSE, message)
+    if command.recipient in report.acknowledged:
+        message = f"{command.recipient} has already acknowledged this report"
+        raise refuse(Kind.CONFLICT, "already_acknowledged", DUTY_CLAUSE, message)
+    if not report.received_at <= command.acknowledged_at <= command.now:
+        message = "an acknowledgement falls between the report's receipt and now"
+        raise refuse(Kind.INVALID, "acknowledgement_time", DUTY_CLAUSE, message)
+    return [
+        MandatoryReportAcknowledged(
+            report_id=report.report_id,
+            organisation=report.organisation,
+            child_id=report.child_id,
+            **command.model_dump(exclude={"now"}),
+        )
+    ]
+
+
+def report_state(events: Iterable[EventData]) -> Report | None:
+    """The report as its events leave it; None when there is none."""
+    state: Report | None = None
+    for event in events:
+        state = _fold(state, event)
+    return state
+
+
+def _fold(state: Report | None, event: EventData) -> Report | None:
+    if isinstance(event, ReportReceived):
+        return Report(
+            report_id=event.report_id,
+            organisation=event.organisation,
+            child_id=event.child_id,
+            received_at=event.received_at,
+        )
+    if state is None:
+        return None
+    if isinstance(event, MandatoryReportFiled):
+        recipients = tuple(r.key for r in event.recipients)
+        return state.model_copy(update={"mandatory": True, "recipients": recipients})
+    if isinstance(event, MandatoryReportAcknowledged):
+        return state.model_copy(update={"acknowledged": (*state.acknowledged, event.recipient)})
+    return state
+
+
+def _checked_child(command: ReceiveReport) -> tuple[ChildDetails, list[Violation]]:
+    """The child with a normalised ID number and the birth date it carries, or I-7 violations."""
+    child = command.child
+    if child.resident_id is None:
+        return child, []
+    check = validate_resident_id(
+        child.resident_id, child.birth_date, local_date(command.received_at)
+    )
+    if not check.ok:
+        return child, list(check.violations)
+    update = {"resident_id": check.normalised, "birth_date": check.birth_date}
+    return child.model_copy(update=update), []
+
+
+def _age_at_harm(command: ReceiveReport, child: ChildDetails) -> int | None:
+    if child.birth_date is None:
+        return None
+    when = command.occurred_at or command.received_at
+    return age_on(child.birth_date, local_date(when))
+
+
+def _time_violations(command: ReceiveReport) -> list[Violation]:
+    violations = []
+    if command.received_at > command.now:
+        message = "a report cannot be received in the future"
+        violations.append(Violation(code="received_in_future", rule=TIME_RULE, message=message))
+    if command.occurred_at is not None and command.occurred_at > command.received_at:
+        message = "the harm cannot have happened after the report was received"
+        violations.append(
+            Violation(code="occurred_after_received", rule=TIME_RULE, message=message)
+        )
+    return violations
+
+
+def _filed(command: ReceiveReport, decision: MandatoryDecision) -> MandatoryReportFiled:
+    return MandatoryReportFiled(
+        report_id=command.report_id,
+        organisation=command.organisation,
+        child_id=command.child_id,
+        filed_at=command.now,
+        filed_by=command.received_by,
+        recipients=[Addressee(**r.model_dump(exclude={"name_zh"})) for r in decision.recipients],
+        grounds=[Ground(**r.model_dump()) for r in decision.reasons],
+        triggers=sorted(set(command.triggers)),
+        emergency=command.emergency,
+        occurred_at=command.occurred_at,
+        place=command.place,
+        harm=command.description,
+        warnings=[Finding(**w.model_dump()) for w in decision.warnings],
+    )

@@ -1,0 +1,160 @@
+"""The staff registry: who may work with children (DOMAIN §12, MZ-7.1.3, SZ-7.1.5).
+
+Commands in, events out. A supervisor is registered only if SZ-7.1.5 holds (at least 4 years in
+child services and the social-worker qualification). The yearly background check is recorded
+as a fact; a positive one (a record of sexual assault, abuse, trafficking or violence) suspends
+the person at once (MZ-7.1.3).
+**Resolution**: a later clean check does not lift a suspension; SZ-7.1.4 asks for dismissal,
+so reinstatement is not something a check can decide.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.registry import EventData
+from intake.domain import Gender
+from intake.domain.assignment import CHECK_RULE, StaffMember, check_supervisor
+from intake.domain.refusals import Kind, Refused, refuse
+from intake.events import (
+    BackgroundCheckRecorded,
+    Qualification,
+    StaffRole,
+    WorkerRegistered,
+    WorkerSuspended,
+)
+
+POSITIVE_CHECK = "background_check_not_clean"
+
+
+class RegisterWorker(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    organisation: str
+    role: StaffRole
+    name: str
+    gender: Gender
+    qualifications: frozenset[Qualification]
+    years_in_child_services: float = Field(ge=0)
+
+
+class RecordBackgroundCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    checked_on: date
+    clean: bool
+    note: str | None = None
+    today: date
+
+
+class Staff(BaseModel):
+    """A staff member's current state, folded from their events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    organisation: str
+    role: StaffRole
+    gender: Gender
+    qualifications: frozenset[Qualification]
+    years_in_child_services: float
+    background_check_date: date | None = None
+    background_check_clean: bool | None = None
+    suspended: bool = False
+
+    def as_member(self) -> StaffMember:
+        """The view the assignment rules (MZ-6.2.2, MZ-7.1.3, SZ-7.1.5) take of this person."""
+        return StaffMember(
+            id=self.worker_id,
+            organisation=self.organisation,
+            gender=self.gender,
+            qualified=Qualification.SOCIAL_WORKER in self.qualifications,
+            years_in_child_services=self.years_in_child_services,
+            background_check_date=self.background_check_date,
+            background_check_clean=self.background_check_clean,
+            suspended=self.suspended,
+            supervisor_registered=Qualification.SUPERVISOR_REGISTERED in self.qualifications
+            or None,
+        )
+
+
+def register_worker(command: RegisterWorker, existing: Staff | None) -> list[EventData]:
+    """Register a worker or supervisor; a supervisor must meet SZ-7.1.5."""
+    if existing is not None:
+        raise refuse(Kind.CONFLICT, "already_registered", "§12", "this person is registered")
+    event = WorkerRegistered(
+        worker_id=command.worker_id,
+        organisation=command.organisation,
+        role=command.role,
+        name=command.name,
+        gender=command.gender,
+        qualifications=sorted(command.qualifications),
+        years_in_child_services=command.years_in_child_services,
+    )
+    if command.role == StaffRole.SUPERVISOR:
+        violations = check_supervisor(_registered(event).as_member())
+        if violations:
+            raise Refused(Kind.INVALID, violations)
+    return [event]
+
+
+def record_background_check(command: RecordBackgroundCheck, staff: Staff) -> list[EventData]:
+    """Record the yearly check (MZ-7.1.3); a positive result suspends the person at once."""
+    if command.checked_on > command.today:
+        message = f"check dated {command.checked_on}, after today {command.today}"
+        raise refuse(Kind.INVALID, "background_check_in_future", CHECK_RULE, message)
+    recorded = BackgroundCheckRecorded(
+        worker_id=staff.worker_id,
+        organisation=staff.organisation,
+        checked_on=command.checked_on,
+        clean=command.clean,
+        rule=CHECK_RULE,
+        note=command.note,
+    )
+    if command.clean or staff.suspended:
+        return [recorded]
+    suspended = WorkerSuspended(
+        worker_id=staff.worker_id,
+        organisation=staff.organisation,
+        suspended_on=command.today,
+        reason=POSITIVE_CHECK,
+        rule=CHECK_RULE,
+    )
+    return [recorded, suspended]
+
+
+def staff_state(events: Iterable[EventData]) -> Staff | None:
+    """The staff member as their events leave them; None before registration."""
+    state: Staff | None = None
+    for event in events:
+        state = _fold(state, event)
+    return state
+
+
+def _registered(event: WorkerRegistered) -> Staff:
+    return Staff(
+        worker_id=event.worker_id,
+        organisation=event.organisation,
+        role=event.role,
+        gender=event.gender,
+        qualifications=frozenset(event.qualifications),
+        years_in_child_services=event.years_in_child_services,
+    )
+
+
+def _fold(state: Staff | None, event: EventData) -> Staff | None:
+    if isinstance(event, WorkerRegistered):
+        return _registered(event)
+    if state is None:
+        return None
+    if isinstance(event, BackgroundCheckRecorded):
+        if state.background_check_date and event.checked_on < state.background_check_date:
+            return state  # an older check recorded late does not replace the newer one
+        changes = {"background_check_date": event.checked_on, "background_check_clean": event.clean}
+        return state.model_copy(update=changes)
+    if isinstance(event, WorkerSuspended):
+        return state.model_copy(update={"suspended": True})
+    return state

@@ -1,0 +1,423 @@
+"""The intake service as a real process: staff registry (DOMAIN §12) and reports with
+mandatory reporting (DOMAIN §2-3), over HTTP, against the local PostgreSQL and Kafka."""
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import ConsumerRecord
+
+from events import devissuer
+from events.kafka import events_topic
+from intake.domain import Gender
+from tests.conftest import _asyncpg_url, _create_database, _drop_database
+from tests.e2e.conftest import Running, start_service, wait_until
+from tests.integration.harness import envelopes, read_topic
+from tests.synthetic import FakeReport, fake_child, fake_name, fake_report
+
+TOPIC = events_topic("intake")
+
+
+@pytest.fixture(scope="module")
+def org() -> str:
+    return f"org-{uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def intake(stack, tmp_path_factory) -> Iterator[tuple[Running, str]]:
+    """The intake service on a new database; yields it with that database's plain URL."""
+    admin = stack["CARELEDGER_PG_ADMIN_URL"]
+    name = asyncio.run(_create_database(admin))
+    url = _asyncpg_url(admin, name)
+    service = start_service("intake", url, tmp_path_factory.mktemp("intake-logs"))
+    try:
+        wait_until(service, "/ready", 200)
+        yield service, url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    finally:
+        service.stop()
+        asyncio.run(_drop_database(admin, name))
+
+
+@pytest.fixture
+def service(intake) -> Running:
+    return intake[0]
+
+
+def auth(role: str, org: str | None, subject: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {devissuer.issue_token(role, org=org, subject=subject)}"}
+
+
+def staff_body(org: str, worker_id: str, role: str = "worker", **kw) -> dict:
+    return {
+        "worker_id": worker_id,
+        "organisation": org,
+        "role": role,
+        "name": fake_name(random.Random(worker_id)),
+        "gender": "female",
+        "qualifications": ["social_worker"],
+        "years_in_child_services": 5,
+        **kw,
+    }
+
+
+def report_body(report: FakeReport, **kw) -> dict:
+    child = report.child
+    return {
+        "source": "hotline",
+        "received_at": report.received_at.isoformat(),
+        "reporter": {
+            "name": report.reporter.name,
+            "organisation": report.reporter.role,
+            "contact": report.reporter.phone,
+        },
+        "child": {
+            "name": child.name,
+            "gender": child.gender.value,
+            "birth_date": child.birth_date.isoformat(),
+            "resident_id": child.resident_id,
+            "address": child.address,
+        },
+        "what_happened": {
+            "occurred_at": report.occurred_at.isoformat(),
+            "place": report.place,
+            "description": report.description,
+        },
+        "triggers": sorted(report.triggers),
+        "emergency": report.emergency,
+        **kw,
+    }
+
+
+def recent_report(seed: int, triggers: set[int], emergency: bool = False) -> FakeReport:
+    on = datetime.now(UTC).date() - timedelta(days=1)
+    return fake_report(random.Random(seed), triggers=triggers, emergency=emergency, on=on)
+
+
+def keyed(bootstrap: str, key: str, expect: int) -> list[ConsumerRecord]:
+    """The records of the intake topic with this Kafka key (others share the topic)."""
+    deadline = time.monotonic() + 30
+    while True:
+        records = asyncio.run(read_topic(bootstrap, TOPIC, expect=1, within=5))
+        ours = [r for r in records if r.key == key.encode()]
+        if len(ours) >= expect or time.monotonic() > deadline:
+            return ours
+
+
+def stored_events(db_url: str) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(db_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM events"))
+        finally:
+            await conn.close()
+
+    return asyncio.run(count())
+
+
+def test_an_org_admin_registers_a_worker_who_can_read_their_own_entry(service, org):
+    response = httpx.post(
+        service.url + "/v1/staff", json=staff_body(org, "w-alpha"), headers=auth("org_admin", org)
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["suspended"] is False
+
+    own = httpx.get(service.url + "/v1/staff/w-alpha", headers=auth("worker", org, "w-alpha"))
+    assert own.status_code == 200 and own.json()["worker_id"] == "w-alpha"
+    other = httpx.get(service.url + "/v1/staff/w-alpha", headers=auth("worker", org, "w-beta"))
+    assert other.status_code == 403
+
+
+def test_a_supervisor_with_too_little_experience_is_refused_naming_sz_7_1_5(service, org):
+    body = staff_body(org, "s-junior", role="supervisor", years_in_child_services=2)
+    response = httpx.post(service.url + "/v1/staff", json=body, headers=auth("supervisor", org))
+    assert response.status_code == 422
+    assert response.json()["rule"] == "SZ-7.1.5"
+
+
+def test_staff_cannot_be_registered_in_another_organisation_nor_by_a_worker(service, org):
+    body = staff_body("org-elsewhere", "w-gamma")
+    refused = httpx.post(service.url + "/v1/staff", json=body, headers=auth("org_admin", org))
+    assert refused.status_code == 403
+    by_worker = httpx.post(
+        service.url + "/v1/staff", json=staff_body(org, "w-delta"), headers=auth("worker", org)
+    )
+    assert by_worker.status_code == 403
+
+
+def test_a_positive_background_check_suspends_the_worker_at_once(service, org, bootstrap):
+    headers = auth("org_admin", org)
+    worker = f"w-check-{org}"  # the topic outlives this test's database: ids must be new
+    httpx.post(service.url + "/v1/staff", json=staff_body(org, worker), headers=headers)
+    check = {"checked_on": str(date.today() - timedelta(days=1)), "clean": False}
+    response = httpx.post(
+        f"{service.url}/v1/staff/{worker}/background-checks", json=check, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["suspended"] is True and body["suspension_rule"] == "MZ-7.1.3"
+    assert "staff_suspended" in [v["code"] for v in body["clearance"]]
+
+    types = [e.type for e in envelopes(keyed(bootstrap, f"worker-{worker}", expect=3))]
+    assert types == [
+        "intake.worker.registered.v1",
+        "intake.worker.background_check_recorded.v1",
+        "intake.worker.suspended.v1",
+    ]
+
+
+def test_a_report_with_triggers_files_a_mandatory_report_that_reaches_kafka_encrypted(
+    service, org, bootstrap
+):
+    report = recent_report(21, {4, 6})
+    response = httpx.post(
+        service.url + "/v1/reports", json=report_body(report), headers=auth("worker", org)
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    stream = f"report-{created['report_id']}"
+    assert created["mandatory"] is True and created["child"]["name"] == report.child.name
+    recipients = {r["key"] for r in created["mandatory_report"]["recipients"]}
+    assert {"police", "civil_affairs"} <= recipients
+
+    ours = keyed(bootstrap, stream, expect=2)
+    filed = [e for e in envelopes(ours) if e.type == "intake.mandatory_report.filed.v1"]
+    assert len(filed) == 1 and filed[0].key_scope == created["child_id"]
+    assert (
+        filed[0].data["triggers"] == [4, 6] and filed[0].data["report_id"] == created["report_id"]
+    )
+    assert set(filed[0].data["place"]) == {"$enc"} and set(filed[0].data["harm"]) == {"$enc"}
+    raw = b"".join(r.value for r in ours).decode()
+    for secret in (report.child.name, report.child.resident_id, report.reporter.phone):
+        assert secret not in raw
+    assert json.loads(ours[0].value)["data"]["emergency"] is False
+
+
+def test_an_acknowledgement_by_the_police_is_recorded_once(service, org):
+    report = recent_report(22, {7})
+    headers = auth("supervisor", org)
+    created = httpx.post(
+        service.url + "/v1/reports", json=report_body(report), headers=headers
+    ).json()
+    url = f"{service.url}/v1/reports/{created['report_id']}/acknowledgements"
+    ack = {
+        "recipient": "police",
+        "acknowledged_by": fake_name(random.Random(5)),
+        "acknowledged_at": datetime.now(UTC).isoformat(),
+        "reference": "JJ-2025-0001",
+    }
+    response = httpx.post(url, json=ack, headers=headers)
+    assert response.status_code == 201, response.text
+    listed = httpx.get(url, headers=headers).json()
+    assert [(a["recipient"], a["reference"]) for a in listed] == [("police", "JJ-2025-0001")]
+    assert httpx.post(url, json=ack, headers=headers).status_code == 409
+
+
+def test_a_bad_resident_id_is_a_422_naming_i_7_and_nothing_is_stored(intake, org):
+    service, db_url = intake
+    report = recent_report(23, {4})
+    body = report_body(report)
+    good = body["child"]["resident_id"]
+    body["child"]["resident_id"] = good[:-1] + ("0" if good[-1] != "0" else "1")
+    before = stored_events(db_url)
+    response = httpx.post(service.url + "/v1/reports", json=body, headers=auth("worker", org))
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["rule"] == "I-7"
+    assert [v["code"] for v in problem["violations"]] == ["id_check_digit"]
+    assert good[:-1] not in response.text
+    assert stored_events(db_url) == before
+
+
+def test_an_unknown_trigger_is_a_422_naming_sz_5_2(service, org):
+    body = report_body(recent_report(24, {4}), triggers=[4, 10])
+    response = httpx.post(service.url + "/v1/reports", json=body, headers=auth("worker", org))
+    assert response.status_code == 422
+    assert response.json()["rule"].startswith("SZ-5.2")
+
+
+def test_reports_are_hidden_from_other_organisations_partners_and_anonymous_callers(service, org):
+    created = httpx.post(
+        service.url + "/v1/reports",
+        json=report_body(recent_report(25, set())),
+        headers=auth("worker", org),
+    ).json()
+    url = f"{service.url}/v1/reports/{created['report_id']}"
+    assert httpx.get(url, headers=auth("worker", org)).status_code == 200
+    assert httpx.get(url, headers=auth("worker", "org-elsewhere")).status_code == 404
+    assert httpx.get(url, headers=auth("partner", org)).status_code == 403
+    assert httpx.get(url).status_code == 401
+    listed = httpx.get(service.url + "/v1/reports", headers=auth("worker", "org-elsewhere"))
+    assert listed.json()["items"] == []
+
+
+def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_report(intake, org):
+    service, db_url = intake
+    body = report_body(recent_report(26, {9}, emergency=True))
+    headers = {**auth("worker", org, "w-retry"), "Idempotency-Key": uuid4().hex}
+    first = httpx.post(service.url + "/v1/reports", json=body, headers=headers)
+    before = stored_events(db_url)
+    again = httpx.post(service.url + "/v1/reports", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert stored_events(db_url) == before
+    changed = {**body, "emergency": False}
+    assert httpx.post(service.url + "/v1/reports", json=changed, headers=headers).status_code == 409
+
+
+def test_reports_are_listed_newest_first_a_page_at_a_time(service):
+    org = f"org-{uuid4().hex[:8]}"
+    headers = auth("worker", org)
+    ids = [
+        httpx.post(
+            service.url + "/v1/reports",
+            json=report_body(recent_report(30 + i, set())),
+            headers=headers,
+        ).json()["report_id"]
+        for i in range(3)
+    ]
+    first = httpx.get(service.url + "/v1/reports?limit=2", headers=headers).json()
+    assert [r["report_id"] for r in first["items"]] == ids[::-1][:2]
+    second = httpx.get(
+        service.url + "/v1/reports",
+        params={"limit": 2, "cursor": first["next_cursor"]},
+        headers=headers,
+    ).json()
+    assert [r["report_id"] for r in second["items"]] == ids[:1]
+    assert second["next_cursor"] is None
+
+
+def test_reports_naming_the_same_resident_id_are_about_the_same_child(service, org):
+    headers = auth("worker", org)
+    report = recent_report(40, {6})
+    first = httpx.post(service.url + "/v1/reports", json=report_body(report), headers=headers)
+    body = report_body(recent_report(41, set()))
+    body["child"] = {**report_body(report)["child"], "resident_id": f" {report.child.resident_id} "}
+    second = httpx.post(service.url + "/v1/reports", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201, second.text
+    child_id = first.json()["child_id"]
+    assert second.json()["child_id"] == child_id
+
+    child = httpx.get(f"{service.url}/v1/children/{child_id}", headers=headers).json()
+    assert child["report_ids"] == [first.json()["report_id"], second.json()["report_id"]]
+    assert child["child"]["resident_id"] == report.child.resident_id
+    elsewhere = httpx.get(f"{service.url}/v1/children/{child_id}", headers=auth("worker", "org-x"))
+    assert elsewhere.status_code == 404
+
+
+def test_a_child_reported_without_id_number_is_offered_as_a_possible_duplicate(service, org):
+    headers = auth("supervisor", org)
+    report = recent_report(42, set())
+    first = httpx.post(service.url + "/v1/reports", json=report_body(report), headers=headers)
+    body = report_body(report)
+    body["child"] = {**body["child"], "resident_id": None}
+    second = httpx.post(service.url + "/v1/reports", json=body, headers=headers).json()
+    assert second["child_id"] != first.json()["child_id"]
+
+    url = f"{service.url}/v1/children/{second['child_id']}/possible-duplicates"
+    matches = httpx.get(url, headers=headers).json()
+    assert [(m["record_id"], m["kind"]) for m in matches] == [
+        (first.json()["child_id"], "name_birth_address")
+    ]
+
+
+def cleared_worker(service: Running, org: str, worker_id: str, gender: str) -> None:
+    headers = auth("org_admin", org)
+    body = staff_body(org, worker_id, gender=gender)
+    assert httpx.post(service.url + "/v1/staff", json=body, headers=headers).status_code == 201
+    check = {"checked_on": str(date.today() - timedelta(days=30)), "clean": True}
+    url = f"{service.url}/v1/staff/{worker_id}/background-checks"
+    assert httpx.post(url, json=check, headers=headers).status_code == 201
+
+
+def girls_case(service: Running, org: str, seed: int) -> dict:
+    report = fake_report(
+        random.Random(seed),
+        child=fake_child(random.Random(seed), gender=Gender.FEMALE, on=date.today()),
+        triggers={4},
+        emergency=False,
+        on=datetime.now(UTC).date() - timedelta(days=1),
+    )
+    headers = auth("supervisor", org)
+    created = httpx.post(service.url + "/v1/reports", json=report_body(report), headers=headers)
+    body = {"report_ids": [created.json()["report_id"]]}
+    case = httpx.post(service.url + "/v1/cases", json=body, headers=headers)
+    assert case.status_code == 201, case.text
+    return case.json()
+
+
+def test_a_case_opened_from_a_report_gets_a_number_and_a_team_that_meets_i_5(service, org):
+    suffix = uuid4().hex[:6]
+    woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
+    cleared_worker(service, org, woman, "female")
+    cleared_worker(service, org, man, "male")
+    case = girls_case(service, org, 50)
+    assert case["case_number"].startswith(f"{datetime.now(UTC).year}-")
+    headers = auth("supervisor", org)
+    team_url = f"{service.url}/v1/cases/{case['case_id']}/team"
+
+    alone = httpx.put(team_url, json={"worker_ids": [woman]}, headers=headers)
+    assert alone.status_code == 422
+    assert alone.json()["rule"] == "MZ-6.2.2" and alone.json()["domain_rule"] == "I-5"
+
+    team = httpx.put(team_url, json={"worker_ids": [woman, man]}, headers=headers)
+    assert team.status_code == 200, team.text
+    assert team.json()["team"] == sorted([woman, man])
+    seen_by_member = httpx.get(
+        f"{service.url}/v1/cases/{case['case_id']}", headers=auth("worker", org, man)
+    )
+    assert seen_by_member.status_code == 200
+    other = httpx.get(f"{service.url}/v1/cases/{case['case_id']}", headers=auth("worker", org))
+    assert other.status_code == 404
+
+
+def test_once_a_case_is_open_its_reports_events_are_keyed_by_the_case_id(service, org, bootstrap):
+    case = girls_case(service, org, 52)
+    ack = {
+        "recipient": "civil_affairs",
+        "acknowledged_by": fake_name(random.Random(6)),
+        "acknowledged_at": datetime.now(UTC).isoformat(),
+    }
+    url = f"{service.url}/v1/reports/{case['report_ids'][0]}/acknowledgements"
+    assert httpx.post(url, json=ack, headers=auth("worker", org)).status_code == 201
+    records = keyed(bootstrap, case["case_id"], expect=2)
+    types = [e.type for e in envelopes(records)]
+    assert types == ["intake.case.opened.v1", "intake.mandatory_report.acknowledged.v1"]
+
+
+def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org, bootstrap):
+    suffix = uuid4().hex[:6]
+    woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
+    cleared_worker(service, org, woman, "female")
+    cleared_worker(service, org, man, "male")
+    case = girls_case(service, org, 51)
+    headers = auth("supervisor", org)
+    team_url = f"{service.url}/v1/cases/{case['case_id']}/team"
+    assert httpx.put(team_url, json={"worker_ids": [woman, man]}, headers=headers)
+
+    positive = {"checked_on": str(date.today()), "clean": False}
+    url = f"{service.url}/v1/staff/{man}/background-checks"
+    assert httpx.post(url, json=positive, headers=auth("org_admin", org)).status_code == 201
+    after = httpx.get(f"{service.url}/v1/cases/{case['case_id']}", headers=headers).json()
+    assert after["team"] == [woman]
+
+    second_man = f"w-m2-{suffix}"
+    cleared_worker(service, org, second_man, "male")
+    body = {"worker_ids": [woman, man, second_man]}
+    again = httpx.put(team_url, json=body, headers=headers)
+    assert again.status_code == 409 and again.json()["domain_rule"] == "§12"
+    codes = {v["code"] for v in again.json()["violations"]}
+    assert codes == {"background_check_not_clean", "staff_suspended"}
+    records = keyed(bootstrap, case["case_id"], expect=3)
+    types = [e.type for e in envelopes(records)]
+    assert types == [
+        "intake.case.opened.v1",
+        "intake.case.team_assigned.v1",
+        "intake.case.worker_removed.v1",
+    ]

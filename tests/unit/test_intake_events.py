@@ -1,0 +1,46 @@
+"""Intake event types: the names notify's clocks listen for, and personal fields declared."""
+
+from events.registry import registry
+from intake import events as intake_events  # noqa: F401  (registers the types)
+from notify.domain.clocks import EVENT_CATALOG
+
+INTAKE_TYPES = {info.name: info for info in registry.types() if info.name.startswith("intake.")}
+
+
+def test_every_intake_event_notify_listens_for_and_intake_records_has_the_same_name() -> None:
+    recorded_now = {
+        "intake.report.received",
+        "intake.mandatory_report.filed",
+        "intake.mandatory_report.acknowledged",
+        "intake.worker.registered",
+        "intake.worker.background_check_recorded",
+    }
+    assert recorded_now <= set(EVENT_CATALOG)
+    assert recorded_now <= set(INTAKE_TYPES)
+    assert "intake.worker.suspended" in INTAKE_TYPES
+
+
+def test_the_emergency_flag_that_starts_the_24_hour_clock_is_not_encrypted() -> None:
+    info = INTAKE_TYPES["intake.report.received"]
+    assert "emergency" in info.model.model_fields and "emergency" not in info.personal
+
+
+def test_names_contact_details_places_and_free_text_are_personal() -> None:
+    assert INTAKE_TYPES["intake.report.received"].personal == {
+        "reporter",
+        "child",
+        "place",
+        "description",
+    }
+    assert INTAKE_TYPES["intake.mandatory_report.filed"].personal == {"place", "harm"}
+    assert INTAKE_TYPES["intake.mandatory_report.acknowledged"].personal == {"acknowledged_by"}
+    assert INTAKE_TYPES["intake.worker.registered"].personal == {"name"}
+
+
+def test_every_intake_event_carries_the_id_of_the_record_its_deadlines_are_kept_on() -> None:
+    for name, info in INTAKE_TYPES.items():
+        aggregate = name.split(".")[1]
+        key = {"worker": "worker_id", "child": "child_id", "case": "case_id"}.get(
+            aggregate, "report_id"
+        )
+        assert key in info.model.model_fields and key not in info.personal, name

@@ -1,0 +1,158 @@
+"""Receiving reports (I-1, I-7) and mandatory reporting (SZ-5.2): the pure decisions."""
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from intake.domain.refusals import Kind, Refused
+from intake.domain.reports import (
+    AcknowledgeMandatoryReport,
+    ReceiveReport,
+    acknowledge,
+    receive_report,
+    report_state,
+)
+from intake.events import (
+    ChildDetails,
+    MandatoryReportAcknowledged,
+    MandatoryReportFiled,
+    Reporter,
+    ReportReceived,
+    Source,
+)
+from tests.synthetic import FakeReport, fake_report
+
+
+def command(report: FakeReport, **changes) -> ReceiveReport:
+    child = report.child
+    values = {
+        "report_id": "r-1",
+        "organisation": "org-a",
+        "child_id": "child-1",
+        "source": Source.HOTLINE,
+        "received_at": report.received_at,
+        "received_by": "worker-1",
+        "reporter": Reporter(name=report.reporter.name, contact=report.reporter.phone),
+        "child": ChildDetails(
+            name=child.name,
+            gender=child.gender,
+            birth_date=child.birth_date,
+            resident_id=child.resident_id,
+            address=child.address,
+        ),
+        "occurred_at": report.occurred_at,
+        "place": report.place,
+        "description": report.description,
+        "triggers": sorted(report.triggers),
+        "emergency": report.emergency,
+        "now": report.received_at + timedelta(minutes=5),
+        **changes,
+    }
+    return ReceiveReport(**values)
+
+
+def a_report(triggers: set[int], emergency: bool = False, seed: int = 3) -> FakeReport:
+    return fake_report(random.Random(seed), triggers=triggers, emergency=emergency)
+
+
+def violation_codes(refused: pytest.ExceptionInfo[Refused]) -> list[str]:
+    return [v.code for v in refused.value.violations]
+
+
+def test_a_report_without_trigger_or_emergency_is_received_and_not_mandatory() -> None:
+    events = receive_report(command(a_report(set())))
+    assert [type(e) for e in events] == [ReportReceived]
+    assert events[0].mandatory is False
+
+
+def test_a_report_with_a_trigger_is_also_filed_to_police_and_civil_affairs_sz_5_2_1() -> None:
+    events = receive_report(command(a_report({4})))
+    assert [type(e) for e in events] == [ReportReceived, MandatoryReportFiled]
+    filed = events[1]
+    assert {"police", "civil_affairs"} <= {r.key for r in filed.recipients}
+    assert [(g.trigger, g.rule) for g in filed.grounds] == [(4, "SZ-5.2.2(4)")]
+    assert filed.harm == events[0].description and filed.report_id == "r-1"
+
+
+def test_an_emergency_alone_makes_the_report_mandatory_under_the_general_duty() -> None:
+    events = receive_report(command(a_report(set(), emergency=True)))
+    filed = events[1]
+    assert isinstance(filed, MandatoryReportFiled) and filed.emergency
+    assert [g.rule for g in filed.grounds] == ["SZ-5.2.1"]
+    assert [w.code for w in filed.warnings] == ["emergency_without_trigger"]
+
+
+def test_an_unknown_trigger_is_refused_naming_sz_5_2_2() -> None:
+    with pytest.raises(Refused) as refused:
+        receive_report(command(a_report({4}), triggers=[4, 12]))
+    assert refused.value.kind == Kind.INVALID and refused.value.rule == "SZ-5.2.2"
+    assert violation_codes(refused) == ["unknown_trigger"]
+
+
+def test_an_id_number_with_a_wrong_check_digit_is_refused_naming_i_7() -> None:
+    report = a_report({6})
+    good = report.child.resident_id
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    child = command(report).child.model_copy(update={"resident_id": bad})
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, child=child))
+    assert refused.value.rule == "I-7" and violation_codes(refused) == ["id_check_digit"]
+
+
+def test_an_id_number_is_normalised_and_supplies_a_missing_birth_date() -> None:
+    report = a_report(set())
+    child = command(report).child
+    lower = child.resident_id.lower()
+    loose = child.model_copy(update={"resident_id": f" {lower} ", "birth_date": None})
+    received = receive_report(command(report, child=loose))[0]
+    assert received.child.resident_id == report.child.resident_id
+    assert received.child.birth_date == report.child.birth_date
+
+
+def test_harm_after_the_report_was_received_is_refused() -> None:
+    report = a_report(set())
+    later = report.received_at + timedelta(hours=1)
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, occurred_at=later))
+    assert violation_codes(refused) == ["occurred_after_received"]
+
+
+def test_each_recipient_acknowledges_once_and_only_a_recipient_may() -> None:
+    report = a_report({7})
+    history = receive_report(command(report))
+    now = report.received_at + timedelta(hours=1)
+    ack = AcknowledgeMandatoryReport(
+        recipient="police",
+        acknowledged_by="接警员",
+        acknowledged_at=now - timedelta(minutes=10),
+        reference="JJ-0001",
+        recorded_by="worker-1",
+        now=now,
+    )
+    events = acknowledge(ack, report_state(history))
+    assert isinstance(events[0], MandatoryReportAcknowledged) and events[0].child_id == "child-1"
+    history += events
+    with pytest.raises(Refused) as twice:
+        acknowledge(ack, report_state(history))
+    assert twice.value.kind == Kind.CONFLICT
+    stranger = ack.model_copy(update={"recipient": "court"})
+    with pytest.raises(Refused) as unknown:
+        acknowledge(stranger, report_state(history))
+    assert unknown.value.kind == Kind.INVALID
+
+
+def test_a_report_that_is_not_mandatory_cannot_be_acknowledged() -> None:
+    report = a_report(set())
+    state = report_state(receive_report(command(report)))
+    ack = AcknowledgeMandatoryReport(
+        recipient="police",
+        acknowledged_by="接警员",
+        acknowledged_at=report.received_at,
+        reference=None,
+        recorded_by="worker-1",
+        now=report.received_at,
+    )
+    with pytest.raises(Refused) as refused:
+        acknowledge(ack, state)
+    assert refused.value.kind == Kind.CONFLICT and refused.value.rule == "SZ-5.2.1"

@@ -1,0 +1,112 @@
+"""Staff registry rules: supervisors per SZ-7.1.5, yearly check and suspension per MZ-7.1.3."""
+
+import random
+from datetime import date
+
+import pytest
+
+from intake.domain import Gender
+from intake.domain.refusals import Kind, Refused
+from intake.domain.staff import (
+    RecordBackgroundCheck,
+    RegisterWorker,
+    record_background_check,
+    register_worker,
+    staff_state,
+)
+from intake.events import (
+    BackgroundCheckRecorded,
+    Qualification,
+    StaffRole,
+    WorkerRegistered,
+    WorkerSuspended,
+)
+from tests.synthetic import ORGANISATIONS, fake_name
+
+TODAY = date(2025, 6, 1)
+
+
+def registration(role: StaffRole = StaffRole.WORKER, years: float = 2, **kw) -> RegisterWorker:
+    rng = random.Random(11)
+    values = {
+        "worker_id": "staff-0001",
+        "organisation": ORGANISATIONS[0],
+        "role": role,
+        "name": fake_name(rng),
+        "gender": Gender.FEMALE,
+        "qualifications": frozenset({Qualification.SOCIAL_WORKER}),
+        "years_in_child_services": years,
+        **kw,
+    }
+    return RegisterWorker(**values)
+
+
+def registered(**kw):
+    return staff_state(register_worker(registration(**kw), None))
+
+
+def check(clean: bool, on: date = date(2025, 5, 20)) -> RecordBackgroundCheck:
+    return RecordBackgroundCheck(worker_id="staff-0001", checked_on=on, clean=clean, today=TODAY)
+
+
+def test_a_worker_is_registered_with_one_event_carrying_their_name() -> None:
+    events = register_worker(registration(), None)
+    assert len(events) == 1 and isinstance(events[0], WorkerRegistered)
+    assert events[0].qualifications == [Qualification.SOCIAL_WORKER]
+
+
+def test_a_person_registered_already_is_not_registered_twice() -> None:
+    with pytest.raises(Refused) as refused:
+        register_worker(registration(), registered())
+    assert refused.value.kind == Kind.CONFLICT
+
+
+def test_a_supervisor_with_less_than_four_years_in_child_services_is_refused_sz_7_1_5() -> None:
+    with pytest.raises(Refused) as refused:
+        register_worker(registration(StaffRole.SUPERVISOR, years=3.5), None)
+    assert refused.value.kind == Kind.INVALID and refused.value.rule == "SZ-7.1.5"
+    assert [v.code for v in refused.value.violations] == ["supervisor_experience"]
+
+
+def test_a_supervisor_with_four_years_and_the_qualification_is_registered() -> None:
+    assert register_worker(registration(StaffRole.SUPERVISOR, years=4), None)
+
+
+def test_a_clean_check_is_recorded_and_clears_the_person_for_work() -> None:
+    staff = registered()
+    events = record_background_check(check(clean=True), staff)
+    assert [type(e) for e in events] == [BackgroundCheckRecorded]
+    after = staff_state([*register_worker(registration(), None), *events])
+    assert after is not None and not after.suspended
+    assert after.background_check_date == date(2025, 5, 20) and after.background_check_clean
+
+
+def test_a_positive_check_suspends_the_person_at_once_mz_7_1_3() -> None:
+    events = record_background_check(check(clean=False), registered())
+    assert [type(e) for e in events] == [BackgroundCheckRecorded, WorkerSuspended]
+    assert events[1].rule == "MZ-7.1.3" and events[1].suspended_on == TODAY
+    after = staff_state([*register_worker(registration(), None), *events])
+    assert after is not None and after.suspended
+    assert after.as_member().suspended
+
+
+def test_a_person_suspended_already_is_not_suspended_again_nor_reinstated_by_a_clean_check():
+    history = [*register_worker(registration(), None)]
+    history += record_background_check(check(clean=False), staff_state(history))
+    again = record_background_check(check(clean=False), staff_state(history))
+    assert [type(e) for e in again] == [BackgroundCheckRecorded]
+    history += record_background_check(check(clean=True, on=TODAY), staff_state(history))
+    assert staff_state(history).suspended
+
+
+def test_a_check_dated_in_the_future_is_refused() -> None:
+    with pytest.raises(Refused) as refused:
+        record_background_check(check(clean=True, on=date(2025, 6, 2)), registered())
+    assert refused.value.rule == "MZ-7.1.3"
+
+
+def test_an_older_check_recorded_late_does_not_replace_the_newer_one() -> None:
+    history = [*register_worker(registration(), None)]
+    history += record_background_check(check(clean=True, on=date(2025, 5, 1)), staff_state(history))
+    history += record_background_check(check(clean=True, on=date(2024, 9, 1)), staff_state(history))
+    assert staff_state(history).background_check_date == date(2025, 5, 1)
