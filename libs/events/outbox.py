@@ -97,7 +97,11 @@ class OutboxRelay:
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = self.producer_factory()
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()  # releases what start() opened before failing
+                raise
             self._producer = producer
         return self._producer
 
