@@ -43,7 +43,7 @@ test-unit: $(STAMP)
 	@$(PY) -m pytest -q tests/unit
 
 bench: stack
-	@$(PY) -m tests.bench.backbone
+	@PYTHONPATH=libs:services:. $(PY) -m tests.bench.backbone
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check libs services tests deploy

@@ -61,14 +61,13 @@ class Backbone:
         if not topics:
             return None
         servers = self.settings.kafka_bootstrap_servers
+        group = self.settings.consumer_group or self.name
         return ConsumerRunner(
-            name=self.name,
+            name=group,
             topics=topics,
             handlers=handlers,
             uow_factory=self.uow,
-            consumer_factory=lambda t: kafka.make_consumer(
-                servers, self.name, t, f"{self.name}-consumer"
-            ),
+            consumer_factory=lambda t: kafka.make_consumer(servers, group, t, f"{group}-consumer"),
             producer_factory=lambda: kafka.make_producer(servers, f"{self.name}-dlq"),
             dlq_topic=kafka.dlq_topic(self.name),
             max_attempts=self.settings.consumer_max_attempts,

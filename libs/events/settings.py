@@ -40,6 +40,7 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(None, validation_alias=shared("JWT_JWKS_URL"))
     dev_auth: bool = Field(False, validation_alias=shared("CARELEDGER_DEV_AUTH"))
 
+    consumer_group: str | None = None  # default: the service's name
     consumer_stall_seconds: float = 30.0
     consumer_max_attempts: int = 5
 

@@ -1,9 +1,14 @@
 """Composition root of the assessment service:
 risk grading, mental-health service, plans, sessions, closure."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from pydantic_settings import SettingsConfigDict
 
+from assessment import events as _event_types  # noqa: F401  (registers the event types)
+from assessment.api import routers
+from assessment.reactions import HANDLERS
 from events.app import create_service_app
 from events.kafka import events_topic
 from events.settings import ServiceSettings
@@ -24,6 +29,8 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or AssessmentSettings(),  # type: ignore[call-arg]  # values come from the environment
         name=NAME,
-        handlers={},
+        routers=routers(),
+        handlers=HANDLERS,
         subscribe=SUBSCRIBES_TO,
+        migrations=Path(__file__).parent / "migrations",
     )

@@ -55,6 +55,8 @@ def start_service(name: str, database_url: str, log_dir: Path, **extra_env: str)
         f"{name.upper()}_DATABASE_URL": database_url,
         f"{name.upper()}_PORT": str(port),
         f"{name.upper()}_CONSUMER_STALL_SECONDS": "20",
+        # Its own consumer group: never takes partitions from another process on the broker.
+        f"{name.upper()}_CONSUMER_GROUP": f"{name}-test-{port}",
         **extra_env,
     }
     log = log_dir / f"{name}.log"

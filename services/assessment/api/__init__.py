@@ -1,0 +1,9 @@
+"""HTTP API of the assessment service: thin routers over the domain and application layer."""
+
+from fastapi import APIRouter
+
+from assessment.api import rules, safety
+
+
+def routers() -> list[APIRouter]:
+    return [rules.router, safety.router]

@@ -1,0 +1,112 @@
+"""Safety assessment of a case (DOMAIN §4, SZ-6.3): who assessed, what they found, which grade
+rule set SZ-2023-B gives it. Pure: a command and the case's present state in, an event out.
+
+An assessment is made by at least two workers, a woman among them when the child is a girl
+(MZ-6.2.2, DOMAIN I-5). The child's gender is the one intake recorded for the case when it
+published one; until then the assessors state it, and the event says which source was used.
+A regrade is a new fact that names the assessment it supersedes; the
+earlier one stays in the record as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from assessment.domain.refusals import Refused, Violation
+from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
+from assessment.events import Assessor, SafetyRiskGraded
+
+Gender = Literal["male", "female"]
+GenderSource = Literal["request", "intake.case.opened"]
+
+TEAM_RULE = "MZ-6.2.2"
+MIN_ASSESSORS = 2
+
+
+class GradeSafetyRisk(BaseModel):
+    """Record one Appendix B assessment of a case and the grade it gives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    assessment_id: str
+    organisation: str
+    assessed_at: datetime
+    child_gender: Gender | None
+    assessors: tuple[Assessor, ...]
+    inputs: SafetyRiskInput
+    notes: str | None = None
+
+
+class SafetyCase(BaseModel):
+    """What a new assessment needs to know of the case: its current grade and, when intake
+    published it with the case, the child's gender."""
+
+    model_config = ConfigDict(frozen=True)
+
+    current_assessment_id: str | None = None
+    child_gender: Gender | None = None
+
+
+def grade_safety_risk(command: GradeSafetyRisk, case: SafetyCase) -> SafetyRiskGraded:
+    """The graded assessment, superseding the current one; Refused if the team may not assess."""
+    child_gender, source = child_gender_of(command.child_gender, case.child_gender)
+    team_violations = assessor_violations(command.assessors, child_gender)
+    if team_violations:
+        raise Refused(team_violations)
+    result = evaluate_safety_risk(command.inputs)
+    return SafetyRiskGraded(
+        case_id=command.case_id,
+        assessment_id=command.assessment_id,
+        organisation=command.organisation,
+        assessed_at=command.assessed_at,
+        child_gender=child_gender,
+        child_gender_source=source,
+        assessors=list(command.assessors),
+        inputs=command.inputs,
+        rule_set=result.rule_set,
+        result=result,
+        supersedes=case.current_assessment_id,
+        notes=command.notes,
+    )
+
+
+def child_gender_of(stated: Gender | None, recorded: Gender | None) -> tuple[Gender, GenderSource]:
+    """The gender the team rule is checked against: intake's record, else the assessors' word."""
+    if recorded is not None:
+        if stated not in (None, recorded):
+            raise Refused([_gender("child_gender_mismatch", "differs from the case record")])
+        return recorded, "intake.case.opened"
+    if stated is None:
+        raise Refused([_gender("child_gender_unknown", "is needed to check the assessors")])
+    return stated, "request"
+
+
+def assessor_violations(assessors: tuple[Assessor, ...], child_gender: Gender) -> list[Violation]:
+    """MZ-6.2.2: two or more distinct workers; a female one when the child is a girl."""
+    violations = []
+    distinct = {a.worker_id for a in assessors}
+    if len(distinct) < len(assessors):
+        violations.append(_team("assessor_repeated", "a worker is listed twice as an assessor"))
+    if len(distinct) < MIN_ASSESSORS:
+        violations.append(
+            _team("too_few_assessors", f"at least {MIN_ASSESSORS} different workers must assess")
+        )
+    if child_gender == "female" and not any(a.gender == "female" for a in assessors):
+        violations.append(
+            _team("no_female_assessor", "the child is a girl: a female worker must take part")
+        )
+    return violations
+
+
+def _gender(code: str, message: str) -> Violation:
+    return Violation(
+        code=code, rule=TEAM_RULE, field="child_gender", message=f"the child's gender {message}"
+    )
+
+
+def _team(code: str, message: str) -> Violation:
+    return Violation(code=code, rule=TEAM_RULE, field="assessors", message=message)

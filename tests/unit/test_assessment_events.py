@@ -1,0 +1,167 @@
+"""The assessment event types as a contract: names, personal fields, and a payload stored as
+`assessment.safety.risk_graded.v1` that must keep loading. The event embeds the evaluator's
+input and answer models, so changing `SafetyRiskInput` or `SafetyRiskResult` in a way that
+breaks this payload needs a v2 event and an upcaster, never an edit of v1."""
+
+from typing import Any
+
+from assessment import events as assessment_events  # noqa: F401  (registers the types)
+from events.registry import registry
+
+GRADED_V1 = "assessment.safety.risk_graded.v1"
+
+# A v1 payload as the store holds it after decryption (synthetic values; `notes` in clear).
+STORED_V1: dict[str, Any] = {
+    "case_id": "case-synthetic-1",
+    "assessment_id": "assessment-synthetic-2",
+    "organisation": "org-synthetic",
+    "assessed_at": "2025-06-01T09:30:00Z",
+    "child_gender": "female",
+    "child_gender_source": "request",
+    "assessors": [
+        {"worker_id": "w-synthetic-1", "gender": "female"},
+        {"worker_id": "w-synthetic-2", "gender": "male"},
+    ],
+    "inputs": {
+        "b1": {
+            "sexual_abuse_or_violence": False,
+            "unattended_danger": False,
+            "abandonment_6_months": False,
+            "addiction_or_custody_refuses_delegation": False,
+            "coerced_begging_3_warnings": False,
+            "abetting_crime": False,
+        },
+        "b2": {"physical_or_sexual_abuse": None, "neglect": "B", "motive": None, "substance": None},
+        "life_threatening_event": False,
+        "b3": {
+            "guardian_capacity": None,
+            "cooperation": "C",
+            "parenting_skills": None,
+            "substitute_parent": None,
+            "support_system": None,
+            "stress_crisis": None,
+            "parent_child_relationship": None,
+        },
+    },
+    "rule_set": "SZ-2023-B",
+    "result": {
+        "rule_set": "SZ-2023-B",
+        "grade": "B",
+        "label": "中危",
+        "grade_clause": "SZ-B.2",
+        "decided_by": [{"item": "b2.neglect", "clause": "SZ-B.2-2"}],
+        "required_actions": [
+            {
+                "code": "report_promptly_to_organisation_police_civil_affairs",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": None,
+                "note": "及时上报, no time given; urge other persons qualified "
+                "to guard to take it up.",
+            },
+            {
+                "code": "social_background_investigation_report",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": None,
+                "note": "Report form: Appendix C.",
+            },
+            {
+                "code": "determine_guardian",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": None,
+                "note": None,
+            },
+            {
+                "code": "guardianship_capacity_assessment",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": None,
+                "note": "Form: Appendix D.",
+            },
+            {
+                "code": "assist_temporary_guardianship_application",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": "Parents and other guardians cannot be found for the time being.",
+                "note": "Forms: Appendix F.",
+            },
+            {
+                "code": "case_conference",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "shall",
+                "condition": "A case conference is convened.",
+                "note": "Minutes form: Appendix H.",
+            },
+            {
+                "code": "guardian_takes_child_back",
+                "clause": "SZ-6.4.3",
+                "due": None,
+                "modal": "should",
+                "condition": "The court does not revoke guardianship, or "
+                "revokes one parent's only.",
+                "note": None,
+            },
+        ],
+        "recommendations": [
+            {
+                "code": "family_education_guidance",
+                "clause": "SZ-5.4",
+                "reason": "Offer the guardian family-education guidance, "
+                "parent-child relationship work and guardianship "
+                "guidance. (rated C in table B.3: b3.cooperation)",
+            },
+            {
+                "code": "guardian_supervision_and_support",
+                "clause": "SZ-B.3-note2",
+                "reason": "Propose interventions on how to supervise and "
+                "support the guardian in caring for the child "
+                "properly. (rated C in table B.3: "
+                "b3.cooperation)",
+            },
+        ],
+        "capacity_profile": {
+            "clause": "SZ-B.3-note1",
+            "ratings": {
+                "guardian_capacity": None,
+                "cooperation": "C",
+                "parenting_skills": None,
+                "substitute_parent": None,
+                "support_system": None,
+                "stress_crisis": None,
+                "parent_child_relationship": None,
+            },
+            "flagged_items": ["b3.cooperation"],
+        },
+        "resolutions_applied": ["R-SZ-B-01", "R-SZ-B-04", "R-SZ-B-05"],
+    },
+    "supersedes": "assessment-synthetic-1",
+    "notes": "合成备注",
+}
+
+
+def test_the_assessment_event_types_are_the_ones_other_services_are_told_about():
+    names = {info.type_string for info in registry.types() if info.name.startswith("assessment.")}
+    assert names == {GRADED_V1}
+
+
+def test_only_free_text_notes_are_personal_in_a_graded_event():
+    assert registry.info(GRADED_V1).personal == {"notes"}
+
+
+def test_a_graded_event_stored_as_v1_still_loads_unchanged():
+    loaded = registry.load(GRADED_V1, STORED_V1)
+    assert loaded.model_dump(mode="json") == STORED_V1
+
+
+def test_a_graded_event_names_its_case_rule_set_and_grade_outside_the_encrypted_fields():
+    info = registry.info(GRADED_V1)
+    for field in ("case_id", "rule_set", "result", "supersedes", "assessors"):
+        assert field in info.model.model_fields and field not in info.personal
