@@ -12,7 +12,7 @@ STACK := deploy/stack.sh
 ROLE ?= supervisor
 ORG ?= org-demo
 
-.PHONY: run stop test test-unit test-integration bench lint token stack status clean
+.PHONY: run stop test test-unit bench lint token stack status clean schemas
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: apt-get install -y python3 python3-venv"; exit 1; }
@@ -49,6 +49,9 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check libs services tests deploy
 	@$(VENV)/bin/ruff format --check libs services tests deploy
 	@$(VENV)/bin/mypy libs services
+
+schemas: $(STAMP)
+	@PYTHONPATH=libs:services $(PY) -m events.asyncapi
 
 token: $(STAMP)
 	@PYTHONPATH=libs $(PY) -m events.devissuer token --role $(ROLE) --org $(ORG)
