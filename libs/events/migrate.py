@@ -40,7 +40,7 @@ async def upgrade(engine: AsyncEngine, tree: str) -> None:
 
 async def upgrade_tree(engine: AsyncEngine, location: Path, version_table: str) -> None:
     """Migrate any Alembic tree whose env.py is `events.migrations` style (a service's own
-    read models: copy libs/events/migrations/store/env.py beside its versions/ folder)."""
+    read models: an env.py that calls `run_env()`, beside its versions/ folder)."""
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, location, version_table)
 
@@ -51,6 +51,23 @@ async def _main(tree: str, url: str) -> None:
         await upgrade(engine, tree)
     finally:
         await engine.dispose()
+
+
+def run_env() -> None:
+    """The whole of every env.py here: migrate on the connection `upgrade_tree` hands over."""
+    from alembic import context
+
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise SystemExit("run these migrations through events.migrate (python -m events.migrate)")
+    context.configure(
+        connection=connection,
+        version_table=config.attributes["version_table"],
+        transaction_per_migration=False,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 if __name__ == "__main__":
