@@ -11,6 +11,7 @@ from events.kafka import events_topic
 from events.settings import ServiceSettings
 from intake import events as _event_types  # noqa: F401  (registers the intake event types)
 from intake.api import routers
+from intake.reactions import HANDLERS
 
 NAME = "intake"
 SUBSCRIBES_TO = [events_topic(s) for s in ["assessment", "referral", "archive"]]
@@ -27,7 +28,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings or IntakeSettings(),  # type: ignore[call-arg]  # values come from the environment
         name=NAME,
         routers=routers(),
-        handlers={},
+        handlers=HANDLERS,
         subscribe=SUBSCRIBES_TO,
         migrations=Path(__file__).parent / "migrations",
     )

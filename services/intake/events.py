@@ -227,3 +227,213 @@ class WorkerRemoved(EventData):
     removed_on: date
     reason: str
     rule: str
+
+
+# --- case work: visits, investigation, initial statement, consent (DOMAIN §2, I-2 to I-5) ------
+
+
+class Investigation(Part):
+    """What the investigation found (SZ-6.2.2, I-4); every item is free text about the child."""
+
+    harm_type: str
+    degree: str
+    time_and_place: str
+    environment_or_perpetrator: str
+    related_persons: str | None = None
+    social_support: str | None = None
+    usable_resources: str | None = None
+    other: str | None = None
+
+
+class InitialStatement(Part):
+    """The initial case statement (SZ-6.2.1, I-2)."""
+
+    basic_info: str
+    situation: str
+    needs: str
+    next_steps: str
+
+
+class ConsentScope(StrEnum):
+    """What a person consented to."""
+
+    SERVICE = "service"  # 知情同意书 for the service (JX-7.2.3)
+    RECORDING = "recording"  # photos, audio or video during service (SZ-7.3.3)
+    INFORMATION_SHARING = "information_sharing"  # with other departments (JX-9.3)
+    REFERRAL = "referral"  # to another institution (JX-6.2.1)
+
+
+@registry.register("intake.case.visit_recorded", 1, personal={"place", "notes"})
+class VisitRecorded(EventData):
+    """A home visit took place (JX-7.3); the first one stops the 24 h clock of the case's
+    reports (I-3), which is why it carries their ids."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    report_ids: list[str]
+    visit_id: str
+    visited_at: datetime
+    worker_ids: list[str]
+    guardian_present: bool
+    guardian_informed: bool
+    first_visit: bool
+    place: str | None
+    notes: str | None
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.investigation_recorded", 1, personal={"findings"})
+class InvestigationRecorded(EventData):
+    """The investigation's findings (SZ-6.2.2, I-4); a later one adds to the earlier ones."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    report_ids: list[str]
+    investigated_at: datetime
+    findings: Investigation
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.initial_statement_recorded", 1, personal={"statement"})
+class InitialStatementRecorded(EventData):
+    """The initial case statement was produced (SZ-6.2.1, I-2): stops the 72 h clock of every
+    report in `report_ids`."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    report_ids: list[str]
+    stated_at: datetime
+    statement: InitialStatement
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.consent_recorded", 1, personal={"given_by", "note"})
+class ConsentRecorded(EventData):
+    """Who consented to what, when (JX-7.2.3)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    consent_id: str
+    given_by: str
+    relation: str
+    scopes: list[ConsentScope]
+    given_at: datetime
+    note: str | None
+    recorded_by: str
+    rule: str
+
+
+# --- case status (DOMAIN §9-11) -------------------------------------------------------------
+
+
+@registry.register("intake.case.status_changed", 1, personal={"reason"})
+class CaseStatusChanged(EventData):
+    """The case moved from one status to another; `cause` names the other service's event
+    that moved it, None when a person of this organisation did."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    from_status: str
+    to_status: str
+    changed_at: datetime
+    changed_by: str
+    reason: str | None
+    cause: str | None
+    rule: str
+
+
+# --- child categories and household (SZ-5.8.1, JX-9.2) --------------------------------------
+
+
+class ChildCategory(StrEnum):
+    """Why a child is in difficulty; the first seven are the follow-up categories of SZ-5.8.1,
+    with the values notify's clock table uses."""
+
+    SERIOUS_VIOLENCE = "serious_violence"
+    SEVERE_ILLNESS_OR_DISABILITY = "severe_illness_or_disability"
+    DE_FACTO_UNSUPPORTED = "de_facto_unsupported"
+    SCATTERED_ORPHAN = "scattered_orphan"
+    PARENT_SEVERELY_ILL_OR_DISABLED = "parent_severely_ill_or_disabled"
+    POOR_FAMILY = "poor_family"
+    VAGRANCY_HISTORY = "vagrancy_history"
+    ORPHAN_IN_CARE = "orphan_in_care"
+    GUARDIANSHIP_ABSENT = "guardianship_absent"
+    GUARDIANSHIP_IMPROPER = "guardianship_improper"
+    GUARDIANSHIP_INFRINGING = "guardianship_infringing"
+    LEFT_BEHIND = "left_behind"
+    OTHER = "other"
+
+
+@registry.register("intake.child.categories_set", 1, personal={"evidence"})
+class ChildCategoriesSet(EventData):
+    """The child's categories, each with its evidence (the whole set; replaces the last)."""
+
+    child_id: str
+    organisation: str
+    case_id: str
+    categories: list[ChildCategory]
+    evidence: dict[str, str]
+    set_at: datetime
+    set_by: str
+    rule: str
+
+
+@registry.register("intake.case.followup_category_set", 1)
+class FollowupCategorySet(EventData):
+    """The category that sets the child's follow-up visits (SZ-5.8.2) was set or changed;
+    notify ends the old schedule and starts the one for `category`."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    category: ChildCategory
+    previous: ChildCategory | None
+    set_at: datetime
+    set_by: str
+    rule: str
+
+
+class Guardian(Part):
+    name: str
+    relation: str
+    contact: str | None = None
+    lives_with_child: bool = True
+
+
+class FamilyMember(Part):
+    name: str
+    relation: str
+
+
+class Minor(Part):
+    """Another minor of the family not registered here (a registered one is a sibling id)."""
+
+    name: str
+    relation: str
+    birth_date: date | None = None
+
+
+@registry.register(
+    "intake.child.household_recorded", 1, personal={"guardians", "members", "other_minors"}
+)
+class HouseholdRecorded(EventData):
+    """Who the child lives with (JX-9.2 basic information; the whole household, replacing the
+    last). A sibling with their own record is linked by `sibling_ids`, never copied."""
+
+    child_id: str
+    organisation: str
+    case_id: str
+    guardians: list[Guardian]
+    members: list[FamilyMember]
+    other_minors: list[Minor]
+    sibling_ids: list[str]
+    recorded_at: datetime
+    recorded_by: str

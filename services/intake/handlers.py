@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -18,17 +19,24 @@ from events.registry import EventData
 from events.store import NewEvent
 from events.uow import UnitOfWork
 from intake import lookup as lookups
-from intake.domain import Gender
+from intake.domain import Gender, casework
 from intake.domain import cases as case_rules
+from intake.domain import categories as category_rules
 from intake.domain import children as child_rules
 from intake.domain import reports as report_rules
 from intake.domain import staff as staff_rules
 from intake.domain.refusals import Kind, refuse
-from intake.events import ChildRegistered, ReportReceived, WorkerSuspended
+from intake.events import (
+    ChildRegistered,
+    FollowupCategorySet,
+    ReportReceived,
+    WorkerSuspended,
+)
 from intake.projections import (
     add_child,
     cases_of_worker,
     child_row,
+    child_rows,
     child_with_id_digest,
     next_case_number,
     project,
@@ -87,7 +95,7 @@ def _retried(history: History, seed: str | None) -> bool:
     return seed is not None and history.holds(stable_id(seed, "0"))
 
 
-async def _append(
+async def append(
     uow: UnitOfWork,
     stream_id: str,
     history: History,
@@ -121,7 +129,7 @@ async def register_worker(
         if _retried(history, seed):
             return  # a retry of the request that registered this person
         events = staff_rules.register_worker(command, staff_rules.staff_state(history.events))
-        await _append(uow, stream, history, events, meta, seed)
+        await append(uow, stream, history, events, meta, seed)
         await uow.commit()
 
 
@@ -141,7 +149,7 @@ async def record_background_check(
         if _retried(history, seed):
             return True
         events = staff_rules.record_background_check(command, state)
-        await _append(uow, stream, history, events, meta, seed)
+        await append(uow, stream, history, events, meta, seed)
         if any(isinstance(e, WorkerSuspended) for e in events):
             await _remove_from_cases(uow, command.worker_id, command.today, meta)
         await uow.commit()
@@ -155,7 +163,7 @@ async def _remove_from_cases(uow: UnitOfWork, worker_id: str, on: date, meta: Me
         state = case_rules.case_state(history.events)
         if state is not None:
             events = case_rules.remove_suspended(state, worker_id, on)
-            await _append(uow, case_id, history, events, meta, None, key_scope=state.child_id)
+            await append(uow, case_id, history, events, meta, None, key_scope=state.child_id)
 
 
 async def receive_report(
@@ -181,7 +189,7 @@ async def receive_report(
         events = report_rules.receive_report(command)
         await _register_child(uow, events[0], known is not None, meta, seed, lookup)
         stream = report_stream(command.report_id)
-        await _append(
+        await append(
             uow,
             stream,
             await load(uow, stream),
@@ -254,7 +262,7 @@ async def acknowledge(
         events = report_rules.acknowledge(command, state)
         row = await report_row(uow.conn, report_id)
         case_id = row.case_id if row is not None else None
-        await _append(
+        await append(
             uow, stream, history, events, meta, seed, key_scope=state.child_id, partition=case_id
         )
         await uow.commit()
@@ -274,7 +282,7 @@ async def open_case(
         number = await next_case_number(uow.conn, command.organisation, year)
         events = case_rules.open_case(command, refs, number)
         child_id = refs[0].child_id
-        await _append(uow, command.case_id, history, events, meta, seed, key_scope=child_id)
+        await append(uow, command.case_id, history, events, meta, seed, key_scope=child_id)
         await uow.commit()
 
 
@@ -298,5 +306,145 @@ async def assign_team(
         ]
         child = await child_row(uow.conn, state.child_id)
         events = case_rules.assign_team(command, state, members, Gender(child.gender))
-        await _append(uow, case_id, history, events, meta, seed, key_scope=state.child_id)
+        await append(uow, case_id, history, events, meta, seed, key_scope=state.child_id)
+        await uow.commit()
+
+
+CaseDecision = Callable[[case_rules.Case], list[EventData]]
+
+
+async def on_case(
+    uows: UowFactory, case_id: str, decide: CaseDecision, meta: Metadata, seed: str | None
+) -> None:
+    """Load the case, let the domain decide, append; a retry with the same seed is a no-op."""
+    async with uows() as uow:
+        history, state = await _case(uow, case_id)
+        if _retried(history, seed):
+            return
+        events = decide(state)
+        await append(uow, case_id, history, events, meta, seed, key_scope=state.child_id)
+        await uow.commit()
+
+
+async def _case(uow: UnitOfWork, case_id: str) -> tuple[History, case_rules.Case]:
+    history = await load(uow, case_id)
+    state = case_rules.case_state(history.events)
+    if state is None:
+        raise LookupError(case_id)
+    return history, state
+
+
+async def record_visit(
+    uows: UowFactory, case_id: str, command: casework.RecordVisit, meta: Metadata, seed: str | None
+) -> None:
+    await on_case(uows, case_id, partial(casework.record_visit, command), meta, seed)
+
+
+async def record_investigation(
+    uows: UowFactory,
+    case_id: str,
+    command: casework.RecordInvestigation,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    await on_case(uows, case_id, partial(casework.record_investigation, command), meta, seed)
+
+
+async def record_statement(
+    uows: UowFactory,
+    case_id: str,
+    command: casework.RecordStatement,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    await on_case(uows, case_id, partial(casework.record_statement, command), meta, seed)
+
+
+async def record_consent(
+    uows: UowFactory,
+    case_id: str,
+    command: casework.RecordConsent,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    await on_case(uows, case_id, partial(casework.record_consent, command), meta, seed)
+
+
+async def change_status(
+    uows: UowFactory,
+    case_id: str,
+    command: case_rules.ChangeStatus,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    await on_case(uows, case_id, partial(case_rules.change_status, command), meta, seed)
+
+
+async def set_categories(
+    uows: UowFactory,
+    case_id: str,
+    command: category_rules.SetCategories,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    """Record the child's categories on the child's stream; a changed follow-up category is
+    announced on the case's stream (`intake.case.followup_category_set`), one transaction."""
+    async with uows() as uow:
+        case_history, case = await _case(uow, case_id)
+        child_history = await load(uow, case.child_id)
+        if _retried(child_history, seed):
+            return
+        current = category_rules.categories_of(child_history.events)
+        events = category_rules.set_categories(command, case, current)
+        on_case_: list[EventData] = [e for e in events if isinstance(e, FollowupCategorySet)]
+        on_child = [e for e in events if not isinstance(e, FollowupCategorySet)]
+        await append(
+            uow,
+            case.child_id,
+            child_history,
+            on_child,
+            meta,
+            seed,
+            key_scope=case.child_id,
+            partition=case_id,
+        )
+        if on_case_:
+            await append(
+                uow,
+                case_id,
+                case_history,
+                on_case_,
+                meta,
+                f"{seed}/case" if seed else None,
+                key_scope=case.child_id,
+                partition=case_id,
+            )
+        await uow.commit()
+
+
+async def record_household(
+    uows: UowFactory,
+    case_id: str,
+    command: category_rules.RecordHousehold,
+    meta: Metadata,
+    seed: str | None,
+) -> None:
+    async with uows() as uow:
+        _, case = await _case(uow, case_id)
+        child_history = await load(uow, case.child_id)
+        if _retried(child_history, seed):
+            return
+        rows = await child_rows(uow.conn, case.organisation, command.sibling_ids)
+        known = {str(r.child_id) for r in rows}
+        events = category_rules.record_household(command, case, known)
+        await append(
+            uow,
+            case.child_id,
+            child_history,
+            events,
+            meta,
+            seed,
+            key_scope=case.child_id,
+            partition=case_id,
+        )
         await uow.commit()

@@ -7,6 +7,7 @@ leaves no readable copy here. Staff names are kept: they are adults' work identi
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -37,17 +38,33 @@ from intake.domain.staff import Staff
 from intake.events import (
     BackgroundCheckRecorded,
     CaseOpened,
+    CaseStatusChanged,
+    ChildCategoriesSet,
     ChildRegistered,
+    ConsentRecorded,
+    HouseholdRecorded,
+    InitialStatementRecorded,
+    InvestigationRecorded,
     MandatoryReportAcknowledged,
     MandatoryReportFiled,
     ReportReceived,
     TeamAssigned,
+    VisitRecorded,
     WorkerRegistered,
     WorkerRemoved,
     WorkerSuspended,
 )
 
+CaseWork = (
+    VisitRecorded
+    | InvestigationRecorded
+    | InitialStatementRecorded
+    | ConsentRecorded
+    | CaseStatusChanged
+)
 metadata = MetaData()
+FIRST_VISIT_WITHIN = timedelta(hours=24)  # emergency reports (SZ-6.2.1, I-3)
+STATEMENT_WITHIN = timedelta(hours=72)  # every report (SZ-6.2.1, I-2)
 
 staff = Table(
     "staff",
@@ -77,6 +94,8 @@ children = Table(
     Column("id_digest", Text),
     Column("birth_digest", Text),
     Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("categories", JSONB, nullable=False),
+    Column("sibling_ids", JSONB, nullable=False),
 )
 
 reports = Table(
@@ -111,6 +130,15 @@ cases = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("opened_by", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("emergency", Boolean, nullable=False),
+    Column("visit_due_at", DateTime(timezone=True)),
+    Column("statement_due_at", DateTime(timezone=True)),
+    Column("first_visit_at", DateTime(timezone=True)),
+    Column("statement_at", DateTime(timezone=True)),
+    Column("visits", Integer, nullable=False),
+    Column("investigations", Integer, nullable=False),
+    Column("consents", Integer, nullable=False),
 )
 
 case_team = Table(
@@ -164,13 +192,44 @@ async def _apply(
         await conn.execute(_report_update(event.report_id, version))
     elif isinstance(event, CaseOpened | TeamAssigned | WorkerRemoved):
         await _apply_case(conn, version, event)
+    elif isinstance(event, ChildCategoriesSet | HouseholdRecorded):
+        await conn.execute(_child_update(event))
+    elif isinstance(event, CaseWork):
+        where = cases.c.case_id == event.case_id
+        changes = _case_changes(event)
+        await conn.execute(update(cases).where(where).values(**changes, version=version))
+
+
+def _child_update(event: ChildCategoriesSet | HouseholdRecorded) -> Any:
+    """Only codes and ids: the evidence and the household stay encrypted in the stream."""
+    if isinstance(event, ChildCategoriesSet):
+        changes: dict[str, Any] = {"categories": [c.value for c in event.categories]}
+    else:
+        changes = {"sibling_ids": event.sibling_ids}
+    return update(children).where(children.c.child_id == event.child_id).values(**changes)
+
+
+def _case_changes(event: CaseWork) -> dict[str, Any]:
+    """The case row's changes for an event of case work or status."""
+    if isinstance(event, VisitRecorded):
+        first = func.coalesce(cases.c.first_visit_at, event.visited_at)
+        return {"visits": cases.c.visits + 1, "first_visit_at": first}
+    if isinstance(event, InvestigationRecorded):
+        return {"investigations": cases.c.investigations + 1}
+    if isinstance(event, InitialStatementRecorded):
+        return {"statement_at": event.stated_at}
+    if isinstance(event, ConsentRecorded):
+        return {"consents": cases.c.consents + 1}
+    return {"status": event.to_status}
 
 
 async def _apply_case(
     conn: AsyncConnection, version: int, event: CaseOpened | TeamAssigned | WorkerRemoved
 ) -> None:
     if isinstance(event, CaseOpened):
-        row = {**event.model_dump(), "version": version}
+        row: dict[str, Any] = {**event.model_dump(), "version": version}
+        row |= await _deadlines(conn, event)
+        row |= {"status": "open", "visits": 0, "investigations": 0, "consents": 0}
         await conn.execute(pg_insert(cases).values(**row))
         in_case = reports.c.report_id.in_(event.report_ids)
         await conn.execute(update(reports).where(in_case).values(case_id=event.case_id))
@@ -187,6 +246,20 @@ async def _apply_case(
             case_team.c.worker_id == event.worker_id
         )
         await conn.execute(delete(case_team).where(on_case))
+
+
+async def _deadlines(conn: AsyncConnection, event: CaseOpened) -> dict[str, Any]:
+    """When the first visit (emergency reports: 24 h) and the initial statement (72 h) fall due:
+    from the earliest received report of each kind (every report runs its own clock)."""
+    held = reports.c.report_id.in_(event.report_ids)
+    first = func.min(reports.c.received_at)
+    urgent = func.min(case((reports.c.emergency, reports.c.received_at), else_=None))
+    received, emergency_received = (await conn.execute(select(first, urgent).where(held))).one()
+    return {
+        "emergency": emergency_received is not None,
+        "visit_due_at": emergency_received + FIRST_VISIT_WITHIN if emergency_received else None,
+        "statement_due_at": received + STATEMENT_WITHIN if received else None,
+    }
 
 
 def _registered(event: WorkerRegistered, envelope: Envelope) -> dict[str, Any]:
@@ -282,13 +355,15 @@ async def add_child(
     birth_digest: str | None,
 ) -> None:
     """A registry row: who the child is stays encrypted in the stream, only digests here."""
-    row = {
+    row: dict[str, Any] = {
         "child_id": event.child_id,
         "organisation": event.organisation,
         "gender": event.child.gender.value,
         "id_digest": id_digest,
         "birth_digest": birth_digest,
         "registered_at": envelope.time,
+        "categories": [],
+        "sibling_ids": [],
     }
     await conn.execute(pg_insert(children).values(**row))
 
@@ -342,4 +417,11 @@ async def report_rows(conn: AsyncConnection, report_ids: list[str]) -> list[Any]
 
 async def staff_rows(conn: AsyncConnection, worker_ids: list[str]) -> list[Any]:
     query = select(staff).where(staff.c.worker_id.in_(worker_ids))
+    return list((await conn.execute(query)).all())
+
+
+async def child_rows(conn: AsyncConnection, organisation: str, child_ids: list[str]) -> list[Any]:
+    query = select(children).where(
+        children.c.organisation == organisation, children.c.child_id.in_(child_ids)
+    )
     return list((await conn.execute(query)).all())

@@ -7,24 +7,34 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain import Violation
 from intake.domain.assignment import clearance_violations
 from intake.events import (
     Addressee,
+    CaseStatusChanged,
+    ChildCategoriesSet,
     ChildDetails,
+    ConsentRecorded,
+    ConsentScope,
     Finding,
     Ground,
+    HouseholdRecorded,
+    InitialStatement,
+    InitialStatementRecorded,
+    Investigation,
+    InvestigationRecorded,
     MandatoryReportAcknowledged,
     MandatoryReportFiled,
     Reporter,
     ReportReceived,
     Source,
+    VisitRecorded,
 )
 from intake.handlers import History
-from intake.projections import reports, staff, staff_from_row
+from intake.projections import case_team, cases, children, reports, staff, staff_from_row
 
 MAX_PAGE = 100
 
@@ -166,3 +176,208 @@ async def report_page(
     items = [ReportSummary(**{k: getattr(r, k) for k in ReportSummary.model_fields}) for r in page]
     more = len(rows) > limit
     return ReportPage(items=items, next_cursor=encode_cursor(page[-1].seq) if more else None)
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+class CasePublic(BaseModel):
+    case_id: str
+    case_number: str
+    organisation: str
+    child_id: str
+    report_ids: list[str]
+    opened_at: datetime
+    opened_by: str
+    team: list[str]
+    status: str
+    emergency: bool
+    visit_due_at: datetime | None
+    statement_due_at: datetime | None
+    first_visit_at: datetime | None
+    statement_at: datetime | None
+    visits: int
+    investigations: int
+    consents: int
+    categories: list[str]
+    overdue: bool
+
+
+class CasePage(BaseModel):
+    items: list[CasePublic]
+    next_cursor: str | None
+
+
+class Visit(BaseModel):
+    visit_id: str
+    visited_at: datetime
+    worker_ids: list[str]
+    guardian_present: bool
+    guardian_informed: bool
+    first_visit: bool
+    place: str | None
+    notes: str | None
+    recorded_by: str
+
+
+class InvestigationEntry(BaseModel):
+    investigated_at: datetime
+    findings: Investigation
+    recorded_by: str
+
+
+class StatementEntry(BaseModel):
+    stated_at: datetime
+    statement: InitialStatement
+    recorded_by: str
+
+
+class Consent(BaseModel):
+    consent_id: str
+    given_by: str
+    relation: str
+    scopes: list[ConsentScope]
+    given_at: datetime
+    note: str | None
+    recorded_by: str
+
+
+class StatusEntry(BaseModel):
+    from_status: str
+    to_status: str
+    changed_at: datetime
+    changed_by: str
+    reason: str | None
+    cause: str | None
+    rule: str
+
+
+class CaseFile(BaseModel):
+    """What was recorded on the case and about its child, decrypted from their streams."""
+
+    case_id: str
+    visits: list[Visit]
+    investigations: list[InvestigationEntry]
+    initial_statement: StatementEntry | None
+    consents: list[Consent]
+    status_history: list[StatusEntry]
+    categories: dict[str, str]  # category -> evidence
+    household: dict[str, Any] | None
+
+
+def overdue(now: datetime) -> Any:
+    """A first visit (emergency: 24 h) or the initial statement (72 h) not recorded by the time
+    it fell due: still missing after it, or recorded late (SZ-6.2.1, I-2, I-3)."""
+    return or_(
+        _missed(cases.c.visit_due_at, cases.c.first_visit_at, now),
+        _missed(cases.c.statement_due_at, cases.c.statement_at, now),
+    )
+
+
+def _missed(due: Any, done: Any, now: datetime) -> Any:
+    return and_(due.is_not(None), or_(and_(done.is_(None), due < now), done > due))
+
+
+def case_public(row: Any, team: list[str], categories: list[str], now: datetime) -> CasePublic:
+    late = _late(row.visit_due_at, row.first_visit_at, now) or _late(
+        row.statement_due_at, row.statement_at, now
+    )
+    fields = {k: getattr(row, k) for k in CasePublic.model_fields if hasattr(row, k)}
+    return CasePublic(**fields | {"team": team, "categories": categories, "overdue": late})
+
+
+def _late(due: datetime | None, done: datetime | None, now: datetime) -> bool:
+    if due is None:
+        return False
+    return done > due if done is not None else due < now
+
+
+async def case_page(
+    conn: AsyncConnection,
+    organisation: str,
+    *,
+    member: str | None,
+    before: int | None,
+    limit: int,
+    filters: dict[str, Any],
+    now: datetime,
+) -> CasePage:
+    """Newest first. `member`: only cases with this person on the team or opened by them."""
+    query = (
+        select(cases, children.c.categories)
+        .join(children, children.c.child_id == cases.c.child_id)
+        .where(cases.c.organisation == organisation)
+    )
+    for condition in _case_filters(filters, now) + _membership(member):
+        query = query.where(condition)
+    if before is not None:
+        query = query.where(cases.c.seq < before)
+    rows = (await conn.execute(query.order_by(cases.c.seq.desc()).limit(limit + 1))).all()
+    page = rows[:limit]
+    teams = await _teams(conn, [r.case_id for r in page])
+    items = [case_public(r, teams.get(r.case_id, []), r.categories, now) for r in page]
+    more = len(rows) > limit
+    return CasePage(items=items, next_cursor=encode_cursor(page[-1].seq) if more else None)
+
+
+def _case_filters(filters: dict[str, Any], now: datetime) -> list[Any]:
+    conditions = []
+    if filters.get("status") is not None:
+        conditions.append(cases.c.status == filters["status"])
+    if filters.get("emergency") is not None:
+        conditions.append(cases.c.emergency == filters["emergency"])
+    if filters.get("category") is not None:
+        conditions.append(children.c.categories.contains([filters["category"]]))
+    if filters.get("worker_id") is not None:
+        conditions.append(_on_team(filters["worker_id"]))
+    if filters.get("overdue") is not None:
+        late = overdue(now)
+        conditions.append(late if filters["overdue"] else ~late)
+    return conditions
+
+
+def _membership(member: str | None) -> list[Any]:
+    return [] if member is None else [or_(_on_team(member), cases.c.opened_by == member)]
+
+
+def _on_team(worker_id: str) -> Any:
+    on_case = case_team.c.case_id == cases.c.case_id
+    return exists().where(on_case, case_team.c.worker_id == worker_id)
+
+
+async def _teams(conn: AsyncConnection, case_ids: list[str]) -> dict[str, list[str]]:
+    query = select(case_team).where(case_team.c.case_id.in_(case_ids))
+    query = query.order_by(case_team.c.worker_id)
+    teams: dict[str, list[str]] = {}
+    for row in await conn.execute(query):
+        teams.setdefault(row.case_id, []).append(row.worker_id)
+    return teams
+
+
+def case_file(case_id: str, case_history: History, child_history: History) -> CaseFile:
+    events, about_child = case_history.events, child_history.events
+    statement = next((e for e in events if isinstance(e, InitialStatementRecorded)), None)
+    categories = next((e for e in reversed(about_child) if isinstance(e, ChildCategoriesSet)), None)
+    household = next((e for e in reversed(about_child) if isinstance(e, HouseholdRecorded)), None)
+    return CaseFile(
+        case_id=case_id,
+        visits=_entries(Visit, events, VisitRecorded),
+        investigations=_entries(InvestigationEntry, events, InvestigationRecorded),
+        initial_statement=_entry(StatementEntry, statement) if statement else None,
+        consents=_entries(Consent, events, ConsentRecorded),
+        status_history=_entries(StatusEntry, events, CaseStatusChanged),
+        categories=categories.evidence if categories else {},
+        household=household.model_dump(
+            mode="json", include={"guardians", "members", "other_minors", "sibling_ids"}
+        )
+        if household
+        else None,
+    )
+
+
+def _entries(model: Any, events: list[Any], kind: type) -> list[Any]:
+    return [_entry(model, e) for e in events if isinstance(e, kind)]
+
+
+def _entry(model: Any, event: Any) -> Any:
+    return model(**event.model_dump(include=set(model.model_fields)))

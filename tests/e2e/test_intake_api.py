@@ -421,3 +421,187 @@ def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org,
         "intake.case.team_assigned.v1",
         "intake.case.worker_removed.v1",
     ]
+
+
+# --- case work, status, categories, lists (DOMAIN §2, §5, I-2 to I-5) ------------------------
+
+FINDINGS = {  # synthetic
+    "harm_type": "合成：疑似家庭暴力",
+    "degree": "合成：手臂淤青",
+    "time_and_place": "合成：上周，家中",
+    "environment_or_perpetrator": "合成：与继父同住",
+    "social_support": "合成：祖母每周探望",
+}
+STATEMENT = {
+    "basic_info": "合成儿童，9岁",
+    "situation": "合成：疑似遭受家庭暴力",
+    "needs": "合成：安全保障、心理支持",
+    "next_steps": "合成：每周家访，联系学校",
+}
+
+
+def staffed_emergency_case(service: Running, org: str, seed: int, opener: str) -> tuple[dict, list]:
+    """An emergency case about a girl, opened by worker `opener`, with a team of two."""
+    suffix = uuid4().hex[:6]
+    woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
+    cleared_worker(service, org, woman, "female")
+    cleared_worker(service, org, man, "male")
+    report = fake_report(
+        random.Random(seed),
+        child=fake_child(random.Random(seed), gender=Gender.FEMALE, on=date.today()),
+        triggers={4},
+        emergency=True,
+        on=datetime.now(UTC).date(),
+    )
+    body = report_body(report, received_at=(datetime.now(UTC) - timedelta(hours=2)).isoformat())
+    headers = auth("worker", org, opener)
+    created = httpx.post(service.url + "/v1/reports", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    case = httpx.post(
+        service.url + "/v1/cases",
+        json={"report_ids": [created.json()["report_id"]]},
+        headers=headers,
+    ).json()
+    url = f"{service.url}/v1/cases/{case['case_id']}/team"
+    team = httpx.put(url, json={"worker_ids": [woman, man]}, headers=auth("supervisor", org))
+    assert team.status_code == 200, team.text
+    return team.json(), [woman, man]
+
+
+def visit_body(workers: list[str], present: bool, informed: bool = False) -> dict:
+    return {
+        "visited_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat(),
+        "worker_ids": workers,
+        "guardian_present": present,
+        "guardian_informed": informed,
+        "place": "合成地址：晴川路1号",
+        "notes": "合成：儿童情绪稳定",
+    }
+
+
+def test_visit_investigation_and_statement_are_recorded_in_order_and_stop_the_report_clocks(
+    service, org, bootstrap
+):
+    case, (woman, man) = staffed_emergency_case(service, org, 60, opener="w-opener-60")
+    assert case["emergency"] and case["status"] == "open" and not case["overdue"]
+    url = f"{service.url}/v1/cases/{case['case_id']}"
+    headers = auth("worker", org, woman)
+
+    alone = httpx.post(url + "/visits", json=visit_body([woman], False), headers=headers)
+    assert alone.status_code == 422 and alone.json()["rule"] == "JX-7.3"
+    early = httpx.post(url + "/initial-statement", json=statement(), headers=headers)
+    assert early.status_code == 409 and early.json()["rule"] == "SZ-6.2.1"
+
+    both = httpx.post(url + "/visits", json=visit_body([woman, man], False, True), headers=headers)
+    assert both.status_code == 201, both.text
+    assert both.json()["visits"] == 1 and both.json()["first_visit_at"] is not None
+    body = {"investigated_at": datetime.now(UTC).isoformat(), "findings": FINDINGS}
+    assert httpx.post(url + "/investigations", json=body, headers=headers).status_code == 201
+    stated = httpx.post(url + "/initial-statement", json=statement(), headers=headers)
+    assert stated.status_code == 201 and stated.json()["statement_at"] is not None
+    again = httpx.post(url + "/initial-statement", json=statement(), headers=headers)
+    assert again.status_code == 409
+
+    file = httpx.get(url + "/file", headers=headers).json()
+    assert file["visits"][0]["place"] == "合成地址：晴川路1号"
+    assert file["investigations"][0]["findings"]["harm_type"] == FINDINGS["harm_type"]
+    assert file["initial_statement"]["statement"] == STATEMENT
+
+    records = keyed(bootstrap, case["case_id"], expect=5)
+    stops = {e.type: e for e in envelopes(records)}
+    for name in ("intake.case.visit_recorded.v1", "intake.case.initial_statement_recorded.v1"):
+        assert stops[name].data["report_ids"] == case["report_ids"]
+    visit = stops["intake.case.visit_recorded.v1"]
+    assert visit.data["first_visit"] is True and "晴川路" not in json.dumps(visit.data)
+
+
+def statement() -> dict:
+    return {"stated_at": datetime.now(UTC).isoformat(), "statement": STATEMENT}
+
+
+def test_only_the_assigned_workers_change_a_case_and_partners_reach_nothing(service, org):
+    opener = "w-opener-61"
+    case, (woman, _) = staffed_emergency_case(service, org, 61, opener=opener)
+    url = f"{service.url}/v1/cases/{case['case_id']}"
+    consent = {
+        "given_by": fake_name(random.Random(61)),
+        "relation": "母亲",
+        "scopes": ["service", "recording"],
+        "given_at": datetime.now(UTC).isoformat(),
+    }
+    assert httpx.get(url, headers=auth("worker", org, opener)).status_code == 200
+    refused = httpx.post(url + "/consents", json=consent, headers=auth("worker", org, opener))
+    assert refused.status_code == 403 and refused.json()["rule"] == "SZ-7.3.3"
+    stranger = httpx.post(url + "/consents", json=consent, headers=auth("worker", org, "w-x"))
+    assert stranger.status_code == 404
+    assert httpx.get(url, headers=auth("partner", org)).status_code == 403
+    assert httpx.get(service.url + "/v1/cases", headers=auth("partner", org)).status_code == 403
+    done = httpx.post(url + "/consents", json=consent, headers=auth("worker", org, woman))
+    assert done.status_code == 201 and done.json()["consents"] == 1
+
+    mine = httpx.get(service.url + "/v1/cases", headers=auth("worker", org, woman)).json()
+    assert [c["case_id"] for c in mine["items"]] == [case["case_id"]]
+
+
+def test_a_supervisor_moves_a_case_and_a_move_the_table_forbids_is_a_409_naming_the_state(
+    service, org
+):
+    case, (woman, man) = staffed_emergency_case(service, org, 62, opener="w-opener-62")
+    url = f"{service.url}/v1/cases/{case['case_id']}"
+    supervisor = auth("supervisor", org)
+    by_worker = httpx.post(
+        url + "/status", json={"to": "closing"}, headers=auth("worker", org, woman)
+    )
+    assert by_worker.status_code == 403
+    wrong = httpx.post(url + "/status", json={"to": "closed"}, headers=supervisor)
+    assert wrong.status_code == 409 and wrong.json()["state"] == "open"
+    handed = httpx.post(url + "/status", json={"to": "handed_over"}, headers=supervisor)
+    assert handed.status_code == 422 and handed.json()["rule"] == "JX-9.4.2"
+    body = {"to": "transferred", "reason": "合成：转介至合成机构"}
+    moved = httpx.post(url + "/status", json=body, headers=supervisor)
+    assert moved.status_code == 200 and moved.json()["status"] == "transferred"
+    late = httpx.post(url + "/visits", json=visit_body([woman, man], True), headers=supervisor)
+    assert late.status_code == 409 and late.json()["state"] == "transferred"
+    listed = httpx.get(service.url + "/v1/cases?status=transferred", headers=supervisor).json()
+    assert case["case_id"] in {c["case_id"] for c in listed["items"]}
+
+
+def test_categories_with_evidence_announce_the_follow_up_category_and_filter_the_list(
+    service, org, bootstrap
+):
+    case, (woman, _) = staffed_emergency_case(service, org, 63, opener="w-opener-63")
+    sibling, _ = staffed_emergency_case(service, org, 64, opener="w-opener-64")
+    url = f"{service.url}/v1/cases/{case['case_id']}"
+    headers = auth("worker", org, woman)
+    evidence = {"poor_family": "合成：低保证明", "left_behind": "合成：父母外出务工"}
+    put = httpx.put(url + "/categories", json={"evidence": evidence}, headers=headers)
+    assert put.status_code == 200, put.text
+    assert put.json()["categories"] == ["left_behind", "poor_family"]
+    household = {
+        "guardians": [{"name": fake_name(random.Random(63)), "relation": "祖母"}],
+        "sibling_ids": [sibling["child_id"]],
+    }
+    assert httpx.put(url + "/household", json=household, headers=headers).status_code == 200
+    file = httpx.get(url + "/file", headers=headers).json()
+    assert file["categories"] == evidence
+    assert file["household"]["sibling_ids"] == [sibling["child_id"]]
+
+    filtered = httpx.get(
+        service.url + "/v1/cases?category=poor_family", headers=auth("supervisor", org)
+    ).json()
+    assert [c["case_id"] for c in filtered["items"]] == [case["case_id"]]
+    records = keyed(bootstrap, case["case_id"], expect=4)
+    announced = [e for e in envelopes(records) if e.type == "intake.case.followup_category_set.v1"]
+    assert [e.data["category"] for e in announced] == ["poor_family"]
+    assert announced[0].data["child_id"] == case["child_id"]
+
+
+def test_a_retried_visit_with_the_same_idempotency_key_is_recorded_once(service, org):
+    case, workers = staffed_emergency_case(service, org, 65, opener="w-opener-65")
+    url = f"{service.url}/v1/cases/{case['case_id']}/visits"
+    headers = {**auth("worker", org, workers[0]), "Idempotency-Key": f"visit-{uuid4()}"}
+    body = visit_body(workers, True)
+    first = httpx.post(url, json=body, headers=headers)
+    again = httpx.post(url, json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["visits"] == 1

@@ -14,6 +14,9 @@ def test_every_intake_event_notify_listens_for_and_intake_records_has_the_same_n
         "intake.mandatory_report.acknowledged",
         "intake.worker.registered",
         "intake.worker.background_check_recorded",
+        "intake.case.visit_recorded",
+        "intake.case.initial_statement_recorded",
+        "intake.case.followup_category_set",
     }
     assert recorded_now <= set(EVENT_CATALOG)
     assert recorded_now <= set(INTAKE_TYPES)
@@ -44,3 +47,23 @@ def test_every_intake_event_carries_the_id_of_the_record_its_deadlines_are_kept_
             aggregate, "report_id"
         )
         assert key in info.model.model_fields and key not in info.personal, name
+
+
+def test_the_events_that_stop_a_reports_clocks_carry_the_report_ids_in_clear() -> None:
+    for name in ("intake.case.visit_recorded", "intake.case.initial_statement_recorded"):
+        info = INTAKE_TYPES[name]
+        assert "report_ids" in info.model.model_fields and "report_ids" not in info.personal
+
+
+def test_the_follow_up_category_is_in_clear_and_the_evidence_and_case_work_text_are_personal():
+    assert INTAKE_TYPES["intake.case.followup_category_set"].personal == set()
+    assert INTAKE_TYPES["intake.child.categories_set"].personal == {"evidence"}
+    assert INTAKE_TYPES["intake.case.visit_recorded"].personal == {"place", "notes"}
+    assert INTAKE_TYPES["intake.case.investigation_recorded"].personal == {"findings"}
+    assert INTAKE_TYPES["intake.case.initial_statement_recorded"].personal == {"statement"}
+    assert INTAKE_TYPES["intake.case.consent_recorded"].personal == {"given_by", "note"}
+    assert INTAKE_TYPES["intake.child.household_recorded"].personal == {
+        "guardians",
+        "members",
+        "other_minors",
+    }

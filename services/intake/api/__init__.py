@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from intake.api import cases, children, reports, staff
+from intake.api import cases, casework, children, reports, staff
 
 
 def routers() -> list[APIRouter]:
-    return [staff.router, reports.router, children.router, cases.router]
+    return [staff.router, reports.router, children.router, cases.router, casework.router]

@@ -1,19 +1,24 @@
-"""`/v1/cases`: cases opened from reports, and their investigation teams (I-5, §12).
-Supervisors see their organisation's cases; a worker the cases they opened or work on."""
+"""`/v1/cases`: cases opened from reports, their investigation teams (I-5, §12), lists and the
+status of each case. Record-level rules: a supervisor reaches every case of the organisation;
+a worker sees the cases they work on (or opened) and changes only those they are assigned to;
+partners and other roles nothing (403)."""
 
-from datetime import datetime
+from collections.abc import Awaitable
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.app import BackboneDep
-from events.auth import Principal, require_roles
+from events.auth import Forbidden, Principal, require_roles
 from events.backbone import Backbone
+from events.errors import KeyShredded
+from events.problems import Problem
 from intake import handlers
 from intake.api.common import (
     IdempotencyKey,
+    gone,
     metadata,
     not_found,
     now,
@@ -22,14 +27,26 @@ from intake.api.common import (
     seed,
     today,
 )
-from intake.domain.cases import AssignTeam, OpenCase
+from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.refusals import Refused
-from intake.handlers import stable_id
-from intake.projections import case_row, team_of
+from intake.events import ChildCategory
+from intake.handlers import load, stable_id
+from intake.projections import case_row, child_row, team_of
+from intake.queries import (
+    MAX_PAGE,
+    CaseFile,
+    CasePage,
+    CasePublic,
+    case_file,
+    case_page,
+    case_public,
+    decode_cursor,
+)
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
 Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
+ASSIGNED_RULE = "SZ-7.3.3"  # confidentiality: a child's file only to the staff serving them
 
 
 class CaseCreate(BaseModel):
@@ -44,15 +61,11 @@ class TeamUpdate(BaseModel):
     worker_ids: list[str] = Field(min_length=1, max_length=20)
 
 
-class CasePublic(BaseModel):
-    case_id: str
-    case_number: str
-    organisation: str
-    child_id: str
-    report_ids: list[str]
-    opened_at: datetime
-    opened_by: str
-    team: list[str]
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Status = Field(description="handed_over only follows archive's handover")
+    reason: str | None = Field(None, max_length=2000)
 
 
 @router.post("", status_code=201)
@@ -72,12 +85,60 @@ async def open_case(
         await handlers.open_case(backbone.uow, command, metadata(principal), scoped)
     except Refused as refused:
         raise problem_of(refused) from None
-    return await _visible(backbone, principal, command.case_id)
+    return await reach(backbone, principal, command.case_id)
+
+
+@router.get("")
+async def list_cases(
+    principal: Staff,
+    backbone: BackboneDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    status: Status | None = None,
+    worker_id: str | None = None,
+    category: ChildCategory | None = None,
+    emergency: bool | None = None,
+    overdue: bool | None = None,
+) -> CasePage:
+    """The cases the caller may see, newest first, a page at a time (`next_cursor`)."""
+    before = decode_cursor(cursor) if cursor is not None else None
+    if cursor is not None and before is None:
+        raise Problem(400, "bad-cursor", "Bad cursor", "use the next_cursor of a previous page")
+    filters = {
+        "status": status,
+        "worker_id": worker_id,
+        "category": category,
+        "emergency": emergency,
+        "overdue": overdue,
+    }
+    member = None if principal.has_role("supervisor") else principal.subject
+    async with backbone.uow() as uow:
+        return await case_page(
+            uow.conn,
+            organisation_of(principal),
+            member=member,
+            before=before,
+            limit=limit,
+            filters=filters,
+            now=now(),
+        )
 
 
 @router.get("/{case_id}")
 async def read(case_id: str, principal: Staff, backbone: BackboneDep) -> CasePublic:
-    return await _visible(backbone, principal, case_id)
+    return await reach(backbone, principal, case_id)
+
+
+@router.get("/{case_id}/file")
+async def read_file(case_id: str, principal: Staff, backbone: BackboneDep) -> CaseFile:
+    """Visits, investigation, statement, consents, status history, categories with evidence
+    and household, decrypted from the case's and the child's streams."""
+    case = await reach(backbone, principal, case_id)
+    async with backbone.uow() as uow:
+        try:
+            return case_file(case_id, await load(uow, case_id), await load(uow, case.child_id))
+        except KeyShredded:
+            raise gone() from None
 
 
 @router.put("/{case_id}/team")
@@ -89,7 +150,7 @@ async def assign_team(
     key: IdempotencyKey = None,
 ) -> CasePublic:
     """Set the investigation team: at least two qualified, cleared workers, a woman for a girl."""
-    await _visible(backbone, principal, case_id)
+    await reach(backbone, principal, case_id)
     command = AssignTeam(worker_ids=body.worker_ids, on=today(), assigned_by=principal.subject)
     try:
         await handlers.assign_team(
@@ -97,17 +158,50 @@ async def assign_team(
         )
     except Refused as refused:
         raise problem_of(refused) from None
-    return await _visible(backbone, principal, case_id)
+    return await reach(backbone, principal, case_id)
 
 
-async def _visible(backbone: Backbone, principal: Principal, case_id: str) -> CasePublic:
+@router.post("/{case_id}/status")
+async def change_status(
+    case_id: str,
+    body: StatusChange,
+    principal: Supervisor,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> CasePublic:
+    """Move the case (supervisors): a move the status table does not allow is 409 naming the
+    present status (`state`)."""
+    await reach(backbone, principal, case_id)
+    if body.to not in PERSON_TARGETS:
+        detail = f"a case becomes {body.to.value} only when archive hands it over"
+        raise Problem(422, "rule-violation", "The request breaks a rule", detail, rule="JX-9.4.2")
+    command = ChangeStatus(to=body.to, at=now(), by=principal.subject, reason=body.reason)
+    scoped = seed(principal, f"{case_id}/status", key)
+    await run(handlers.change_status(backbone.uow, case_id, command, metadata(principal), scoped))
+    return await reach(backbone, principal, case_id)
+
+
+async def run(call: Awaitable[None]) -> None:
+    """Await a handler call, its refusals as problems."""
+    try:
+        await call
+    except Refused as refused:
+        raise problem_of(refused) from None
+
+
+async def reach(
+    backbone: Backbone, principal: Principal, case_id: str, *, change: bool = False
+) -> CasePublic:
+    """The case if the caller may see it (404 otherwise) and, with `change`, change it (403)."""
     async with backbone.uow() as uow:
         row = await case_row(uow.conn, case_id)
         if row is None or row.organisation != organisation_of(principal):
             raise not_found("case")
         team = await team_of(uow.conn, case_id)
-    mine = principal.subject in team or principal.subject == row.opened_by
-    if not principal.has_role("supervisor") and not mine:
+        child = await child_row(uow.conn, row.child_id)
+    supervisor = principal.has_role("supervisor")
+    if not supervisor and principal.subject not in team and principal.subject != row.opened_by:
         raise not_found("case")  # ARCHITECTURE: a worker sees the cases assigned to them
-    fields = {k: getattr(row, k) for k in CasePublic.model_fields if k != "team"}
-    return CasePublic(**fields, team=team)
+    if change and not supervisor and principal.subject not in team:
+        raise Forbidden("only the workers assigned to the case change it", rule=ASSIGNED_RULE)
+    return case_public(row, team, list(child.categories), now())

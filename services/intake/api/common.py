@@ -38,6 +38,8 @@ def problem_of(refused: Refused) -> Problem:
     title = "The request breaks a rule" if status == 422 else "Not possible in the present state"
     domain_rule = DOMAIN_RULES.get(refused.rule)
     extra: dict[str, Any] = {"domain_rule": domain_rule} if domain_rule else {}
+    if refused.state is not None:
+        extra["state"] = refused.state
     return Problem(
         status,
         slug,

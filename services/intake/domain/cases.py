@@ -5,10 +5,14 @@
   them when the child is a girl; each member cleared by a current, clean yearly check and not
   suspended (MZ-7.1.3, DOMAIN §12). Members are staff of the case's organisation.
 - A person suspended after a positive check is taken off every open case at once (MZ-7.1.3).
+- Status: a pure state machine (`TRANSITIONS`), moved by this organisation's people and by
+  other services' events (`intake.reactions`). A move the table does not allow is refused
+  naming the present state (409); nothing is recorded on a case in a final state.
 """
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,11 +20,54 @@ from events.registry import EventData
 from intake.domain import Gender, Violation
 from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
 from intake.domain.refusals import Kind, Refused, refuse
-from intake.events import CaseOpened, TeamAssigned, WorkerRemoved
+from intake.events import (
+    CaseOpened,
+    CaseStatusChanged,
+    InitialStatementRecorded,
+    InvestigationRecorded,
+    TeamAssigned,
+    VisitRecorded,
+    WorkerRemoved,
+)
 
 CASE_RULE = "JX-9.1"  # one archive per child: a case holds reports about one child only
 DOMAIN_RULES = {TEAM_RULE: "I-5", CHECK_RULE: "§12"}
 POSITIVE_CHECK = "background_check_not_clean"
+
+
+class Status(StrEnum):
+    OPEN = "open"  # reports taken in, visit and investigation under way (SZ-6.2)
+    IN_SERVICE = "in_service"  # a service plan is running (SZ-6.4)
+    CLOSING = "closing"  # closing work: summary, notice, closing record (SZ-6.5)
+    FOLLOW_UP = "follow_up"  # closed, followed up 1-2 times within 6 months (SZ-6.6)
+    CLOSED = "closed"  # fully closed after an assessment says so (SZ-6.6)
+    TRANSFERRED = "transferred"  # referred on to another institution (JX-6.2.1)
+    HANDED_OVER = "handed_over"  # the archive went to the entrustor, no copy kept (JX-9.4.2)
+
+
+STATUS_RULES: dict[Status, str] = {
+    Status.OPEN: "SZ-6.2.1",
+    Status.IN_SERVICE: "SZ-6.4",
+    Status.CLOSING: "SZ-6.5",
+    Status.FOLLOW_UP: "SZ-6.6",
+    Status.CLOSED: "SZ-6.6",
+    Status.TRANSFERRED: "JX-6.2.1",
+    Status.HANDED_OVER: "JX-9.4.2",
+}
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.OPEN: frozenset({Status.IN_SERVICE, Status.CLOSING, Status.TRANSFERRED}),
+    Status.IN_SERVICE: frozenset({Status.CLOSING, Status.FOLLOW_UP, Status.TRANSFERRED}),
+    Status.CLOSING: frozenset({Status.FOLLOW_UP, Status.IN_SERVICE}),
+    Status.FOLLOW_UP: frozenset({Status.CLOSED, Status.IN_SERVICE}),
+    Status.CLOSED: frozenset({Status.HANDED_OVER}),
+    Status.TRANSFERRED: frozenset({Status.HANDED_OVER}),
+    Status.HANDED_OVER: frozenset(),
+}
+# A person moves a case to any of these; handed_over follows archive's handover only.
+PERSON_TARGETS = frozenset(Status) - {Status.HANDED_OVER}
+# Work on the child (visits, investigation, statements, consent, categories) goes on while a
+# case is open, in service, closing or followed up; not once it is closed, transferred or gone.
+ACTIVE = frozenset({Status.OPEN, Status.IN_SERVICE, Status.CLOSING, Status.FOLLOW_UP})
 
 
 class ReportRef(BaseModel):
@@ -60,7 +107,22 @@ class Case(BaseModel):
     case_id: str
     organisation: str
     child_id: str
+    report_ids: tuple[str, ...] = ()
     team: tuple[str, ...] = ()
+    status: Status = Status.OPEN
+    visits: int = 0
+    investigations: int = 0
+    statement_recorded: bool = False
+
+
+class ChangeStatus(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    to: Status
+    at: datetime
+    by: str
+    reason: str | None = None
+    cause: str | None = None  # the other service's event name, for a reaction
 
 
 def open_case(command: OpenCase, reports: Sequence[ReportRef], case_number: str) -> list[EventData]:
@@ -90,6 +152,7 @@ def assign_team(
     command: AssignTeam, case: Case, members: Sequence[StaffMember], child_gender: Gender
 ) -> list[EventData]:
     """Set the investigation team; refused unless it meets MZ-6.2.2 and MZ-7.1.3 on `on`."""
+    require_active(case, "a team")
     strangers = set(command.worker_ids) - {
         m.id for m in members if m.organisation == case.organisation
     }
@@ -130,6 +193,51 @@ def remove_suspended(case: Case, worker_id: str, on: date) -> list[EventData]:
     ]
 
 
+def change_status(command: ChangeStatus, case: Case) -> list[EventData]:
+    """Move the case to `command.to` if `TRANSITIONS` allows it from its present status."""
+    if command.to not in TRANSITIONS[case.status]:
+        raise not_allowed_in(case, f"cannot go to {command.to.value}")
+    return [
+        CaseStatusChanged(
+            case_id=case.case_id,
+            organisation=case.organisation,
+            child_id=case.child_id,
+            from_status=case.status.value,
+            to_status=command.to.value,
+            changed_at=command.at,
+            changed_by=command.by,
+            reason=command.reason,
+            cause=command.cause,
+            rule=STATUS_RULES[command.to],
+        )
+    ]
+
+
+def follow_other_service(command: ChangeStatus, case: Case) -> list[EventData]:
+    """Another service's fact moves the case, when `TRANSITIONS` allows it; otherwise nothing
+    (a retry cannot make a disallowed move allowed, so refusing would only dead-letter it).
+    **Resolution**: the skipped fact is logged for a person to look at."""
+    if command.to not in TRANSITIONS[case.status]:
+        return []
+    return change_status(command, case)
+
+
+def require_active(case: Case, what: str) -> None:
+    """Work on the child is recorded only on an active case (409 naming its status)."""
+    if case.status not in ACTIVE:
+        raise not_allowed_in(case, f"cannot record {what}")
+
+
+def not_allowed_in(case: Case, message: str) -> Refused:
+    allowed = ", ".join(sorted(s.value for s in TRANSITIONS[case.status])) or "none"
+    text = f"the case is {case.status.value}: {message} (it may go to: {allowed})"
+    return Refused(
+        Kind.CONFLICT,
+        [Violation(code="case_status", rule=STATUS_RULES[case.status], message=text)],
+        state=case.status.value,
+    )
+
+
 def case_state(events: Iterable[EventData]) -> Case | None:
     state: Case | None = None
     for event in events:
@@ -139,9 +247,22 @@ def case_state(events: Iterable[EventData]) -> Case | None:
 
 def _fold(state: Case | None, event: EventData) -> Case | None:
     if isinstance(event, CaseOpened):
-        return Case(case_id=event.case_id, organisation=event.organisation, child_id=event.child_id)
+        return Case(
+            case_id=event.case_id,
+            organisation=event.organisation,
+            child_id=event.child_id,
+            report_ids=tuple(event.report_ids),
+        )
     if state is None:
         return None
+    if isinstance(event, CaseStatusChanged):
+        return state.model_copy(update={"status": Status(event.to_status)})
+    if isinstance(event, VisitRecorded):
+        return state.model_copy(update={"visits": state.visits + 1})
+    if isinstance(event, InvestigationRecorded):
+        return state.model_copy(update={"investigations": state.investigations + 1})
+    if isinstance(event, InitialStatementRecorded):
+        return state.model_copy(update={"statement_recorded": True})
     if isinstance(event, TeamAssigned):
         return state.model_copy(update={"team": tuple(event.worker_ids)})
     if isinstance(event, WorkerRemoved):

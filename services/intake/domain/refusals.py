@@ -13,12 +13,13 @@ class Kind(StrEnum):
 class Refused(Exception):
     """A command the rules do not allow; `violations` name every clause it breaks."""
 
-    def __init__(self, kind: Kind, violations: list[Violation]) -> None:
+    def __init__(self, kind: Kind, violations: list[Violation], state: str | None = None) -> None:
         if not violations:
             raise ValueError("a refusal names at least one violation")
         super().__init__("; ".join(v.message for v in violations))
         self.kind = kind
         self.violations = violations
+        self.state = state  # the record's present state, when that is why it was refused
 
     @property
     def rule(self) -> str:

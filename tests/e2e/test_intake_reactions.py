@@ -1,0 +1,238 @@
+"""Intake's reactions to other services' facts that move a case's status, and the case lists
+built from the read models, against a real PostgreSQL (event store, key store and read models
+of throwaway databases; no broker: a reaction is called as the consumer runner calls it)."""
+
+import os
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import intake
+from events import migrate
+from events.canonical import GENESIS_HASH
+from events.crypto import FieldCipher
+from events.envelope import Envelope, Metadata, make_envelope
+from events.kafka import events_topic
+from events.keystore import KeyStore
+from events.registry import registry
+from events.store import EventStore
+from events.tables import outbox
+from events.uow import UnitOfWork
+from intake import events as _types  # noqa: F401  (registers the intake event types)
+from intake import handlers
+from intake.domain import Gender
+from intake.domain.cases import AssignTeam, ChangeStatus, OpenCase, Status
+from intake.domain.casework import RecordVisit
+from intake.domain.reports import ReceiveReport
+from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
+from intake.events import ChildDetails, Qualification, Reporter, Source, StaffRole
+from intake.projections import case_row
+from intake.queries import case_page, decode_cursor
+from intake.reactions import HANDLERS, STATUS_EVENTS
+from tests.synthetic import fake_child, fake_name
+
+MIGRATIONS = Path(intake.__file__).parent / "migrations"
+META = Metadata(actor="dev-supervisor")
+Uows = Callable[[], UnitOfWork]
+
+
+@pytest.fixture
+async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
+    engine = create_async_engine(database_url)
+    await migrate.upgrade(engine, "store")
+    await migrate.upgrade_tree(engine, MIGRATIONS, "alembic_version_intake")
+    store = EventStore(registry, FieldCipher(keystore), source="/careledger/intake")
+    yield lambda: UnitOfWork(engine, store, events_topic("intake"))
+    await engine.dispose()
+
+
+async def a_case(uows: Uows, org: str, *, emergency: bool, received_at: datetime) -> str:
+    """A case opened from one synthetic report received at `received_at`."""
+    rng = random.Random(received_at.timestamp())
+    child = fake_child(rng, on=received_at.date())
+    report = ReceiveReport(
+        report_id=f"report-{uuid4()}",
+        organisation=org,
+        child_id=f"child-{uuid4()}",
+        source=Source.HOTLINE,
+        received_at=received_at,
+        received_by="dev-worker",
+        reporter=Reporter(name=fake_name(rng)),
+        child=ChildDetails(name=child.name, gender=child.gender, birth_date=child.birth_date),
+        occurred_at=None,
+        place=None,
+        description="合成描述：报告人反映儿童近期情绪低落。",
+        triggers=[],
+        emergency=emergency,
+        now=received_at,
+    )
+    report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
+    case_id = f"case-{uuid4()}"
+    opening = OpenCase(
+        case_id=case_id,
+        organisation=org,
+        report_ids=[report_id],
+        opened_at=received_at,
+        opened_by="dev-supervisor",
+    )
+    await handlers.open_case(uows, opening, META, None)
+    return case_id
+
+
+def fact(name: str, case_id: str, **data: Any) -> Envelope:
+    """A fact of another service as it would publish it (synthetic; not published yet)."""
+    return make_envelope(
+        source=f"/careledger/{name.split('.')[0]}",
+        event_type=f"{name}.v1",
+        dataschema=f"urn:careledger:schema:{name}.v1",
+        stream_id=f"x-{uuid4()}",
+        version=1,
+        meta=Metadata(actor="service:other"),
+        key_scope=case_id,
+        data={"case_id": case_id, **data},
+        prev_hash=GENESIS_HASH,
+    )
+
+
+async def react(uows: Uows, envelope: Envelope) -> None:
+    async with uows() as uow:
+        await HANDLERS[envelope.event_name](envelope, uow)
+        await uow.commit()
+
+
+async def status_of(uows: Uows, case_id: str) -> str:
+    async with uows() as uow:
+        return str((await case_row(uow.conn, case_id)).status)
+
+
+async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_up_and_closed_out(
+    uows,
+):
+    org = f"org-{uuid4().hex[:6]}"
+    case_id = await a_case(uows, org, emergency=False, received_at=datetime.now(UTC))
+    plan = fact("assessment.plan.opened", case_id)
+    await react(uows, plan)
+    assert await status_of(uows, case_id) == "in_service"
+    await react(uows, fact("assessment.closure.recorded", case_id))
+    assert await status_of(uows, case_id) == "follow_up"
+    command = ChangeStatus(to=Status.CLOSED, at=datetime.now(UTC), by="dev-supervisor")
+    await handlers.change_status(uows, case_id, command, META, None)
+    await react(uows, fact("archive.handover.completed", case_id))
+    assert await status_of(uows, case_id) == "handed_over"
+
+    async with uows() as uow:
+        history = await handlers.load(uow, case_id)
+        rows = (await uow.conn.execute(select(outbox.c.key, outbox.c.payload))).all()
+    moved = history.envelopes[1]
+    assert moved.type == "intake.case.status_changed.v1"
+    assert moved.causation_id == plan.id and moved.actor == "service:intake"
+    moves = [key for key, payload in rows if payload["type"] == "intake.case.status_changed.v1"]
+    assert moves == [case_id] * 4  # to Kafka, keyed by the case
+
+
+async def test_a_fact_the_status_table_does_not_allow_records_nothing(uows):
+    case_id = await a_case(uows, "org-syn", emergency=False, received_at=datetime.now(UTC))
+    await react(uows, fact("archive.handover.completed", case_id))  # an open case: not allowed
+    await react(uows, fact("assessment.closure.recorded", f"case-{uuid4()}"))  # unknown case
+    assert await status_of(uows, case_id) == "open"
+    async with uows() as uow:
+        assert (await handlers.load(uow, case_id)).version == 1
+
+
+async def test_every_name_intake_reacts_to_has_a_handler():
+    assert set(HANDLERS) == set(STATUS_EVENTS)
+
+
+async def test_overdue_cases_are_those_whose_first_visit_or_statement_missed_its_time(uows):
+    org = f"org-{uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    late_visit = await a_case(uows, org, emergency=True, received_at=now - timedelta(hours=30))
+    fresh = await a_case(uows, org, emergency=True, received_at=now - timedelta(hours=2))
+    late_statement = await a_case(uows, org, emergency=False, received_at=now - timedelta(days=4))
+
+    async with uows() as uow:
+        page = await case_page(
+            uow.conn, org, member=None, before=None, limit=10, filters={"overdue": True}, now=now
+        )
+        emergencies = await case_page(
+            uow.conn, org, member=None, before=None, limit=10, filters={"emergency": True}, now=now
+        )
+    assert {c.case_id for c in page.items} == {late_visit, late_statement}
+    assert {c.case_id for c in emergencies.items} == {late_visit, fresh}
+    due = next(c for c in emergencies.items if c.case_id == fresh).visit_due_at
+    assert due is not None and abs(due - (now + timedelta(hours=22))) < timedelta(seconds=1)
+
+
+async def test_a_case_list_pages_newest_first_and_a_worker_sees_only_their_cases(uows):
+    org = f"org-{uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    made = [await a_case(uows, org, emergency=False, received_at=now) for _ in range(3)]
+
+    async def page(cursor_seq: int | None, member: str | None = None) -> Any:
+        async with uows() as uow:
+            return await case_page(
+                uow.conn, org, member=member, before=cursor_seq, limit=2, filters={}, now=now
+            )
+
+    first = await page(None)
+    assert [c.case_id for c in first.items] == made[:0:-1]
+    second = await page(decode_cursor(first.next_cursor))
+    assert [c.case_id for c in second.items] == [made[0]] and second.next_cursor is None
+    assert (await page(None, member="w-stranger")).items == []
+
+
+async def team(uows: Uows, org: str, case_id: str) -> list[str]:
+    """Two cleared, qualified workers, a woman among them, set as the case's team."""
+    today = datetime.now(UTC).date()
+    workers = []
+    for gender in (Gender.FEMALE, Gender.MALE):
+        worker_id = f"w-{uuid4().hex[:8]}"
+        register = RegisterWorker(
+            worker_id=worker_id,
+            organisation=org,
+            role=StaffRole.WORKER,
+            name=fake_name(random.Random(worker_id)),
+            gender=gender,
+            qualifications=frozenset({Qualification.SOCIAL_WORKER}),
+            years_in_child_services=3,
+        )
+        await handlers.register_worker(uows, register, META, None)
+        check = RecordBackgroundCheck(
+            worker_id=worker_id, checked_on=today, clean=True, today=today
+        )
+        await handlers.record_background_check(uows, check, META, None)
+        workers.append(worker_id)
+    assign = AssignTeam(worker_ids=workers, on=today, assigned_by="dev-supervisor")
+    await handlers.assign_team(uows, case_id, assign, META, None)
+    return workers
+
+
+async def test_the_first_visit_by_the_team_is_projected_and_ends_the_case_being_overdue(uows):
+    org = f"org-{uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    case_id = await a_case(uows, org, emergency=True, received_at=now - timedelta(hours=25))
+    workers = await team(uows, org, case_id)
+    visit = RecordVisit(
+        visit_id=str(uuid4()),
+        visited_at=now - timedelta(hours=1),
+        worker_ids=workers,
+        guardian_present=False,
+        guardian_informed=True,
+        place="合成地址",
+        recorded_by=workers[0],
+        now=now,
+    )
+    await handlers.record_visit(uows, case_id, visit, META, None)
+    async with uows() as uow:
+        row = await case_row(uow.conn, case_id)
+        stored = (await handlers.load(uow, case_id)).envelopes[-1]
+    assert row.visits == 1 and row.first_visit_at == visit.visited_at
+    assert stored.type == "intake.case.visit_recorded.v1"
+    assert "合成地址" not in str(stored.data)  # the place is encrypted in the store
