@@ -2,7 +2,7 @@
 authentication, RFC 9457 problem bodies, `/health`, `/ready` and the event schemas."""
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from events import devissuer
 from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier, require_roles
-from events.backbone import Backbone
+from events.backbone import Backbone, Component
 from events.consumer import Handler
 from events.logs import configure_logging
 from events.metrics import REGISTRY
@@ -100,6 +100,7 @@ def create_service_app(
     handlers: Mapping[str, Handler] | None = None,
     subscribe: list[str] | None = None,
     migrations: Path | None = None,
+    components: Sequence[Callable[[Backbone], Component]] = (),
 ) -> FastAPI:
     configure_logging(settings.log_level, service=name)
     verifier = TokenVerifier(auth_config(settings))
@@ -109,6 +110,7 @@ def create_service_app(
         backbone = Backbone(
             settings, name=name, handlers=handlers, subscribe=subscribe, migrations=migrations
         )
+        backbone.components.extend(make(backbone) for make in components)
         app.state.backbone = backbone
         await backbone.start()
         try:

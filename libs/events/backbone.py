@@ -5,7 +5,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -23,6 +23,15 @@ from events.store import EventStore
 from events.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """A service's own long-running task (a scheduler, say): started after the migrations,
+    cancelled before the engines close, and reported by /ready through its status."""
+
+    status: ComponentStatus
+
+    async def run(self) -> None: ...
 
 
 class Backbone:
@@ -53,6 +62,7 @@ class Backbone:
         self.runner = self._runner(handlers or {}, subscribe or [])
         self.schema = ComponentStatus(f"migrations:{name}")
         self._tasks: list[asyncio.Task[None]] = []
+        self.components: list[Component] = []
 
     def _producer(self) -> Any:
         return kafka.make_producer(self.settings.kafka_bootstrap_servers, f"{self.name}-relay")
@@ -100,6 +110,8 @@ class Backbone:
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if self.runner:
             self._tasks.append(asyncio.create_task(self.runner.run(), name=f"{self.name}-consumer"))
+        for component in self.components:
+            self._tasks.append(asyncio.create_task(component.run(), name=component.status.name))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -132,6 +144,9 @@ class Backbone:
         if self.runner:
             checks["consumer"] = self.runner.status.report()
             ok = ok and self.runner.status.healthy
+        for component in self.components:
+            checks[component.status.name] = component.status.report()
+            ok = ok and component.status.healthy
         return {"ready": ok, "checks": checks}
 
 

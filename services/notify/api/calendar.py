@@ -1,0 +1,84 @@
+"""`/v1/calendar/...`: the official PRC working-day calendar (DOMAIN §13) for forms and other
+services. Pure arithmetic: no database is touched, so these answer while it is down."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from events.auth import CurrentPrincipal
+from events.problems import Problem
+from notify.domain import CalendarYearUnknown, WorkingCalendar
+
+router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
+
+MAX_DAYS = 1000  # about four years of working days; more is a typo, not a deadline
+
+_DEFAULT_CALENDAR = WorkingCalendar()
+
+
+def calendar_of(request: Request) -> WorkingCalendar:
+    """The app's calendar (the composition root may load years into it), else the default."""
+    calendar = getattr(request.app.state, "calendar", None)
+    return calendar if isinstance(calendar, WorkingCalendar) else _DEFAULT_CALENDAR
+
+
+CalendarDep = Annotated[WorkingCalendar, Depends(calendar_of)]
+
+
+class WorkingDaysAdded(BaseModel):
+    start: date
+    days: int
+    due: date
+
+
+class WorkingDayAnswer(BaseModel):
+    date: date
+    working_day: bool
+    holiday: str | None
+
+
+class YearUnknown(Problem):
+    """422: the year's holiday notice is not loaded, so any answer would be a guess (§13)."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            422,
+            "calendar-year-unknown",
+            "The official calendar of this year is not known",
+            f"No holiday schedule is loaded for {year}; working days cannot be counted in it.",
+            rule="§13",
+            year=year,
+        )
+
+
+@router.get("/add-working-days")
+async def add_working_days(
+    start: date,
+    days: Annotated[int, Query(ge=0, le=MAX_DAYS)],
+    principal: CurrentPrincipal,
+    calendar: CalendarDep,
+) -> WorkingDaysAdded:
+    """The `days`-th working day strictly after `start` (holiday shifts counted, §13)."""
+    try:
+        due = calendar.add_working_days(start, days)
+    except CalendarYearUnknown as exc:
+        raise YearUnknown(exc.year) from exc
+    return WorkingDaysAdded(start=start, days=days, due=due)
+
+
+@router.get("/working-day")
+async def working_day(
+    date: date, principal: CurrentPrincipal, calendar: CalendarDep
+) -> WorkingDayAnswer:
+    """Whether `date` is a working day, and the holiday's name when it is a public holiday."""
+    try:
+        answer = WorkingDayAnswer(
+            date=date,
+            working_day=calendar.is_working_day(date),
+            holiday=calendar.holiday_name(date),
+        )
+    except CalendarYearUnknown as exc:
+        raise YearUnknown(exc.year) from exc
+    return answer
