@@ -7,11 +7,27 @@ the evaluator's answer are codes, not free text, and stay readable for the read 
 the services that react to a grade.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessment.domain.family_education import FamilyEducationResult
+from assessment.domain.mental_health_forms import (
+    ClientConsent,
+    ClientRequestKind,
+    ClosureForm,
+    ClosureReason,
+    Cooperation,
+    FeasibilityForm,
+    Frequency,
+    MidtermDecision,
+    PlanForm,
+    RiskLevel,
+    SessionText,
+    Trend,
+    Trigger,
+)
 from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
 from events.registry import EventData, registry
 
@@ -46,3 +62,365 @@ class SafetyRiskGraded(EventData):
     result: SafetyRiskResult
     supersedes: str | None = None
     notes: str | None = None
+
+
+# --- mental-health service (DOMAIN §6, DB36/T 2143-2025) --------------------------------------
+# Structured codes stay readable (notify's clocks and the referral service act on them); every
+# form's free text, test scores and reviewers' comments are personal, encrypted under the case id.
+
+
+@registry.register("assessment.mental_health_assessment.risk_graded", 1, personal={"notes"})
+class MentalHealthRiskGraded(EventData):
+    """A test or dynamic monitoring graded the child's mental-health risk (M-1, JX-6.1.1);
+    `service_subject` says whether JX-5.1 makes the child a subject of the service."""
+
+    case_id: str
+    grading_id: str
+    organisation: str
+    risk_level: RiskLevel
+    instrument: str
+    assessed_at: datetime
+    graded_by: str
+    designated_by: str | None = None
+    service_subject: bool
+    referral_triggers: list[Trigger] = Field(default_factory=list)
+    notes: str | None = None
+
+
+@registry.register("assessment.mental_health_assessment.referral_required", 1)
+class ReferralRequired(EventData):
+    """An M-2 condition was found: the case is to be referred at once (JX-7.1.2, JX-7.4.1)."""
+
+    case_id: str
+    organisation: str
+    triggers: list[str] = Field(description="M-2 conditions found, or the mid-term reason")
+    raised_by: Literal["risk_grading", "feasibility", "midterm_review"]
+    source_id: str
+    rule: str
+    raised_at: datetime
+
+
+@registry.register(
+    "assessment.mental_health_assessment.feasibility_submitted", 1, personal={"form"}
+)
+class FeasibilitySubmitted(EventData):
+    """A worker completed the Appendix A feasibility assessment; it awaits the supervisor's
+    review (JX-7.1.3). The worker named takes the case on their caseload (M-6)."""
+
+    case_id: str
+    item_id: str
+    organisation: str
+    worker_id: str
+    submitted_by: str
+    submitted_at: datetime
+    conclusion: Literal["serve", "refer"]
+    referral_triggers: list[Trigger]
+    instrument: str
+    form: FeasibilityForm
+
+
+@registry.register(
+    "assessment.mental_health_assessment.feasibility_approved", 1, personal={"comments"}
+)
+class FeasibilityApproved(EventData):
+    case_id: str
+    item_id: str
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str | None = None
+
+
+@registry.register(
+    "assessment.mental_health_assessment.feasibility_returned", 1, personal={"comments"}
+)
+class FeasibilityReturned(EventData):
+    case_id: str
+    item_id: str
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str
+
+
+@registry.register("assessment.service_plan.submitted", 1, personal={"form"})
+class PlanSubmitted(EventData):
+    """A worker put an Appendix B plan (or a revision of it) to the supervisor."""
+
+    case_id: str
+    item_id: str
+    organisation: str
+    submitted_by: str
+    submitted_at: datetime
+    revision: bool
+    risk_level: RiskLevel
+    minimum_sessions: int
+    planned_sessions: int
+    frequency: Frequency
+    form: PlanForm
+
+
+@registry.register("assessment.service_plan.returned", 1, personal={"comments"})
+class PlanReturned(EventData):
+    case_id: str
+    item_id: str
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str
+
+
+@registry.register("assessment.service_plan.agreement_signed", 1, personal={"comments"})
+class AgreementSigned(EventData):
+    """The plan is agreed: number, content and period of the service, consented to by the client
+    or guardian and confirmed by the supervisor (M-3, M-4); the M-5 start clock runs from here."""
+
+    case_id: str
+    organisation: str
+    item_id: str
+    worker_id: str
+    risk_level: RiskLevel
+    planned_sessions: int
+    minimum_sessions: int
+    frequency: Frequency
+    starts_on: date
+    ends_on: date
+    signed_at: datetime
+    approved_by: str
+    rule_set: str
+    comments: str | None = None
+
+
+@registry.register("assessment.service_plan.adjustment_initiated", 1, personal={"notes"})
+class AdjustmentInitiated(EventData):
+    """A plan adjustment was opened; it is to be done within 5 working days (M-4, JX-7.2.2)."""
+
+    case_id: str
+    organisation: str
+    adjustment_id: str
+    reason: Literal["client_change", "worker_decision", "midterm_review", "risk_changed"]
+    initiated_by: str
+    initiated_at: datetime
+    notes: str | None = None
+
+
+@registry.register("assessment.service_plan.adjusted", 1, personal={"comments"})
+class PlanAdjusted(EventData):
+    """The supervisor approved the revised plan: open adjustments and client requests are done."""
+
+    case_id: str
+    item_id: str
+    risk_level: RiskLevel
+    planned_sessions: int
+    minimum_sessions: int
+    frequency: Frequency
+    adjusted_at: datetime
+    approved_by: str
+    adjustment_ids: list[str]
+    client_request_ids: list[str]
+    comments: str | None = None
+
+
+@registry.register("assessment.service_plan.client_request_received", 1, personal={"detail"})
+class ClientRequestReceived(EventData):
+    """The client asked to pause, change or stop the service (M-9, JX-7.4.2)."""
+
+    case_id: str
+    organisation: str
+    request_id: str
+    kind: ClientRequestKind
+    received_at: datetime
+    received_by: str
+    detail: str | None = None
+
+
+@registry.register("assessment.service_plan.client_request_reported", 1)
+class ClientRequestReported(EventData):
+    """The worker reported the client's request to the provider (M-9: within 2 working days)."""
+
+    case_id: str
+    organisation: str
+    request_id: str
+    kind: ClientRequestKind
+    reported_at: datetime
+    reported_by: str
+
+
+@registry.register("assessment.service_plan.worker_changed", 1, personal={"reason"})
+class WorkerChanged(EventData):
+    """Another worker took over the case with the client's recorded consent (M-6, JX-7.3)."""
+
+    case_id: str
+    from_worker: str
+    to_worker: str
+    consent: ClientConsent
+    changed_by: str
+    changed_at: datetime
+    reason: str | None = None
+
+
+@registry.register("assessment.session.recorded", 1, personal={"text"})
+class SessionRecorded(EventData):
+    """One session of the plan took place (Appendix C, M-7)."""
+
+    case_id: str
+    session_id: str
+    number: int
+    planned_sessions: int
+    worker_ids: list[str]
+    started_at: datetime
+    ended_at: datetime
+    minutes: int
+    home_visit: bool
+    guardian_present: bool
+    guardian_informed: bool
+    recorded_by: str
+    text: SessionText
+
+
+@registry.register("assessment.service_plan.midterm_reviewed", 1, personal={"findings"})
+class MidtermReviewed(EventData):
+    """The supervisor's mid-term evaluation of the service (M-8, JX-7.4.1)."""
+
+    case_id: str
+    review_id: str
+    reviewed_by: str
+    reviewed_at: datetime
+    sessions_done: int
+    trend: Trend
+    significant_deterioration: bool
+    expected_effect_unlikely: bool
+    referral_triggers: list[Trigger]
+    decision: MidtermDecision
+    findings: str | None = None
+
+
+@registry.register("assessment.closure.submitted", 1, personal={"form"})
+class ClosureSubmitted(EventData):
+    """A worker put the Appendix D closure to the supervisor (M-10, JX-7.5)."""
+
+    case_id: str
+    item_id: str
+    organisation: str
+    submitted_by: str
+    submitted_at: datetime
+    reason: ClosureReason
+    form: ClosureForm
+
+
+@registry.register("assessment.closure.returned", 1, personal={"comments"})
+class ClosureReturned(EventData):
+    case_id: str
+    item_id: str
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str
+
+
+class OutcomeIndicators(BaseModel):
+    """The case's share of the entrustor's indicators (JX-7.5.3, DOMAIN §10); None = not known."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plan_completion_rate: float
+    goal_achievement_rate: float | None
+    goal_reasonableness_rate: float | None
+    sessions_on_schedule_rate: float | None
+    client_satisfaction: int | None
+    client_cooperation: Cooperation | None
+    same_instrument_as_intake: bool | None
+
+
+@registry.register("assessment.closure.recorded", 1, personal={"comments"})
+class ClosureRecorded(EventData):
+    """The supervisor confirmed the closure: the case is closed (M-10, SZ-6.5)."""
+
+    case_id: str
+    organisation: str
+    item_id: str
+    worker_id: str | None
+    reason: ClosureReason
+    closed_at: datetime
+    approved_by: str
+    sessions_done: int
+    planned_sessions: int | None
+    indicators: OutcomeIndicators
+    rule_set: str
+    comments: str | None = None
+
+
+@registry.register("assessment.closure.followup_recorded", 1, personal={"notes"})
+class FollowUpRecorded(EventData):
+    """A follow-up of the closed case took place (SZ-6.6): by phone, home visit or the child's
+    support network; `within_window` says whether it fell within 6 months of closure."""
+
+    case_id: str
+    followup_id: str
+    number: int
+    method: Literal["phone", "home_visit", "support_network"]
+    followed_up_at: datetime
+    within_window: bool
+    recorded_by: str
+    notes: str | None = None
+
+
+@registry.register("assessment.closure.fully_closed", 1, personal={"notes"})
+class FullyClosed(EventData):
+    """An assessment after the follow-ups found the conditions of full closure met (SZ-6.6)."""
+
+    case_id: str
+    assessed_by: str
+    assessed_at: datetime
+    followups: int
+    notes: str | None = None
+
+
+# --- compulsory family education (SZ-6.4.4, Appendix I) ---------------------------------------
+
+
+@registry.register("assessment.family_education_order.issued", 1, personal={"guardian"})
+class FamilyEducationOrdered(EventData):
+    """Police ordered the guardian to take family education (SZ-6.4.4); hours from table I.1."""
+
+    case_id: str
+    order_id: str
+    organisation: str
+    ordered_by: str
+    issued_by: str
+    issued_at: datetime
+    starts_on: date
+    months: int
+    ends_on: date
+    ordered_hours: int
+    result: FamilyEducationResult
+    guardian: str | None = None
+
+
+@registry.register("assessment.family_education_order.session_recorded", 1, personal={"notes"})
+class FamilyEducationSessionRecorded(EventData):
+    case_id: str
+    order_id: str
+    kind: str
+    hours: int
+    held_on: date
+    recorded_by: str
+    hours_delivered: int
+    notes: str | None = None
+
+
+@registry.register("assessment.family_education_order.extended", 1, personal={"reason"})
+class FamilyEducationExtended(EventData):
+    case_id: str
+    order_id: str
+    months: int
+    total_months: int
+    ends_on: date
+    extended_by: str
+    extended_at: datetime
+    reason: str | None = None
+
+
+@registry.register("assessment.family_education_order.completed", 1)
+class FamilyEducationCompleted(EventData):
+    case_id: str
+    order_id: str
+    completed_on: date
+    completed_by: str
+    hours_delivered: int

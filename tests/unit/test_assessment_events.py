@@ -147,9 +147,40 @@ STORED_V1: dict[str, Any] = {
 }
 
 
+MENTAL_HEALTH_V1 = {
+    f"assessment.{name}.v1"
+    for name in (
+        "mental_health_assessment.risk_graded",
+        "mental_health_assessment.referral_required",
+        "mental_health_assessment.feasibility_submitted",
+        "mental_health_assessment.feasibility_approved",
+        "mental_health_assessment.feasibility_returned",
+        "service_plan.submitted",
+        "service_plan.returned",
+        "service_plan.agreement_signed",
+        "service_plan.adjustment_initiated",
+        "service_plan.adjusted",
+        "service_plan.client_request_received",
+        "service_plan.client_request_reported",
+        "service_plan.worker_changed",
+        "service_plan.midterm_reviewed",
+        "session.recorded",
+        "closure.submitted",
+        "closure.returned",
+        "closure.recorded",
+        "closure.followup_recorded",
+        "closure.fully_closed",
+        "family_education_order.issued",
+        "family_education_order.session_recorded",
+        "family_education_order.extended",
+        "family_education_order.completed",
+    )
+}
+
+
 def test_the_assessment_event_types_are_the_ones_other_services_are_told_about():
     names = {info.type_string for info in registry.types() if info.name.startswith("assessment.")}
-    assert names == {GRADED_V1}
+    assert names == {GRADED_V1} | MENTAL_HEALTH_V1
 
 
 def test_only_free_text_notes_are_personal_in_a_graded_event():

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from assessment.api import rules, safety
+from assessment.api import family_education, mental_health, rules, safety
 
 
 def routers() -> list[APIRouter]:
-    return [rules.router, safety.router]
+    return [rules.router, safety.router, mental_health.router, family_education.router]

@@ -27,3 +27,7 @@ class Refused(Exception):
     def rule(self) -> str:
         """The clause of the first violation (a problem body carries one ``rule``)."""
         return self.violations[0].rule
+
+
+class Conflict(Refused):
+    """A command that is fine in itself but not in the case's present state (answered 409)."""

@@ -1,0 +1,184 @@
+"""`/v1/cases/{case_id}/family-education-orders`: compulsory family education ordered for a
+guardian (SZ-6.4.4, Appendix I): issue with the table I.1 hours, record guidance, extend, complete.
+Workers and supervisors of the case's organisation."""
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from assessment.api.common import now, organisation_of, problem_of
+from assessment.api.mental_health import Staff
+from assessment.api.safety import CaseId, IdempotencyKey
+from assessment.domain import family_education_order as fe
+from assessment.domain.family_education import FamilyEducationInput
+from assessment.domain.refusals import Refused
+from assessment.handlers import NotVisible
+from assessment.handlers_family_education import execute_order, orders_of
+from events.app import BackboneDep
+from events.auth import Principal
+from events.backbone import Backbone
+from events.envelope import Metadata
+from events.problems import Problem
+from events.registry import EventData
+
+router = APIRouter(prefix="/v1/cases/{case_id}/family-education-orders", tags=["family education"])
+OrderId = Annotated[str, Path(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderCreate(_Body):
+    ordered_by: str = Field(min_length=1, max_length=200, description="the police body")
+    starts_on: date
+    months: int = Field(ge=1, le=60)
+    ordered_hours: int | None = Field(None, ge=1, le=200, description="default: band's low end")
+    assessment: FamilyEducationInput
+    guardian: Text | None = Field(None, description="personal: encrypted")
+
+
+class GuidanceCreate(_Body):
+    kind: str = Field(min_length=1, max_length=40)
+    hours: int = Field(ge=0, le=24)
+    held_on: date
+    notes: Text | None = Field(None, description="personal: encrypted")
+
+
+class ExtensionCreate(_Body):
+    months: int = Field(ge=0, le=60)
+    reason: Text | None = Field(None, description="personal: encrypted")
+
+
+class CompletionCreate(_Body):
+    completed_on: date
+
+
+class OrderPublic(BaseModel):
+    order_id: str
+    case_id: str
+    status: str
+    starts_on: date
+    ends_on: date
+    ordered_hours: int
+    hours_delivered: int
+    extension_months: int
+    version: int
+
+
+@router.post("", status_code=201)
+async def issue(
+    case_id: CaseId,
+    body: OrderCreate,
+    principal: Staff,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> OrderPublic:
+    """SZ-6.4.4: at least 3 months; hours within the table I.1 band."""
+    command = fe.IssueOrder(
+        case_id=case_id,
+        order_id=str(uuid.uuid4()),
+        organisation=organisation_of(principal),
+        issued_by=principal.subject,
+        issued_at=now(),
+        **body.model_dump(),
+    )
+    return await _run(
+        backbone, principal, case_id, command.order_id, lambda o: fe.issue_order(command, o), key
+    )
+
+
+@router.post("/{order_id}/guidance", status_code=201)
+async def record_guidance(
+    case_id: CaseId,
+    order_id: OrderId,
+    body: GuidanceCreate,
+    principal: Staff,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> OrderPublic:
+    command = fe.RecordGuidance(
+        case_id=case_id, order_id=order_id, recorded_by=principal.subject, **body.model_dump()
+    )
+    return await _run(
+        backbone, principal, case_id, order_id, lambda o: fe.record_guidance(command, o), key
+    )
+
+
+@router.post("/{order_id}/extensions", status_code=201)
+async def extend(
+    case_id: CaseId,
+    order_id: OrderId,
+    body: ExtensionCreate,
+    principal: Staff,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> OrderPublic:
+    """SZ-6.4.4: extensions total 3 to 9 months."""
+    command = fe.ExtendOrder(
+        case_id=case_id,
+        order_id=order_id,
+        extended_by=principal.subject,
+        extended_at=now(),
+        **body.model_dump(),
+    )
+    return await _run(
+        backbone, principal, case_id, order_id, lambda o: fe.extend_order(command, o), key
+    )
+
+
+@router.post("/{order_id}/completion", status_code=201)
+async def complete(
+    case_id: CaseId,
+    order_id: OrderId,
+    body: CompletionCreate,
+    principal: Staff,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> OrderPublic:
+    """Complete once the hours are delivered and at least 3 months have run."""
+    command = fe.CompleteOrder(
+        case_id=case_id, order_id=order_id, completed_by=principal.subject, **body.model_dump()
+    )
+    return await _run(
+        backbone, principal, case_id, order_id, lambda o: fe.complete_order(command, o), key
+    )
+
+
+@router.get("")
+async def read_orders(
+    case_id: CaseId, principal: Staff, backbone: BackboneDep
+) -> list[OrderPublic]:
+    async with backbone.engine.connect() as conn:
+        rows = await orders_of(conn, case_id, organisation_of(principal))
+    return [_public(row) for row in rows]
+
+
+async def _run(
+    backbone: Backbone,
+    principal: Principal,
+    case_id: str,
+    order_id: str,
+    decide: Callable[[fe.Order], list[EventData]],
+    key: str | None,
+) -> OrderPublic:
+    org = organisation_of(principal)
+    seed = f"{org}|{principal.subject}|fe|{order_id}|{key}" if key else None
+    try:
+        order = await execute_order(
+            backbone.uow, case_id, order_id, org, decide, Metadata(actor=principal.subject), seed
+        )
+    except Refused as refused:
+        raise problem_of(refused) from None
+    except NotVisible:
+        raise Problem(404, "not-found", "Not found", "no such order is visible to you") from None
+    return OrderPublic(**order.model_dump(exclude={"case_id"}), case_id=case_id)
+
+
+def _public(row: object) -> OrderPublic:
+    return OrderPublic.model_validate({n: getattr(row, n) for n in OrderPublic.model_fields})

@@ -1,0 +1,100 @@
+"""Compulsory family education ordered for a guardian over HTTP against the real assessment
+process (SZ-6.4.4, Appendix I): issued with the table I.1 hours, guidance recorded, extensions
+bounded, completion only when the hours are delivered. All data synthetic."""
+
+import asyncio
+from collections.abc import Iterator
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from events import devissuer
+from tests.conftest import _asyncpg_url, _create_database, _drop_database
+from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.test_assessment_safety import published
+
+ORG = "org-synthetic-fe"
+GUARDIAN = "合成监护人：王某某（祖母）"  # synthetic
+SIZES = {"personal_traits": 5, "motivation": 5, "stress_coping": 7, "family_function": 5}
+SIZES |= {"social_resources": 2, "parenting": 4}
+
+
+@pytest.fixture(scope="module")
+def assessment(stack, tmp_path_factory) -> Iterator[Running]:
+    admin = stack["CARELEDGER_PG_ADMIN_URL"]
+    db = asyncio.run(_create_database(admin))
+    service = start_service(
+        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-fe-log")
+    )
+    try:
+        wait_until(service, "/ready", 200)
+        yield service
+    finally:
+        service.stop()
+        asyncio.run(_drop_database(admin, db))
+
+
+def who(org: str = ORG) -> dict[str, str]:
+    token = devissuer.issue_token("worker", org=org, subject="w-synthetic-fe")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def order_body(value: int = 9, **changes: object) -> dict[str, object]:
+    body = {
+        "ordered_by": "合成区公安分局",
+        "starts_on": "2025-06-02",
+        "months": 3,
+        "assessment": {"scores": {group: [value] * n for group, n in SIZES.items()}},
+        "guardian": GUARDIAN,
+    }
+    return {**body, **changes}
+
+
+def post(service: Running, path: str, body: dict[str, object], org: str = ORG) -> httpx.Response:
+    return httpx.post(f"{service.url}{path}", json=body, headers=who(org), timeout=15)
+
+
+def test_an_order_runs_from_issue_to_completion_and_is_published_keyed_by_the_case(assessment):
+    case_id = f"case-{uuid4()}"
+    base = f"/v1/cases/{case_id}/family-education-orders"
+    issued = post(assessment, base, order_body())
+    assert issued.status_code == 201, issued.text
+    order = issued.json()
+    assert (order["ordered_hours"], order["ends_on"]) == (4, "2025-09-02")  # total 252: 4-12 h
+    path = f"{base}/{order['order_id']}"
+
+    early = post(assessment, f"{path}/completion", {"completed_on": "2025-09-02"})
+    assert early.status_code == 422 and early.json()["rule"] == "SZ-I.1"
+    guidance = {"kind": "parenting_class", "hours": 4, "held_on": "2025-06-16"}
+    assert post(assessment, f"{path}/guidance", guidance).json()["hours_delivered"] == 4
+    too_long = post(assessment, f"{path}/extensions", {"months": 10})
+    assert too_long.status_code == 422 and too_long.json()["rule"] == "SZ-6.4.4"
+    done = post(assessment, f"{path}/completion", {"completed_on": "2025-09-02"})
+    assert done.status_code == 201, done.text
+    assert done.json()["status"] == "completed"
+
+    listed = httpx.get(f"{assessment.url}{base}", headers=who()).json()
+    assert [o["status"] for o in listed] == ["completed"]
+    events = published(f"family-education-{order['order_id']}", 3)
+    assert {key for _, key, _ in events} == {case_id}
+    assert GUARDIAN not in str(events)
+
+
+def test_hours_outside_the_table_i1_band_and_short_periods_are_refused(assessment):
+    base = f"/v1/cases/case-{uuid4()}/family-education-orders"
+    response = post(assessment, base, order_body(ordered_hours=20, months=2))
+    assert response.status_code == 422
+    assert [v["code"] for v in response.json()["violations"]] == [
+        "period_too_short",
+        "hours_outside_band",
+    ]
+
+
+def test_another_organisation_cannot_touch_an_order(assessment):
+    case_id = f"case-{uuid4()}"
+    base = f"/v1/cases/{case_id}/family-education-orders"
+    order = post(assessment, base, order_body()).json()
+    guidance = {"kind": "individual", "hours": 1, "held_on": "2025-06-16"}
+    other = post(assessment, f"{base}/{order['order_id']}/guidance", guidance, org="org-other")
+    assert other.status_code == 404
