@@ -61,9 +61,10 @@ class EventStore:
         batch = [_as_new(i) for i in items]
         if not batch:
             raise ValueError("nothing to append")
-        stored = await self._already_stored(conn, stream_id, batch)
-        if stored:
-            return Appended(stored, new=False)
+        if any(isinstance(i, NewEvent) and i.event_id for i in items):  # only given ids repeat
+            stored = await self._already_stored(conn, stream_id, batch)
+            if stored:
+                return Appended(stored, new=False)
         version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(stream_id, expected_version, version)
@@ -123,14 +124,13 @@ class EventStore:
             }
             for e in envelopes
         ]
-        try:
-            async with conn.begin_nested():
-                result = await conn.execute(events.insert().returning(events.c.position), rows)
+        try:  # no savepoint: a refused append ends the unit of work anyway
+            result = await conn.execute(events.insert().returning(events.c.position), rows)
         except IntegrityError as exc:
             if "events_stream_version_key" in str(exc.orig):
-                raise ConcurrencyError(
-                    stream_id, expected, await self.version(conn, stream_id)
-                ) from None
+                async with conn.engine.connect() as fresh:  # this transaction is aborted
+                    actual = await self.version(fresh, stream_id)
+                raise ConcurrencyError(stream_id, expected, actual) from None
             raise IdempotencyConflict(
                 f"an event id of this batch is already stored: {exc.orig}"
             ) from None

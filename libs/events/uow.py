@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -23,7 +22,6 @@ class UnitOfWork:
         self.engine, self.store, self.topic = engine, store, topic
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
-        self._wrote_outbox = False
         self._appended = 0
 
     @property
@@ -75,7 +73,6 @@ class UnitOfWork:
                 for e in appended.envelopes
             ]
             await self.conn.execute(outbox.insert(), rows)
-            self._wrote_outbox = True
             self._appended += len(rows)
         return appended.envelopes
 
@@ -92,9 +89,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("nothing to commit")
-        if self._wrote_outbox:
-            # Delivered by PostgreSQL only if the transaction commits: wakes the relay at once.
-            await self.conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        # An outbox insert trigger NOTIFYs OUTBOX_CHANNEL; PostgreSQL delivers it on commit.
         await self._tx.commit()
         if self._appended:
             APPENDED.labels(self.store.source.rsplit("/", 1)[-1]).inc(self._appended)
