@@ -13,6 +13,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.domain.family_education import FamilyEducationResult
+from assessment.domain.guardianship import (
+    GuardianshipFindings,
+    GuardianshipInput,
+    GuardianshipResult,
+    Requirement,
+)
 from assessment.domain.mental_health_forms import (
     ClientConsent,
     ClientRequestKind,
@@ -424,3 +430,33 @@ class FamilyEducationCompleted(EventData):
     completed_on: date
     completed_by: str
     hours_delivered: int
+
+
+# --- guardianship capacity assessment (SZ Appendix D, SZ-6.4.2, SZ-6.4.3) ---------------------
+
+
+@registry.register("assessment.guardianship.capacity_assessed", 1, personal={"findings", "notes"})
+class GuardianshipCapacityAssessed(EventData):
+    """The family's guardianship capacity was assessed under rule set SZ-2023-D (Appendix D).
+
+    `inputs` (appraisal codes and the recorded conclusion) and `result` stay readable; the
+    findings of table D.2 and the notes are personal. `requirement` is what §6.4 asked at the
+    case's safety grade when it was recorded; `supersedes` names the assessment replaced.
+    """
+
+    case_id: str
+    assessment_id: str
+    organisation: str
+    assessed_at: datetime
+    child_gender: Literal["male", "female"]
+    child_gender_source: Literal["request", "intake.case.opened"]
+    assessors: list[Assessor]
+    guardian_declares_inability: bool
+    guardianship_disputed: bool
+    requirement: Requirement
+    inputs: GuardianshipInput
+    rule_set: str
+    result: GuardianshipResult
+    supersedes: str | None = None
+    findings: GuardianshipFindings | None = None
+    notes: str | None = None

@@ -174,6 +174,7 @@ MENTAL_HEALTH_V1 = {
         "family_education_order.session_recorded",
         "family_education_order.extended",
         "family_education_order.completed",
+        "guardianship.capacity_assessed",
     )
 }
 

@@ -2,8 +2,14 @@
 
 from fastapi import APIRouter
 
-from assessment.api import family_education, mental_health, rules, safety
+from assessment.api import family_education, guardianship, mental_health, rules, safety
 
 
 def routers() -> list[APIRouter]:
-    return [rules.router, safety.router, mental_health.router, family_education.router]
+    return [
+        rules.router,
+        safety.router,
+        guardianship.router,
+        mental_health.router,
+        family_education.router,
+    ]

@@ -593,8 +593,67 @@ FAMILY_EDUCATION_RULE_SET: Final = RuleSet(
     FAMILY_EDUCATION_RESOLUTIONS,
 )
 
+# --------------------------------------------------------------------------------------------
+# Guardianship capacity assessment: T/SZSWA 009-2023 Appendix D (informative), SZ-6.4.2, 6.4.3
+# --------------------------------------------------------------------------------------------
+
+GUARDIANSHIP_RULE_SET_ID: Final = "SZ-2023-D"
+
+R_D_APPRAISAL: Final = "R-SZ-D-01"
+R_D_CONCLUSION_RECORDED: Final = "R-SZ-D-02"
+R_D_ADVERSE_LISTED: Final = "R-SZ-D-03"
+R_D_TEAM: Final = "R-SZ-D-04"
+
+D_CONDITION: Final = "The legal guardian says he or she cannot guard, or guardianship is disputed."
+
+GUARDIANSHIP_RESOLUTIONS: Final[tuple[Resolution, ...]] = (
+    Resolution(
+        R_D_APPRAISAL,
+        "SZ-D.2",
+        "Each item of table D.2 sections 四 and 五 is answered with the worker's free-text "
+        "finding and an appraisal adequate, concern or not_assessed. The standard prints only "
+        "a free-text box per item and no scale; the appraisal is the product's.",
+        "儿童身体状况（包括但不限于身体发育、睡眠质量、体检情况）… 监护意愿（包括但不限于…）",
+    ),
+    Resolution(
+        R_D_CONCLUSION_RECORDED,
+        "SZ-D.2-5.c",
+        "The conclusion is the one the assessors record: capable, capable_with_support or "
+        "not_capable. The standard prints a free-text 结论与建议 box and no categories or "
+        "algorithm; the three codes follow SZ-6.4.3 (a person 具有监护能力 takes up "
+        "guardianship) and SZ-B.3 note 2 (supervise and support the guardian), and the "
+        "assessors' own words stay in the personal free text.",
+        "结论与建议；…督促相关有监护资格并具有监护能力的人承担监护责任",
+    ),
+    Resolution(
+        R_D_ADVERSE_LISTED,
+        "SZ-D.2",
+        "The result lists every item appraised concern, with its clause, beside the recorded "
+        "conclusion; it neither derives nor checks the conclusion from them.",
+        "表D.2 未成年人家庭监护能力评估报告",
+    ),
+    Resolution(
+        R_D_TEAM,
+        "SZ-D.3",
+        "Table D.3 lists the assessors (name, gender, post, years in child protection) but sets "
+        "no number; the product applies the team rule of the safety assessment (MZ-6.2.2: at "
+        "least two workers, a woman among them for a girl).",
+        "评估人员 … 序号 姓名 性别 单位职务 未成年人保护工作年限",
+    ),
+)
+
+GUARDIANSHIP_RULE_SET: Final = RuleSet(
+    GUARDIANSHIP_RULE_SET_ID,
+    "T/SZSWA 009-2023 Appendix D, tables D.2 and D.3 (informative; required by §6.4.2, §6.4.3)",
+    "Guardianship capacity assessment of a child's family: quality of guardianship, capacity.",
+    GUARDIANSHIP_RESOLUTIONS,
+)
+
 RULE_SETS: Final = MappingProxyType(
-    {rule_set.id: rule_set for rule_set in (SAFETY_RISK_RULE_SET, FAMILY_EDUCATION_RULE_SET)}
+    {
+        rule_set.id: rule_set
+        for rule_set in (SAFETY_RISK_RULE_SET, FAMILY_EDUCATION_RULE_SET, GUARDIANSHIP_RULE_SET)
+    }
 )
 
 

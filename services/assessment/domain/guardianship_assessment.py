@@ -1,0 +1,86 @@
+"""Recording a guardianship capacity assessment of a case (SZ Appendix D; DOMAIN §4, §8). Pure:
+a command and the case's present state in, an event out.
+
+The team is checked as for the safety assessment (MZ-6.2.2, R-SZ-D-04): two or more workers, a
+woman among them for a girl. A reassessment is a new fact naming the assessment it supersedes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from assessment.domain import rulesets as rs
+from assessment.domain.guardianship import (
+    GuardianshipFindings,
+    GuardianshipInput,
+    evaluate_guardianship,
+    guardianship_requirement,
+)
+from assessment.domain.refusals import Refused
+from assessment.domain.safety_assessment import Gender, assessor_violations, child_gender_of
+from assessment.events import Assessor, GuardianshipCapacityAssessed
+
+
+class AssessGuardianship(BaseModel):
+    """Record one Appendix D assessment of the case's family."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    assessment_id: str
+    organisation: str
+    assessed_at: datetime
+    child_gender: Gender | None
+    assessors: tuple[Assessor, ...]
+    guardian_declares_inability: bool = False
+    guardianship_disputed: bool = False
+    inputs: GuardianshipInput
+    findings: GuardianshipFindings | None = None
+    notes: str | None = None
+
+
+class GuardianshipCase(BaseModel):
+    """What an assessment needs of the case: the assessment it replaces, the current safety
+    grade (safety read model) and the child's gender when intake published it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    current_assessment_id: str | None = None
+    safety_grade: rs.Grade | None = None
+    child_gender: Gender | None = None
+
+
+def assess_guardianship(
+    command: AssessGuardianship, case: GuardianshipCase
+) -> GuardianshipCapacityAssessed:
+    """The recorded assessment, superseding the current one; Refused if the team may not assess."""
+    child_gender, source = child_gender_of(command.child_gender, case.child_gender)
+    violations = assessor_violations(command.assessors, child_gender)
+    if violations:
+        raise Refused(violations)
+    requirement = guardianship_requirement(
+        case.safety_grade,
+        guardian_declares_inability=command.guardian_declares_inability,
+        guardianship_disputed=command.guardianship_disputed,
+    )
+    result = evaluate_guardianship(command.inputs)
+    return GuardianshipCapacityAssessed(
+        case_id=command.case_id,
+        assessment_id=command.assessment_id,
+        organisation=command.organisation,
+        assessed_at=command.assessed_at,
+        child_gender=child_gender,
+        child_gender_source=source,
+        assessors=list(command.assessors),
+        guardian_declares_inability=command.guardian_declares_inability,
+        guardianship_disputed=command.guardianship_disputed,
+        requirement=requirement,
+        inputs=command.inputs,
+        rule_set=result.rule_set,
+        result=result,
+        supersedes=case.current_assessment_id,
+        findings=command.findings,
+        notes=command.notes,
+    )
