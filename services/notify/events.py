@@ -2,7 +2,7 @@
 
 One stream per clock rule and subject (`deadline-<rule>-<subject id>`); a stream holds every
 run of that rule for that subject, each run named by its `deadline_id`. Nothing here names or
-describes a person beyond staff and entity ids, so no field is personal.
+describes a person beyond staff and entity ids; only a webhook secret is sealed.
 """
 
 from datetime import datetime
@@ -82,3 +82,57 @@ class Escalated(EventData):
     organisation: str | None
     escalate_to: list[str]
     escalated_at: datetime
+
+
+# --- subscriptions and notifications ---------------------------------------------------------
+
+
+@registry.register("notify.subscription.created", 1, personal={"secret"})
+class SubscriptionCreated(EventData):
+    """An endpoint asked to be told about `event_types` of `organisation` (webhook or e-mail).
+    The webhook `secret` is sealed with the data key `subscription:<id>`; shredding that key
+    on deletion makes it unreadable everywhere."""
+
+    subscription_id: str
+    organisation: str
+    agency: str | None
+    channel: str
+    target: str
+    event_types: list[str]
+    language: str
+    secret: str | None
+    created_by: str
+
+
+@registry.register("notify.subscription.deleted", 1)
+class SubscriptionDeleted(EventData):
+    subscription_id: str
+    organisation: str
+    deleted_by: str
+
+
+@registry.register("notify.notification.delivered", 1)
+class NotificationDelivered(EventData):
+    """The receiver accepted the notification (a 2xx answer, or the SMTP server took it)."""
+
+    notification_id: str
+    subscription_id: str
+    channel: str
+    event_type: str
+    source_event_id: str
+    attempts: int
+    delivered_at: datetime
+
+
+@registry.register("notify.notification.failed", 1)
+class NotificationFailed(EventData):
+    """Every attempt within the retry window failed; `last_error` says how the last one did."""
+
+    notification_id: str
+    subscription_id: str
+    channel: str
+    event_type: str
+    source_event_id: str
+    attempts: int
+    last_error: str
+    failed_at: datetime

@@ -1,5 +1,6 @@
 """Reactions of notify to other services' events (consumer runner, by event name): start the
-clocks of the clock table an event starts, stop those it stops.
+clocks of the clock table an event starts, stop those it stops, and queue a mandatory report
+to the police and civil-affairs endpoints subscribed to it (SZ-5.2).
 
 Each runs in one transaction with the inbox row of the event. Event ids are derived from the
 causing event (uuid5), so even a handling that slipped past the inbox would append nothing new.
@@ -14,6 +15,7 @@ from events.store import NewEvent
 from events.uow import UnitOfWork, caused_by
 from notify import projections
 from notify.domain import CLOCK_TABLE, WorkingCalendar
+from notify.domain.subscriptions import MANDATORY_REPORT_FILED
 from notify.domain.tracking import (
     PlannedDeadline,
     deadlines_started_by,
@@ -23,6 +25,7 @@ from notify.domain.tracking import (
     subjects_stopped_by,
 )
 from notify.events import DeadlineMet, DeadlineSet
+from notify.notifications import queue_for_mandatory_report
 
 ACTOR = "service:notify"
 #: Events that start no clock but say who owns a case or a child.
@@ -45,9 +48,19 @@ def reactions(calendar: WorkingCalendar) -> dict[str, Handler]:
         if not rule.is_recurring
         for name in (*rule.starts_on, *rule.stopped_by)
     }
+
+    async def when_a_mandatory_report_is_filed_notify_its_recipients_and_start_its_clock(
+        envelope: Envelope, uow: UnitOfWork
+    ) -> None:
+        await when_a_clock_event_arrives_start_and_stop_deadlines(envelope, uow)
+        await queue_for_mandatory_report(uow.conn, envelope)
+
     handlers: dict[str, Handler] = {name: remember_organisation for name in OWNER_EVENTS}
     for name in sorted(names):
         handlers[name] = when_a_clock_event_arrives_start_and_stop_deadlines
+    handlers[MANDATORY_REPORT_FILED] = (
+        when_a_mandatory_report_is_filed_notify_its_recipients_and_start_its_clock
+    )
     return handlers
 
 

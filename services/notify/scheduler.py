@@ -1,5 +1,6 @@
 """The deadline scheduler: wakes up, claims the clocks that owe a reminder or a miss, and in one
-transaction per batch appends what they owe and moves their rows on.
+transaction per batch appends what they owe, moves their rows on and queues the notifications
+of the subscribers (`notifications.py`), so a reminder is never recorded without being queued.
 
 Rows are claimed `FOR UPDATE SKIP LOCKED`, events carry ids derived from the deadline (uuid5),
 and the row changes in the transaction that appends them: a crash before commit fires nothing,
@@ -20,6 +21,7 @@ from events.uow import UnitOfWork
 from notify import projections
 from notify.domain.tracking import Firing, derived_id, firing_due
 from notify.events import DeadlineMissed, Escalated, ReminderSent
+from notify.notifications import queue_for_deadline
 
 ACTOR = "service:notify"
 log = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ async def _remind(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> N
     event = NewEvent(reminder, derived_id("reminder", row.deadline_id))
     await uow.append(row.stream_id, None, [event], meta, partition_key=row.subject_id)
     await projections.mark(uow.conn, row.deadline_id, reminded_at=now)
+    assert event.event_id is not None
+    await queue_for_deadline(uow.conn, ReminderSent.event_name, event.event_id, row)
 
 
 async def _miss(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> None:
@@ -132,3 +136,6 @@ async def _miss(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> Non
     ]
     await uow.append(row.stream_id, None, events, meta, partition_key=row.subject_id)
     await projections.mark(uow.conn, row.deadline_id, state=projections.OVERDUE, missed_at=now)
+    for event in events:
+        assert event.event_id is not None
+        await queue_for_deadline(uow.conn, event.data.event_name, event.event_id, row)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from notify.api import calendar, deadlines
+from notify.api import calendar, deadlines, subscriptions
 
 
 def routers() -> list[APIRouter]:
-    return [calendar.router, deadlines.router]
+    return [calendar.router, deadlines.router, subscriptions.router]

@@ -1,0 +1,98 @@
+"""Texts of notifications in Chinese and English, one template per event and language. Pure.
+
+Only ids, rule codes, clauses and times go into a text (never a child's personal data), so a
+message may cross e-mail. Times are shown in China time. The subscription's language chooses
+the text; Chinese is the default.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from string import Template
+from zoneinfo import ZoneInfo
+
+from notify.domain.subscriptions import (
+    DEADLINE_MISSED,
+    ESCALATED,
+    MANDATORY_REPORT_FILED,
+    REMINDER_SENT,
+    Language,
+)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+TEMPLATES: Mapping[str, Mapping[Language, tuple[Template, Template]]] = {
+    REMINDER_SENT: {
+        Language.ZH: (
+            Template("【期限提醒】$rule 将于 $due_at 到期"),
+            Template("对象 $subject_id 的期限 $rule 将于 $due_at（北京时间）到期，请及时处理。"),
+        ),
+        Language.EN: (
+            Template("[Reminder] $rule falls due at $due_at"),
+            Template("The deadline $rule on $subject_id falls due at $due_at (China time)."),
+        ),
+    },
+    DEADLINE_MISSED: {
+        Language.ZH: (
+            Template("【期限逾期】$rule（$clause）"),
+            Template("对象 $subject_id 的期限 $rule 已于 $due_at（北京时间）逾期（$clause）。"),
+        ),
+        Language.EN: (
+            Template("[Missed] $rule ($clause)"),
+            Template("The deadline $rule on $subject_id ran out at $due_at China time ($clause)."),
+        ),
+    },
+    ESCALATED: {
+        Language.ZH: (
+            Template("【逾期升级】$rule（$clause）"),
+            Template("对象 $subject_id 的期限 $rule 逾期未完成，已升级至：$roles（$clause）。"),
+        ),
+        Language.EN: (
+            Template("[Escalated] $rule ($clause)"),
+            Template(
+                "The missed deadline $rule on $subject_id was escalated to: $roles ($clause)."
+            ),
+        ),
+    },
+    MANDATORY_REPORT_FILED: {
+        Language.ZH: (
+            Template("【强制报告】报告 $report_id"),
+            Template(
+                "机构 $organisation 于 $filed_at（北京时间）提交强制报告 $report_id，"
+                "情形编号：$triggers。请立即受理并确认（SZ-5.2）。"
+            ),
+        ),
+        Language.EN: (
+            Template("[Mandatory report] report $report_id"),
+            Template(
+                "$organisation filed mandatory report $report_id at $filed_at China time, "
+                "triggers: $triggers. Please act on it and acknowledge it at once (SZ-5.2)."
+            ),
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    language: Language
+    title: str
+    text: str
+
+
+def message_for(event_name: str, fields: Mapping[str, object], language: Language) -> Message:
+    """The title and text of a notification about `event_name` in `language`."""
+    title, text = TEMPLATES[event_name][language]
+    separator = "、" if language is Language.ZH else ", "
+    values = {k: _shown(v, separator) for k, v in fields.items()}
+    return Message(language, title.safe_substitute(values), text.safe_substitute(values))
+
+
+def _shown(value: object, separator: str) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return separator.join(_shown(v, separator) for v in value) if value else "-"
+    if value is None:
+        return "-"
+    return str(value)

@@ -1,0 +1,134 @@
+"""Who may hold a subscription, what it may name, and which subscriptions an event goes to.
+
+Pure. A subscription belongs to one organisation; with an `agency` it is a partner agency's
+endpoint (police, civil affairs, ...), without one it is the organisation's own. Partners get
+the minimum necessary (GB-12, JX-9.3): a mandatory report only when their agency is among its
+recipients, a deadline only when their agency is among the roles it addresses.
+"""
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlparse
+
+
+class Channel(StrEnum):
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+MANDATORY_REPORT_FILED = "intake.mandatory_report.filed"
+REMINDER_SENT = "notify.reminder.sent"
+DEADLINE_MISSED = "notify.deadline.missed"
+ESCALATED = "notify.escalated"
+
+#: Event names a subscription may ask for, and which field lists the roles or agencies each
+#: addresses (what a partner's agency must appear in).
+NOTIFIABLE: Mapping[str, str] = {
+    MANDATORY_REPORT_FILED: "recipients",
+    REMINDER_SENT: "remind",
+    DEADLINE_MISSED: "escalate_to",
+    ESCALATED: "escalate_to",
+}
+
+MANAGERS = frozenset({"org_admin", "supervisor"})
+
+
+class SubscriptionRefused(ValueError):
+    """The subscription cannot be made as asked; `reason` is a stable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Caller:
+    roles: frozenset[str]
+    organisation: str | None
+    agency: str | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """What routing needs of a subscription."""
+
+    subscription_id: str
+    organisation: str
+    agency: str | None
+    event_types: tuple[str, ...]
+
+
+def may_manage(caller: Caller, organisation: str, agency: str | None) -> bool:
+    """Org admins and supervisors manage their organisation's subscriptions; a partner only
+    those of its own agency in that organisation."""
+    if caller.organisation is None or caller.organisation != organisation:
+        return False
+    if caller.roles & MANAGERS:
+        return True
+    return "partner" in caller.roles and caller.agency is not None and caller.agency == agency
+
+
+def check_subscription(channel: Channel, target: str, event_types: Sequence[str]) -> None:
+    """Refuse an unknown event type, an empty filter, or a target the channel cannot reach."""
+    unknown = sorted(set(event_types) - set(NOTIFIABLE))
+    if not event_types or unknown:
+        raise SubscriptionRefused("event-types", f"unknown or no event types: {unknown}")
+    if channel is Channel.WEBHOOK:
+        check_webhook_url(target)
+    elif not _looks_like_address(target):
+        raise SubscriptionRefused("target", "an e-mail subscription needs an address")
+
+
+def check_webhook_url(url: str) -> None:
+    """https anywhere; plain http only on loopback (where nothing crosses a network)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return
+    if parsed.scheme == "http" and _is_loopback(parsed.hostname):
+        return
+    raise SubscriptionRefused("target", "a webhook needs an https URL (http only on loopback)")
+
+
+def routes_for(
+    event_name: str, data: Mapping[str, object], organisation: str, routes: Iterable[Route]
+) -> list[Route]:
+    """The subscriptions an event of `organisation` goes to."""
+    field = NOTIFIABLE.get(event_name)
+    if field is None:
+        return []
+    addressed = _addressed(data.get(field))
+    return [
+        r
+        for r in routes
+        if r.organisation == organisation
+        and event_name in r.event_types
+        and (r.agency is None or r.agency in addressed)
+    ]
+
+
+def _addressed(value: object) -> frozenset[str]:
+    """Roles as strings, or recipients as `{"key": ...}` objects."""
+    items = value if isinstance(value, list) else []
+    keys = [i.get("key") if isinstance(i, dict) else i for i in items]
+    return frozenset(k for k in keys if isinstance(k, str))
+
+
+def _looks_like_address(target: str) -> bool:
+    local, at, domain = target.partition("@")
+    return bool(local and at and "." in domain and not any(c.isspace() for c in target))
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False

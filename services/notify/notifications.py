@@ -1,0 +1,143 @@
+"""Application layer of outgoing notifications: queue one delivery per subscription an event
+goes to, in the transaction of the event itself (the scheduler's reminder, miss and escalation;
+the reaction to a mandatory report). A crash before commit queues nothing and fires nothing;
+after commit the dispatcher will deliver it. Notification ids are uuid5 of the causing event
+and the subscription, so a redelivered event queues nothing new.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from events.envelope import Envelope
+from notify import queue
+from notify.domain.messages import message_for
+from notify.domain.subscriptions import (
+    DEADLINE_MISSED,
+    ESCALATED,
+    MANDATORY_REPORT_FILED,
+    REMINDER_SENT,
+    Language,
+    routes_for,
+)
+from notify.domain.tracking import derived_id
+
+DEADLINE_ROLES = {REMINDER_SENT: "remind", DEADLINE_MISSED: "escalate_to", ESCALATED: "escalate_to"}
+
+
+async def queue_for_deadline(
+    conn: AsyncConnection, event_name: str, event_id: str, row: Any
+) -> int:
+    """Queue the notifications of a reminder, miss or escalation of the deadline `row`."""
+    if row.organisation is None:
+        return 0
+    roles = list(row.remind if DEADLINE_ROLES[event_name] == "remind" else row.escalate_to)
+    fields = {
+        "deadline_id": row.deadline_id,
+        "rule": row.rule,
+        "clause": row.clause,
+        "subject": row.subject,
+        "subject_id": row.subject_id,
+        "organisation": row.organisation,
+        "workers": list(row.workers),
+        "due_at": row.due_at,
+        DEADLINE_ROLES[event_name]: roles,
+        "roles": roles,
+    }
+    return await queue_notifications(conn, event_name, event_id, row.organisation, fields)
+
+
+async def queue_for_mandatory_report(conn: AsyncConnection, envelope: Envelope) -> int:
+    """Queue the mandatory report (SZ-5.2) to the endpoints of its recipients (police, civil
+    affairs, ...) and of the organisation: ids, time and triggers only, the place and harm stay
+    sealed in intake (the receiver fetches them with its own token)."""
+    data = envelope.data
+    organisation = data.get("organisation")
+    if not isinstance(organisation, str):
+        return 0
+    recipients = data.get("recipients")
+    keys = [r.get("key") for r in recipients if isinstance(r, dict)] if recipients else []
+    fields = {
+        "report_id": data.get("report_id"),
+        "organisation": organisation,
+        "child_id": data.get("child_id"),
+        "filed_at": _time(data.get("filed_at")) or envelope.time,
+        "triggers": data.get("triggers") or [],
+        "emergency": bool(data.get("emergency")),
+        "recipients": keys,
+        "rule": "SZ-5.2.1",
+    }
+    return await queue_notifications(
+        conn, MANDATORY_REPORT_FILED, envelope.id, organisation, fields
+    )
+
+
+async def queue_notifications(
+    conn: AsyncConnection,
+    event_name: str,
+    event_id: str,
+    organisation: str,
+    fields: Mapping[str, object],
+) -> int:
+    found = await queue.routes(conn, organisation)
+    routes = routes_for(event_name, fields, organisation, [route for route, _ in found])
+    chosen = {route.subscription_id for route in routes}
+    rows = [
+        _delivery(event_name, event_id, fields, sub)
+        for route, sub in found
+        if route.subscription_id in chosen
+    ]
+    await queue.enqueue(conn, rows)
+    return len(rows)
+
+
+def _delivery(
+    event_name: str, event_id: str, fields: Mapping[str, object], sub: Any
+) -> dict[str, Any]:
+    notification_id = derived_id("notification", event_id, sub.subscription_id)
+    message = message_for(event_name, fields, Language(sub.language))
+    body = {
+        "notification_id": notification_id,
+        "event_type": event_name,
+        "source_event_id": event_id,
+        "subscription_id": sub.subscription_id,
+        "organisation": sub.organisation,
+        "data": {k: _plain(v) for k, v in fields.items()},
+        "message": {
+            "language": message.language.value,
+            "title": message.title,
+            "text": message.text,
+        },
+    }
+    return {
+        "notification_id": notification_id,
+        "subscription_id": sub.subscription_id,
+        "channel": sub.channel,
+        "target": sub.target,
+        "event_type": event_name,
+        "source_event_id": event_id,
+        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        "title": message.title,
+        "text": message.text,
+        "state": queue.PENDING,
+        "attempts": 0,
+        "queued_at": func.now(),
+        "next_attempt_at": func.now(),
+    }
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _time(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None

@@ -1,0 +1,84 @@
+"""Who may subscribe, what a subscription may name, and where an event goes: pure rules of
+notify's subscriptions (GB-12 minimum necessary for partner agencies). Synthetic data only."""
+
+import pytest
+
+from notify.domain.subscriptions import (
+    Caller,
+    Channel,
+    Route,
+    SubscriptionRefused,
+    check_subscription,
+    may_manage,
+    routes_for,
+)
+
+ORG = "org-syn-1"
+ALL = ("notify.reminder.sent", "notify.escalated", "intake.mandatory_report.filed")
+
+
+def test_a_supervisor_manages_any_subscription_of_their_own_organisation_only() -> None:
+    supervisor = Caller(frozenset({"supervisor"}), ORG, None)
+    assert may_manage(supervisor, ORG, None)
+    assert may_manage(supervisor, ORG, "police")
+    assert not may_manage(supervisor, "org-other", None)
+
+
+def test_a_partner_manages_its_own_agencys_subscriptions_and_no_others() -> None:
+    police = Caller(frozenset({"partner"}), ORG, "police")
+    assert may_manage(police, ORG, "police")
+    assert not may_manage(police, ORG, "civil_affairs")
+    assert not may_manage(police, ORG, None)
+
+
+def test_a_worker_manages_no_subscription() -> None:
+    assert not may_manage(Caller(frozenset({"worker"}), ORG, None), ORG, None)
+
+
+def test_a_webhook_needs_https_except_on_loopback() -> None:
+    check_subscription(Channel.WEBHOOK, "https://hooks.example.org/careledger", ALL)
+    check_subscription(Channel.WEBHOOK, "http://127.0.0.1:9000/hook", ALL)
+    with pytest.raises(SubscriptionRefused):
+        check_subscription(Channel.WEBHOOK, "http://hooks.example.org/careledger", ALL)
+
+
+def test_an_unknown_event_type_or_an_empty_filter_is_refused() -> None:
+    with pytest.raises(SubscriptionRefused):
+        check_subscription(Channel.WEBHOOK, "https://h.example.org", ["intake.report.received"])
+    with pytest.raises(SubscriptionRefused):
+        check_subscription(Channel.WEBHOOK, "https://h.example.org", [])
+
+
+def test_an_email_subscription_needs_an_address() -> None:
+    check_subscription(Channel.EMAIL, "duty-desk@org-syn.example", ALL)
+    with pytest.raises(SubscriptionRefused):
+        check_subscription(Channel.EMAIL, "not an address", ALL)
+
+
+def test_a_mandatory_report_goes_to_its_recipients_agencies_and_the_organisation() -> None:
+    routes = [
+        Route("own", ORG, None, ALL),
+        Route("police", ORG, "police", ALL),
+        Route("civil", ORG, "civil_affairs", ALL),
+        Route("court", ORG, "court", ALL),
+        Route("elsewhere", "org-other", "police", ALL),
+    ]
+    data = {"recipients": [{"key": "police"}, {"key": "civil_affairs"}]}
+    chosen = routes_for("intake.mandatory_report.filed", data, ORG, routes)
+    assert [r.subscription_id for r in chosen] == ["own", "police", "civil"]
+
+
+def test_a_partner_hears_of_a_deadline_only_when_its_role_is_addressed() -> None:
+    routes = [Route("own", ORG, None, ALL), Route("civil", ORG, "civil_affairs", ALL)]
+    to_staff = {"escalate_to": ["supervisor", "org_admin"]}
+    to_civil = {"escalate_to": ["org_admin", "civil_affairs"]}
+    assert [r.subscription_id for r in routes_for("notify.escalated", to_staff, ORG, routes)] == [
+        "own"
+    ]
+    assert len(routes_for("notify.escalated", to_civil, ORG, routes)) == 2
+
+
+def test_an_event_outside_a_subscriptions_filter_is_not_sent_to_it() -> None:
+    routes = [Route("own", ORG, None, ("notify.escalated",))]
+    assert routes_for("notify.reminder.sent", {"remind": ["assigned_worker"]}, ORG, routes) == []
+    assert routes_for("intake.report.received", {}, ORG, routes) == []
