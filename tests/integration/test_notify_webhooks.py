@@ -167,7 +167,11 @@ class Notify:
 
 
 @pytest.fixture
-async def notify(database_url: str, keystore: KeyStore) -> AsyncIterator[Notify]:
+async def notify(
+    database_url: str, keystore: KeyStore, receivers: object, webhooks: object
+) -> AsyncIterator[Notify]:
+    """Asks for the receivers and the HTTP client so that they outlive its tasks: pytest
+    tears this fixture down (cancelling the dispatcher) before closing them."""
     engine = create_async_engine(database_url)
     await migrate.upgrade(engine, "store")
     await migrate.upgrade_tree(engine, Path("services/notify/migrations"), "alembic_version_notify")
