@@ -14,7 +14,12 @@ from aiosmtpd.controller import Controller
 from notify.domain.subscriptions import Channel, Language
 from notify.senders import EmailSender, SmtpConfig
 from tests.integration.harness import eventually
-from tests.integration.test_notify_webhooks import mandatory_report, notify  # noqa: F401
+from tests.integration.test_notify_webhooks import (  # noqa: F401  (fixtures)
+    mandatory_report,
+    notify,
+    receivers,
+    webhooks,
+)
 
 SENDER = "careledger-notify@org-synthetic.example"
 
