@@ -16,7 +16,7 @@ shopt -u patsub_replacement 2>/dev/null || true
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$DEPLOY_DIR/.." && pwd -P)
-LOCAL_DIR="$ROOT/.local"
+LOCAL_DIR=$(readlink -f "$ROOT/.local")  # .local may be a link to shared state
 ENV_FILE="$LOCAL_DIR/stack.env"
 KEK_FILE="$LOCAL_DIR/kek"
 HOST=127.0.0.1

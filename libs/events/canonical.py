@@ -1,15 +1,57 @@
-"""Canonical JSON (RFC 8785) and the hash that links events into a per-stream chain."""
+"""Canonical JSON (RFC 8785) and the hash that links events into a per-stream chain.
+
+`rfc8785` is the reference implementation. It is pure Python, and hashing every appended event
+through it costs more than the database write, so values made only of strings, booleans, nulls,
+safe integers and BMP-keyed objects take the standard library's C encoder instead: for exactly
+those values, sorted keys, no whitespace and minimal string escaping produce the RFC 8785 bytes
+(tests/unit/test_canonical.py checks the two agree). Anything else (floats, huge integers,
+astral-plane keys, lone surrogates) goes to `rfc8785`.
+"""
 
 import hashlib
+import json
 from typing import Any
 
 import rfc8785
 
 GENESIS_HASH = "0" * 64
+SAFE_INT = 2**53 - 1  # RFC 8785 / I-JSON: integers beyond this are not exact in IEEE 754
+_encode = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+
+
+def _bmp(text: str) -> bool:
+    """Code-point order equals RFC 8785's UTF-16 order for keys within the BMP."""
+    return text.isascii() or max(text) <= "\uffff"
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` holds nothing on which json.dumps and RFC 8785 could differ. Exact
+    types only (a str or int subclass goes to `rfc8785`); loops, not generators: this runs
+    for every appended event."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -SAFE_INT <= value <= SAFE_INT
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not _bmp(key) or not _plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_plain(item) for item in value)
+    return False
 
 
 def canonical_json(value: Any) -> bytes:
     """Bytes that are equal exactly when the JSON values are equal (key order, spacing aside)."""
+    if _plain(value):
+        try:
+            return _encode(value).encode()
+        except UnicodeEncodeError:  # a lone surrogate: RFC 8785 escapes it
+            pass
     return rfc8785.dumps(value)
 
 

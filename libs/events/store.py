@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.canonical import GENESIS_HASH
 from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, make_envelope, new_id
+from events.envelope import Envelope, Metadata, Sealed, new_id, seal_document
 from events.errors import ConcurrencyError, IdempotencyConflict
 from events.registry import EventData, Registry
 from events.tables import events
@@ -44,6 +44,38 @@ def _as_new(item: EventData | NewEvent) -> NewEvent:
     return NewEvent(event.data, event.event_id or new_id())
 
 
+# One round trip writes the batch and, for a unit of work, its outbox rows. Documents travel
+# as text and are cast to jsonb by PostgreSQL, which parses them once, server-side.
+APPEND_SQL = """
+WITH batch AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+        AS b(id, version, type, document, prev_hash, hash)
+), stored AS (
+    INSERT INTO events (id, stream_id, stream_version, type, envelope, prev_hash, hash)
+    SELECT id, $7, version, type, document::jsonb, prev_hash, hash FROM batch ORDER BY version
+    RETURNING position
+), queued AS (
+    INSERT INTO outbox (event_id, topic, key, payload)
+    SELECT id, $8, $9, document::jsonb FROM batch WHERE $8::text IS NOT NULL ORDER BY version
+)
+SELECT position FROM stored ORDER BY position
+"""
+
+
+HEAD_SQL = (
+    "SELECT stream_version, hash FROM events WHERE stream_id = $1 "
+    "ORDER BY stream_version DESC LIMIT 1"
+)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Where a unit of work publishes the appended events: Kafka topic and message key."""
+
+    topic: str
+    key: str
+
+
 class EventStore:
     def __init__(self, registry: Registry, cipher: FieldCipher, source: str) -> None:
         self.registry, self.cipher, self.source = registry, cipher, source
@@ -56,8 +88,10 @@ class EventStore:
         items: Sequence[EventData | NewEvent],
         meta: Metadata,
         key_scope: str | None = None,
+        outbound: Outbound | None = None,
     ) -> Appended:
-        """Append after `expected_version` (0 = new stream, None = any); refuse a stale one."""
+        """Append after `expected_version` (0 = new stream, None = any); refuse a stale one.
+        With `outbound`, the events are queued in the outbox in the same statement."""
         batch = [_as_new(i) for i in items]
         if not batch:
             raise ValueError("nothing to append")
@@ -68,14 +102,14 @@ class EventStore:
         version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(stream_id, expected_version, version)
-        envelopes = []
+        sealed = []
         for offset, event in enumerate(batch, start=1):
-            envelope = await self._seal(
-                stream_id, version + offset, event, meta, key_scope, prev_hash
-            )
-            envelopes.append(envelope)
-            prev_hash = envelope.hash
-        return Appended(await self._insert(conn, stream_id, expected_version, envelopes), new=True)
+            seal = await self._seal(stream_id, version + offset, event, meta, key_scope, prev_hash)
+            sealed.append(seal)
+            prev_hash = seal.hash
+        positions = await self._insert(conn, stream_id, expected_version, sealed, outbound)
+        envelopes = [s.envelope(p) for s, p in zip(sealed, positions, strict=True)]
+        return Appended(envelopes, new=True)
 
     async def _seal(
         self,
@@ -85,14 +119,14 @@ class EventStore:
         meta: Metadata,
         key_scope: str | None,
         prev_hash: str,
-    ) -> Envelope:
+    ) -> Sealed:
         info = self.registry.info_for(type(event.data))
         scope = key_scope or stream_id
         assert event.event_id is not None
         data = await self.cipher.encrypt(
             event.data.model_dump(mode="json"), info.personal, scope, event.event_id
         )
-        return make_envelope(
+        return seal_document(
             source=self.source,
             event_type=info.type_string,
             dataschema=info.dataschema,
@@ -110,22 +144,22 @@ class EventStore:
         conn: AsyncConnection,
         stream_id: str,
         expected: int | None,
-        envelopes: list[Envelope],
-    ) -> list[Envelope]:
-        rows = [
-            {
-                "id": e.id,
-                "stream_id": e.subject,
-                "stream_version": e.stream_version,
-                "type": e.type,
-                "envelope": e.model_dump(mode="json", exclude={"position"}),
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-            for e in envelopes
-        ]
+        sealed: list[Sealed],
+        outbound: Outbound | None,
+    ) -> list[int]:
+        columns = (
+            [s.document["id"] for s in sealed],
+            [s.document["stream_version"] for s in sealed],
+            [s.document["type"] for s in sealed],
+            [s.text for s in sealed],
+            [s.document["prev_hash"] for s in sealed],
+            [s.hash for s in sealed],
+            stream_id,
+            outbound.topic if outbound else None,
+            outbound.key if outbound else None,
+        )
         try:  # no savepoint: a refused append ends the unit of work anyway
-            result = await conn.execute(events.insert().returning(events.c.position), rows)
+            result = await conn.exec_driver_sql(APPEND_SQL, columns)
         except IntegrityError as exc:
             if "events_stream_version_key" in str(exc.orig):
                 async with conn.engine.connect() as fresh:  # this transaction is aborted
@@ -134,10 +168,7 @@ class EventStore:
             raise IdempotencyConflict(
                 f"an event id of this batch is already stored: {exc.orig}"
             ) from None
-        positions = [p for (p,) in result.all()]
-        return [
-            e.model_copy(update={"position": p}) for e, p in zip(envelopes, positions, strict=True)
-        ]
+        return [p for (p,) in result.all()]
 
     async def _already_stored(
         self, conn: AsyncConnection, stream_id: str, batch: list[NewEvent]
@@ -158,15 +189,8 @@ class EventStore:
         return found
 
     async def _head(self, conn: AsyncConnection, stream_id: str) -> tuple[int, str]:
-        row = (
-            await conn.execute(
-                select(events.c.stream_version, events.c.hash)
-                .where(events.c.stream_id == stream_id)
-                .order_by(events.c.stream_version.desc())
-                .limit(1)
-            )
-        ).one_or_none()
-        return (row.stream_version, row.hash) if row else (0, GENESIS_HASH)
+        row: Any = (await conn.exec_driver_sql(HEAD_SQL, (stream_id,))).first()
+        return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
     async def version(self, conn: AsyncConnection, stream_id: str) -> int:
         return (await self._head(conn, stream_id))[0]

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from events.envelope import Envelope, Metadata
 from events.metrics import APPENDED
 from events.registry import EventData
-from events.store import EventStore, NewEvent
-from events.tables import inbox, outbox
+from events.store import EventStore, NewEvent, Outbound
+from events.tables import inbox
 
 OUTBOX_CHANNEL = "careledger_outbox"
 
@@ -59,21 +59,12 @@ class UnitOfWork:
         partition_key: str | None = None,
     ) -> list[Envelope]:
         """Append to a stream and queue the new events for Kafka (key = case id or stream id)."""
+        outbound = Outbound(self.topic, partition_key or stream_id)
         appended = await self.store.append(
-            self.conn, stream_id, expected_version, events, meta, key_scope
+            self.conn, stream_id, expected_version, events, meta, key_scope, outbound
         )
         if appended.new:
-            rows = [
-                {
-                    "event_id": e.id,
-                    "topic": self.topic,
-                    "key": partition_key or stream_id,
-                    "payload": e.to_wire(),
-                }
-                for e in appended.envelopes
-            ]
-            await self.conn.execute(outbox.insert(), rows)
-            self._appended += len(rows)
+            self._appended += len(appended.envelopes)
         return appended.envelopes
 
     async def claim(self, consumer: str, envelope: Envelope) -> bool:
