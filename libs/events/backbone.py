@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import kafka, migrate
 from events.consumer import ConsumerRunner, Handler
 from events.crypto import FieldCipher
+from events.database import make_engine
 from events.keystore import KeyStore, decode_kek
 from events.metrics import BACKLOG, RESTARTS
 from events.outbox import OutboxRelay
@@ -47,12 +48,8 @@ class Backbone:
     ) -> None:
         self.settings, self.name, self.migrations = settings, name, migrations
         self.topic = kafka.events_topic(name)
-        self.engine: AsyncEngine = create_async_engine(
-            settings.database_url, pool_size=10, pool_pre_ping=True
-        )
-        self.keys_engine: AsyncEngine = create_async_engine(
-            settings.keystore_database_url, pool_pre_ping=True
-        )
+        self.engine: AsyncEngine = make_engine(settings.database_url, pool_size=10)
+        self.keys_engine: AsyncEngine = make_engine(settings.keystore_database_url)
         kek = decode_kek(settings.kek.get_secret_value())
         self.keystore = KeyStore(self.keys_engine, kek, settings.key_cache_seconds)
         self.store = EventStore(

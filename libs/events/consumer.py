@@ -68,6 +68,7 @@ class ConsumerRunner:
         self.status = ComponentStatus(f"consumer:{name}")
         self.handled = 0
         self.dead_lettered = 0
+        self._handling = ""  # id of the event a batch is handling (to count its attempts)
 
     async def run(self) -> None:
         while True:
@@ -99,12 +100,12 @@ class ConsumerRunner:
                     await self._check_stall(consumer)
                     last_progress = time.monotonic()
                 continue
-            for tp, records in batches.items():
-                for record in records:
-                    await self._process(record, dlq)
-                if self.fault:
-                    await self.fault("before_offset_commit", records)
-                await consumer.commit({tp: records[-1].offset + 1})
+            for records in batches.values():
+                await self._process_batch(records, dlq)
+            if self.fault:
+                await self.fault("before_offset_commit", [r for rs in batches.values() for r in rs])
+            # One commit request for every partition of the poll, after all their transactions.
+            await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
             last_progress = time.monotonic()
 
     async def _check_stall(self, consumer: AIOKafkaConsumer) -> None:
@@ -118,17 +119,48 @@ class ConsumerRunner:
         if lag > 0:
             raise ConsumerStalled(f"{lag} messages waiting but none received")
 
-    async def _process(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
+    async def _process_batch(self, records: list[ConsumerRecord], dlq: AIOKafkaProducer) -> None:
+        """A partition's records in one transaction (an inbox row each): a busy consumer pays
+        one commit per batch, not one per event. If a handler fails, the batch is rolled back
+        and its records are handled one by one, where retries and the dead-letter topic apply."""
+        work = []
+        for record in records:
+            envelope = await self._decode(record, dlq)
+            if envelope is not None and envelope.event_name in self.handlers:
+                work.append((record, envelope))
+        failure: tuple[str, Exception] | None = None  # (event id, error) of a failed batch
+        if len(work) > 1:
+            try:
+                await self._handle_together([envelope for _, envelope in work])
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                failure = (self._handling, exc)
+                log.info("%s: a batch failed (%r); handling its events one by one", self.name, exc)
+                await asyncio.sleep(self.backoff_seconds)
+        for record, envelope in work:
+            failed = failure if failure and failure[0] == envelope.id else None
+            await self._process(record, envelope, dlq, failed[1] if failed else None)
+
+    async def _decode(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> Envelope | None:
         try:
-            envelope = decode_record(record)
+            return decode_record(record)
         except Exception as exc:
             await self._dead_letter(dlq, record, f"undecodable event: {exc}", attempts=1)
-            return
-        handler = self.handlers.get(envelope.event_name)
-        if handler is None:
-            return  # this service does not react to this type
-        error: BaseException | None = None
-        for attempt in range(1, self.max_attempts + 1):
+            return None
+
+    async def _process(
+        self,
+        record: ConsumerRecord,
+        envelope: Envelope,
+        dlq: AIOKafkaProducer,
+        failed_in_batch: Exception | None = None,
+    ) -> None:
+        """Handle one event with retries; its failure in a batch counts as the first attempt."""
+        handler = self.handlers[envelope.event_name]
+        error: BaseException | None = failed_in_batch
+        for attempt in range(2 if error else 1, self.max_attempts + 1):
             try:
                 await self._handle_once(envelope, handler)
                 return
@@ -141,6 +173,20 @@ class ConsumerRunner:
                 )
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         await self._dead_letter(dlq, record, f"{type(error).__name__}: {error}", self.max_attempts)
+
+    async def _handle_together(self, envelopes: list[Envelope]) -> None:
+        async with self.uow_factory() as uow:
+            fresh = await uow.claim_many(self.name, envelopes)
+            for envelope in envelopes:
+                if envelope.id in fresh:  # a redelivered event, even twice in one batch, once
+                    fresh.discard(envelope.id)
+                    self._handling = envelope.id
+                    await self.handlers[envelope.event_name](envelope, uow)
+                    if self.fault:
+                        await self.fault("before_db_commit", envelope)
+            await uow.commit()
+        self.handled += len(envelopes)
+        HANDLED.labels(self.name).inc(len(envelopes))
 
     async def _handle_once(self, envelope: Envelope, handler: Handler) -> None:
         async with self.uow_factory() as uow:

@@ -15,6 +15,11 @@ from events.store import EventStore, NewEvent, Outbound
 from events.tables import inbox
 
 OUTBOX_CHANNEL = "careledger_outbox"
+CLAIM_MANY_SQL = (
+    "INSERT INTO inbox (consumer, event_id, event_type) "
+    "SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS c(id, type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id::text"
+)
 
 
 class UnitOfWork:
@@ -76,6 +81,14 @@ class UnitOfWork:
             .returning(inbox.c.event_id)
         )
         return result.first() is not None
+
+    async def claim_many(self, consumer: str, envelopes: Sequence[Envelope]) -> set[str]:
+        """`claim` for a batch in one statement: the ids this consumer had not handled yet."""
+        result = await self.conn.exec_driver_sql(
+            CLAIM_MANY_SQL,
+            (consumer, [e.id for e in envelopes], [e.type for e in envelopes]),
+        )
+        return {str(event_id) for (event_id,) in result.all()}
 
     async def commit(self) -> None:
         if self._tx is None:

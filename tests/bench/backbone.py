@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from uuid import uuid4
 
 # `python -m tests.bench.backbone` from the repository root: the packages live in libs/ and
@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from events import kafka, migrate
 from events.consumer import ConsumerRunner
 from events.crypto import FieldCipher
+from events.database import make_engine
 from events.envelope import Envelope, Metadata
 from events.keystore import KeyStore, decode_kek
 from events.outbox import OutboxRelay
@@ -253,9 +254,9 @@ class Service:
     @classmethod
     async def create(cls, name: str, url: str, keys_url: str, kek: bytes) -> "Service":
         # As events.backbone.Backbone configures them for every service.
-        engine = create_async_engine(url, pool_size=10, pool_pre_ping=True)
+        engine = make_engine(url, pool_size=10)
         await migrate.upgrade(engine, "store")
-        keys_engine = create_async_engine(keys_url, pool_pre_ping=True)
+        keys_engine = make_engine(keys_url)
         keystore = KeyStore(keys_engine, kek, cache_seconds=30)
         store = EventStore(bench_registry, FieldCipher(keystore), source=f"/careledger/{name}")
         return cls(name, engine, keys_engine, store)
@@ -504,14 +505,19 @@ async def bench_relay(
 
 
 class TimedRunner(ConsumerRunner):
-    """ConsumerRunner that remembers the Kafka timestamp of the record it is handling (set by
-    the relay's producer at send time), to split a latency into publish and consume legs."""
+    """ConsumerRunner that remembers the Kafka timestamps of the records it is handling (set by
+    the relay's producer at send time), by event id, to split a latency into publish and
+    consume legs."""
 
-    record_ms = 0.0
+    record_ms: ClassVar[dict[str, float]] = {}
 
-    async def _process(self, record: Any, dlq: Any) -> None:
-        self.record_ms = float(record.timestamp)
-        await super()._process(record, dlq)
+    async def _process_batch(self, records: list[Any], dlq: Any) -> None:
+        self.record_ms = {_ce_id(r): float(r.timestamp) for r in records}
+        await super()._process_batch(records, dlq)
+
+
+def _ce_id(record: Any) -> str:
+    return next((v.decode() for k, v in record.headers or () if k == "ce_id"), "")
 
 
 async def consumer_child() -> None:
@@ -522,8 +528,8 @@ async def consumer_child() -> None:
     100 ms for the events handled since (publish = event time to the Kafka record's timestamp),
     and `{"final": {...}}` when it gets SIGTERM, then exits."""
     cfg = json.loads(sys.stdin.readline())
-    engine = create_async_engine(cfg["database_url"], pool_size=10, pool_pre_ping=True)
-    keys_engine = create_async_engine(cfg["keys_url"], pool_pre_ping=True)
+    engine = make_engine(cfg["database_url"], pool_size=10)
+    keys_engine = make_engine(cfg["keys_url"])
     keystore = KeyStore(keys_engine, decode_kek(cfg["kek"]), cache_seconds=30)
     store = EventStore(bench_registry, FieldCipher(keystore), source="/careledger/bench-consumer")
     fresh: dict[str, list[tuple[float, float]]] = {}
@@ -534,7 +540,7 @@ async def consumer_child() -> None:
         nonlocal warm
         event_ms = envelope.time.timestamp() * 1000
         lag_ms = time.time() * 1000 - event_ms
-        publish_ms = runner.record_ms - event_ms
+        publish_ms = runner.record_ms.get(envelope.id, event_ms) - event_ms
         tag = str(envelope.data.get("tag"))
         if tag == "warm":
             if not warm:
