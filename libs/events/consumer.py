@@ -100,10 +100,10 @@ class ConsumerRunner:
                     await self._check_stall(consumer)
                     last_progress = time.monotonic()
                 continue
-            for records in batches.values():
-                await self._process_batch(records, dlq)
+            polled = [record for records in batches.values() for record in records]
+            await self._process_batch(polled, dlq)
             if self.fault:
-                await self.fault("before_offset_commit", [r for rs in batches.values() for r in rs])
+                await self.fault("before_offset_commit", polled)
             # One commit request for every partition of the poll, after all their transactions.
             await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
             last_progress = time.monotonic()
@@ -120,9 +120,10 @@ class ConsumerRunner:
             raise ConsumerStalled(f"{lag} messages waiting but none received")
 
     async def _process_batch(self, records: list[ConsumerRecord], dlq: AIOKafkaProducer) -> None:
-        """A partition's records in one transaction (an inbox row each): a busy consumer pays
-        one commit per batch, not one per event. If a handler fails, the batch is rolled back
-        and its records are handled one by one, where retries and the dead-letter topic apply."""
+        """A poll's records (each partition's in order) in one transaction, an inbox row each:
+        a busy consumer pays one commit per poll, not one per event. If a handler fails, the
+        batch is rolled back and its records are handled one by one, where retries and the
+        dead-letter topic apply."""
         work = []
         for record in records:
             envelope = await self._decode(record, dlq)
