@@ -45,22 +45,33 @@ def _as_new(item: EventData | NewEvent) -> NewEvent:
 
 
 # One round trip writes the batch and, for a unit of work, its outbox rows. Documents travel
-# as text and are cast to jsonb by PostgreSQL, which parses them once, server-side.
+# as text and are cast to jsonb by PostgreSQL, which parses them once, server-side. The guard
+# makes the write conditional on the head it was sealed after ($10 = version, $11 = hash) still
+# being the stream's event at that version: a head remembered from an earlier append may be
+# stale (that transaction rolled back); a newer event is refused by the unique key anyway.
 APPEND_SQL = """
 WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
         AS b(id, version, type, document, prev_hash, hash)
+), guard AS (
+    SELECT CASE WHEN $10::int = 0
+        THEN NOT EXISTS (SELECT 1 FROM events WHERE stream_id = $7)
+        ELSE EXISTS (SELECT 1 FROM events
+                     WHERE stream_id = $7 AND stream_version = $10 AND hash = $11)
+    END AS holds
 ), stored AS (
     INSERT INTO events (id, stream_id, stream_version, type, envelope, prev_hash, hash)
-    SELECT id, $7, version, type, document::jsonb, prev_hash, hash FROM batch ORDER BY version
+    SELECT id, $7, version, type, document::jsonb, prev_hash, hash FROM batch
+    WHERE (SELECT holds FROM guard) ORDER BY version
     RETURNING position
 ), queued AS (
     INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT id, $8, $9, document::jsonb FROM batch WHERE $8::text IS NOT NULL ORDER BY version
+    SELECT id, $8, $9, document::jsonb FROM batch
+    WHERE $8::text IS NOT NULL AND (SELECT holds FROM guard) ORDER BY version
 )
 SELECT position FROM stored ORDER BY position
 """
-
+HEADS_REMEMBERED = 10_000  # streams whose head this process remembers from its own appends
 
 HEAD_SQL = (
     "SELECT stream_version, hash FROM events WHERE stream_id = $1 "
@@ -79,6 +90,7 @@ class Outbound:
 class EventStore:
     def __init__(self, registry: Registry, cipher: FieldCipher, source: str) -> None:
         self.registry, self.cipher, self.source = registry, cipher, source
+        self._heads: dict[str, tuple[int, str]] = {}  # stream -> (version, hash) last appended
 
     async def append(
         self,
@@ -99,17 +111,49 @@ class EventStore:
             stored = await self._already_stored(conn, stream_id, batch)
             if stored:
                 return Appended(stored, new=False)
-        version, prev_hash = await self._head(conn, stream_id)
+        for _ in range(2):  # a second pass only after a remembered head proved stale
+            appended = await self._append_new(
+                conn, stream_id, expected_version, batch, meta, key_scope, outbound
+            )
+            if appended is not None:
+                return Appended(appended, new=True)
+        version = await self.version(conn, stream_id)
+        raise ConcurrencyError(stream_id, expected_version, version)
+
+    async def _append_new(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        expected_version: int | None,
+        batch: list[NewEvent],
+        meta: Metadata,
+        key_scope: str | None,
+        outbound: Outbound | None,
+    ) -> list[Envelope] | None:
+        """Seal after the stream's head and write; None if that head was no longer current."""
+        remembered = self._heads.pop(stream_id, None)
+        if remembered and remembered[0] == expected_version:
+            version, prev_hash = remembered  # saves a round trip; the guard checks it
+        else:
+            version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(stream_id, expected_version, version)
+        head = (version, prev_hash)
         sealed = []
         for offset, event in enumerate(batch, start=1):
             seal = await self._seal(stream_id, version + offset, event, meta, key_scope, prev_hash)
             sealed.append(seal)
             prev_hash = seal.hash
-        positions = await self._insert(conn, stream_id, expected_version, sealed, outbound)
-        envelopes = [s.envelope(p) for s, p in zip(sealed, positions, strict=True)]
-        return Appended(envelopes, new=True)
+        positions = await self._insert(conn, stream_id, expected_version, sealed, outbound, head)
+        if not positions:
+            return None
+        self._remember(stream_id, version + len(sealed), prev_hash)
+        return [s.envelope(p) for s, p in zip(sealed, positions, strict=True)]
+
+    def _remember(self, stream_id: str, version: int, head_hash: str) -> None:
+        self._heads[stream_id] = (version, head_hash)
+        if len(self._heads) > HEADS_REMEMBERED:
+            del self._heads[next(iter(self._heads))]  # the least recently appended
 
     async def _seal(
         self,
@@ -146,6 +190,7 @@ class EventStore:
         expected: int | None,
         sealed: list[Sealed],
         outbound: Outbound | None,
+        head: tuple[int, str],
     ) -> list[int]:
         columns = (
             [s.document["id"] for s in sealed],
@@ -157,6 +202,7 @@ class EventStore:
             stream_id,
             outbound.topic if outbound else None,
             outbound.key if outbound else None,
+            *head,
         )
         try:  # no savepoint: a refused append ends the unit of work anyway
             result = await conn.exec_driver_sql(APPEND_SQL, columns)

@@ -7,10 +7,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from events.chain import verify
+from events.crypto import FieldCipher
 from events.envelope import Metadata
 from events.errors import ConcurrencyError, IdempotencyConflict, KeyShredded
-from events.store import NewEvent
-from tests.sample_events import CaseNoted, ChildReported, ChildReportedV1
+from events.store import EventStore, NewEvent
+from tests.sample_events import CaseNoted, ChildReported, ChildReportedV1, sample_registry
 
 META = Metadata(actor="worker-7")
 BYPASS = "ALTER TABLE events DISABLE TRIGGER events_append_only"  # the table owner can; in-tx
@@ -177,3 +178,35 @@ async def test_a_stored_envelope_that_no_longer_parses_is_reported_as_a_broken_l
     assert broken is not None
     assert (broken.stream_id, broken.stream_version, broken.field) == ("case-1", 2, "envelope")
     assert broken.found == "actor"
+
+
+# The store remembers the head of its own last append to each stream, to skip reading it on
+# the next one; the write is guarded by that head, which may be stale.
+
+
+def other_process(keystore):
+    return EventStore(sample_registry, FieldCipher(keystore), source="/careledger/other")
+
+
+async def test_a_head_remembered_from_a_rolled_back_append_is_not_trusted(engine, store, keystore):
+    await append(engine, store, "case-1", 0, [CaseNoted(note_code="a")])
+    async with engine.connect() as conn:  # this store appends version 2, then it rolls back
+        await conn.begin()
+        await store.append(conn, "case-1", 1, [CaseNoted(note_code="lost")], META)
+        await conn.rollback()
+    await append(engine, other_process(keystore), "case-1", 1, [CaseNoted(note_code="b")])
+    later = await append(engine, store, "case-1", 2, [CaseNoted(note_code="c")])
+    assert later[0].stream_version == 3
+    async with engine.connect() as conn:
+        read = await store.read_stream(conn, "case-1")
+        assert [e.data["note_code"] for e in read] == ["a", "b", "c"]
+        assert read[2].prev_hash == read[1].hash
+        assert await verify(conn) is None
+
+
+async def test_a_remembered_head_does_not_let_a_stale_writer_through(engine, store, keystore):
+    await append(engine, store, "case-1", 0, [CaseNoted(note_code="a")])
+    await append(engine, other_process(keystore), "case-1", 1, [CaseNoted(note_code="b")])
+    with pytest.raises(ConcurrencyError) as refused:
+        await append(engine, store, "case-1", 1, [CaseNoted(note_code="late")])
+    assert (refused.value.expected, refused.value.actual) == (1, 2)
