@@ -1,6 +1,7 @@
 """Fixtures shared by the suites. Integration tests use the real local stack (PostgreSQL and
 Kafka on loopback, started by deploy/stack.sh); each test gets throwaway databases and topics."""
 
+import asyncio
 import base64
 import os
 import shlex
@@ -63,7 +64,14 @@ async def _create_database(admin_url: str) -> str:
 async def _drop_database(admin_url: str, name: str) -> None:
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(5):  # an autovacuum worker may be starting in it right then
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.5)
     finally:
         await conn.close()
 

@@ -209,6 +209,9 @@ pg_ensure_role_and_databases() {
 \\set pw '$pw'
 SELECT 'CREATE ROLE $PG_ROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE') \\gexec
 ALTER ROLE $PG_ROLE WITH LOGIN CREATEDB NOSUPERUSER PASSWORD :'pw';
+-- Dropping a throwaway test database WITH (FORCE) must be able to stop an autovacuum worker
+-- busy in it; without this the drop fails with "must be a member of the role ...".
+GRANT pg_signal_backend TO $PG_ROLE;
 SQL
     for db in "${PG_DATABASES[@]}"; do list+="${list:+,}'$db'"; done
     missing=$(pg_psql -At -c "SELECT d FROM unnest(ARRAY[$list]) AS d

@@ -4,6 +4,7 @@ consumer runner from settings. Nothing connects at import time; `start()` does."
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,7 +56,12 @@ class Backbone:
         self.store = EventStore(
             event_registry, FieldCipher(self.keystore), source=f"/careledger/{name}"
         )
-        self.relay = OutboxRelay(self.engine, self._producer, name=name)
+        self.relay = OutboxRelay(
+            self.engine,
+            self._producer,
+            name=name,
+            keep_published=timedelta(days=settings.outbox_keep_published_days),
+        )
         self.runner = self._runner(handlers or {}, subscribe or [])
         self.schema = ComponentStatus(f"migrations:{name}")
         self._tasks: list[asyncio.Task[None]] = []

@@ -6,7 +6,9 @@ event id); nothing is ever lost. One relay per database holds an advisory lock; 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -32,6 +34,13 @@ NEXT_BATCH_SQL = (
     "WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $2"
 )
 MARK_SQL = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
+# Published rows are only a transport record (the event itself is in `events`): kept for a while
+# to answer "when did it go out", then deleted in slices so that no statement runs long.
+PRUNE_SQL = (
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - $1::interval "
+    "ORDER BY id LIMIT $2)"
+)
+PRUNE_SLICE = 5000
 
 
 def asyncpg_dsn(engine: AsyncEngine) -> str:
@@ -49,6 +58,8 @@ class OutboxRelay:
         idle_seconds: float = 1.0,
         retry_seconds: float = 1.0,
         linger_seconds: float = 0.005,
+        keep_published: timedelta = timedelta(days=7),
+        prune_every_seconds: float = 3600.0,
         fault: FaultHook | None = None,
     ) -> None:
         self.engine, self.producer_factory, self.name = engine, producer_factory, name
@@ -61,6 +72,8 @@ class OutboxRelay:
             retry_seconds,
         )
         self.linger_seconds = linger_seconds
+        self.keep_published, self.prune_every_seconds = keep_published, prune_every_seconds
+        self._pruned_at = 0.0  # monotonic time of the last prune; 0: prune on start
         self.fault = fault  # test hook: called at "after_publish" with the rows
         self.status = ComponentStatus(f"outbox-relay:{name}")
         self.published = 0
@@ -104,10 +117,28 @@ class OutboxRelay:
             self.status.set("running")
             while True:
                 if await self.publish_batch() < self.batch_size:  # drained: wait for a NOTIFY
+                    await self._prune_when_due()
                     await self._idle()
         finally:
             await listener.close()
             await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+
+    async def _prune_when_due(self) -> None:
+        if time.monotonic() - self._pruned_at >= self.prune_every_seconds:
+            self._pruned_at = time.monotonic()
+            deleted = await self.prune()
+            if deleted:
+                log.info("outbox relay %s: pruned %d published rows", self.name, deleted)
+
+    async def prune(self) -> int:
+        """Delete rows published longer than `keep_published` ago; never an unpublished one."""
+        deleted = 0
+        while True:
+            async with self._statements.connect() as conn:
+                result = await conn.exec_driver_sql(PRUNE_SQL, (self.keep_published, PRUNE_SLICE))
+            deleted += result.rowcount
+            if result.rowcount < PRUNE_SLICE:
+                return deleted
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):

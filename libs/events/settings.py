@@ -43,6 +43,7 @@ class ServiceSettings(BaseSettings):
     consumer_group: str | None = None  # default: the service's name
     consumer_stall_seconds: float = 30.0
     consumer_max_attempts: int = 5
+    outbox_keep_published_days: float = 7.0  # published outbox rows are deleted after this
 
     @field_validator("kek")
     @classmethod
