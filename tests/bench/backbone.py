@@ -877,7 +877,7 @@ class Sizes:
     streams: int = 4  # per writer
     # events/s; the first (the brief's 500/s) has the target, the second shows the latency at a
     # load this machine sustains (see README)
-    e2e_rates: tuple[int, ...] = (500, 50)
+    e2e_rates: tuple[int, ...] = (500, 200, 50)
 
 
 FULL = Sizes(single=2_000, batched=20_000, relay=20_000, e2e_seconds=10, idle_seconds=5)
@@ -1078,7 +1078,7 @@ def main() -> None:
     parser.add_argument(
         "--e2e-rates",
         default=None,
-        help="comma list of events/s for the e2e phase (default 500,50; the first has the target)",
+        help="comma list of events/s for the e2e phase (default 500,200,50; the first has the target)",
     )
     parser.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the results")
     parser.add_argument("--e2e-consumer", action="store_true", help=argparse.SUPPRESS)
