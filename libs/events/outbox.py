@@ -37,8 +37,8 @@ MARK_SQL = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 # Published rows are only a transport record (the event itself is in `events`): kept for a while
 # to answer "when did it go out", then deleted in slices so that no statement runs long.
 PRUNE_SQL = (
-    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - $1::interval "
-    "ORDER BY id LIMIT $2)"
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
+    "WHERE published_at < now() - $1::interval ORDER BY id LIMIT $2)"
 )
 PRUNE_SLICE = 5000
 

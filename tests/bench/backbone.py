@@ -1078,7 +1078,8 @@ def main() -> None:
     parser.add_argument(
         "--e2e-rates",
         default=None,
-        help="comma list of events/s for the e2e phase (default 500,200,50; the first has the target)",
+        help="comma list of events/s for the e2e phase (default 500,200,50; the first has "
+        "the target)",
     )
     parser.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the results")
     parser.add_argument("--e2e-consumer", action="store_true", help=argparse.SUPPRESS)
