@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from uuid import uuid4
 
 # `python -m tests.bench.backbone` from the repository root: the packages live in libs/ and
@@ -52,6 +53,7 @@ from events.outbox import OutboxRelay
 from events.registry import EventData, Registry
 from events.store import EventStore
 from events.uow import UnitOfWork
+from tests.bench import e2e_raw
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON_OUT = ROOT / ".local" / "bench" / "backbone.json"
@@ -509,7 +511,9 @@ class TimedRunner(ConsumerRunner):
     the relay's producer at send time), by event id, to split a latency into publish and
     consume legs."""
 
-    record_ms: ClassVar[dict[str, float]] = {}
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.record_ms: dict[str, float] = {}
 
     async def _process_batch(self, records: list[Any], dlq: Any) -> None:
         self.record_ms = {_ce_id(r): float(r.timestamp) for r in records}
@@ -520,34 +524,72 @@ def _ce_id(record: Any) -> str:
     return next((v.decode() for k, v in record.headers or () if k == "ce_id"), "")
 
 
+class Seen:
+    """The consumer child's record of handled events: latency by tag, and the first warm-up."""
+
+    def __init__(self) -> None:
+        self.fresh: dict[str, list[tuple[float, float]]] = {}
+        self.warm = False
+
+    def event(self, tag: str, event_ms: float, record_ms: float) -> None:
+        lag_ms = time.time() * 1000 - event_ms
+        if tag == "warm":
+            if not self.warm:
+                self.warm = True
+                print(json.dumps({"warm": True}), flush=True)
+            return
+        self.fresh.setdefault(tag, []).append((lag_ms, record_ms - event_ms))
+
+    def flush(self) -> None:
+        if self.fresh:
+            print(json.dumps({"ms": self.fresh}), flush=True)
+            self.fresh.clear()
+
+
 async def consumer_child() -> None:
     """`--e2e-consumer`: the receiving service, in its own process as a real one would be.
 
     Reads its settings as one JSON line on stdin. Prints JSON lines on stdout: `{"warm": true}`
     when the first warm-up event arrived, `{"ms": {tag: [[total, publish], ...]}}` about every
     100 ms for the events handled since (publish = event time to the Kafka record's timestamp),
-    and `{"final": {...}}` when it gets SIGTERM, then exits."""
+    and `{"final": {...}}` when it gets SIGTERM, then exits. With `"raw": true` in the settings
+    it is the bare-driver baseline consumer (`e2e_raw.raw_consume`)."""
     cfg = json.loads(sys.stdin.readline())
+    seen, stop = Seen(), asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if cfg.get("raw"):
+        raw = asyncio.create_task(
+            e2e_raw.raw_consume(
+                cfg, stop, lambda doc, ms: seen.event(doc["data"]["tag"], e2e_raw.event_ms(doc), ms)
+            )
+        )
+        await _flush_until(seen, stop, raw)
+        final = await raw
+    else:
+        final = await _runner_child(cfg, seen, stop)
+    seen.flush()
+    final["rss_mb"] = psutil.Process().memory_info().rss / MB
+    print(json.dumps({"final": final}), flush=True)
+
+
+async def _flush_until(seen: Seen, stop: asyncio.Event, task: asyncio.Task[Any]) -> None:
+    """Report latencies about every 100 ms until SIGTERM (or the consumer task ended)."""
+    while not stop.is_set() and not task.done():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.1)
+        seen.flush()
+
+
+async def _runner_child(cfg: dict[str, Any], seen: Seen, stop: asyncio.Event) -> dict[str, Any]:
     engine = make_engine(cfg["database_url"], pool_size=10)
     keys_engine = make_engine(cfg["keys_url"])
     keystore = KeyStore(keys_engine, decode_kek(cfg["kek"]), cache_seconds=30)
     store = EventStore(bench_registry, FieldCipher(keystore), source="/careledger/bench-consumer")
-    fresh: dict[str, list[tuple[float, float]]] = {}
-    stop = asyncio.Event()
-    warm = False
 
     async def handler(envelope: Envelope, uow: UnitOfWork) -> None:
-        nonlocal warm
         event_ms = envelope.time.timestamp() * 1000
-        lag_ms = time.time() * 1000 - event_ms
-        publish_ms = runner.record_ms.get(envelope.id, event_ms) - event_ms
-        tag = str(envelope.data.get("tag"))
-        if tag == "warm":
-            if not warm:
-                warm = True
-                print(json.dumps({"warm": True}), flush=True)
-            return
-        fresh.setdefault(tag, []).append((lag_ms, publish_ms))
+        record_ms = runner.record_ms.get(envelope.id, event_ms)
+        seen.event(str(envelope.data.get("tag")), event_ms, record_ms)
 
     bootstrap, group = cfg["bootstrap"], cfg["group"]
     runner = TimedRunner(
@@ -559,30 +601,17 @@ async def consumer_child() -> None:
         producer_factory=lambda: kafka.make_producer(bootstrap, f"{group}-dlq"),
         dlq_topic=cfg["dlq"],
     )
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     task = asyncio.create_task(runner.run())
-
-    def flush() -> None:
-        if fresh:
-            print(json.dumps({"ms": fresh}), flush=True)
-            fresh.clear()
-
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 0.1)
-        flush()
+    await _flush_until(seen, stop, task)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    flush()
-    final = {
+    await engine.dispose()
+    await keys_engine.dispose()
+    return {
         "handled": runner.handled,
         "dead_lettered": runner.dead_lettered,
         "restarts": runner.status.restarts,
-        "rss_mb": psutil.Process().memory_info().rss / MB,
     }
-    print(json.dumps({"final": final}), flush=True)
-    await engine.dispose()
-    await keys_engine.dispose()
 
 
 @dataclass
@@ -660,8 +689,25 @@ class ConsumerProcess:
                 await asyncio.wait_for(self.reader, 5)
 
 
+Send = Callable[[Streams, str, int], Awaitable[None]]
+
+
+def store_sender(svc: Service, topic: str) -> Send:
+    """One event per transaction through the unit of work, at the stream's expected version."""
+
+    async def send(own: Streams, tag: str, seq: int) -> None:
+        stream = own.next()
+        expected = own.versions.get(stream, 0)
+        async with svc.uow(topic) as uow:
+            await uow.append(stream, expected, [new_event(tag, seq)], Metadata(actor="bench"))
+            await uow.commit()
+        own.versions[stream] = expected + 1
+
+    return send
+
+
 async def paced_appends(
-    svc: Service, topic: str, streams: list[Streams], tag: str, rate: float, seconds: float
+    send: Send, streams: list[Streams], tag: str, rate: float, seconds: float
 ) -> dict[str, Any]:
     """One event per transaction at `rate`/s for `seconds`: the writers (one per `streams`) share
     a schedule (event i is due at t0 + i/rate) and each waits for its next due time. A writer
@@ -686,12 +732,7 @@ async def paced_appends(
                 await asyncio.sleep(due - now)
             else:
                 late.append(now - due)
-            stream = own.next()
-            expected = own.versions.get(stream, 0)
-            async with svc.uow(topic) as uow:
-                await uow.append(stream, expected, [new_event(tag, i)], Metadata(actor="bench"))
-                await uow.commit()
-            own.versions[stream] = expected + 1
+            await send(own, tag, i)
             sent += 1
             second = int(loop.time() - t0)
             per_second[second] = per_second.get(second, 0) + 1
@@ -717,9 +758,7 @@ async def bench_e2e(
 ) -> dict[str, Any]:
     topic, dlq = await res.topic("e2e"), await res.topic("e2e-dlq", 1)
     consumer_url = res.sqlalchemy_url(await res.database("consumer"))
-    engine = create_async_engine(consumer_url)
-    await migrate.upgrade(engine, "store")
-    await engine.dispose()
+    await _migrated(consumer_url)
     child = await ConsumerProcess.start(
         {
             "database_url": consumer_url,
@@ -738,47 +777,110 @@ async def bench_e2e(
     )
     relay_task = asyncio.create_task(relay.run())
     streams = [Streams("e2e", w, sizes.streams) for w in range(sizes.writers)]
-    runs: list[dict[str, Any]] = []
     try:
-        say("e2e: consumer process starting; warm-up events until it receives one ...")
-        deadline = time.monotonic() + 60
-        while not child.warm.is_set():
-            if time.monotonic() > deadline or not child.alive:
-                raise RuntimeError("e2e: the consumer process never received a warm-up event")
-            await paced_appends(svc, topic, streams[:1], "warm", 10, 0.2)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(child.warm.wait(), 0.3)
-        await asyncio.sleep(1.0)  # the warm-up tail
-        for rate in sizes.e2e_rates:
-            tag = f"r{rate}"
-            say(f"e2e: one event per transaction at {rate}/s for {sizes.e2e_seconds:g} s ...")
-            run = await paced_appends(svc, topic, streams, tag, rate, sizes.e2e_seconds)
-            say(f"e2e: sent {run['sent']:,} at {run['achieved_rate']:,.1f}/s; draining ...")
-            await child.wait_for(tag, run["sent"], within=20)
-            pairs = child.latencies.get(tag, [])
-            lat = [total for total, _ in pairs]
-            run |= {
-                "received": len(lat),
-                "p50_ms": percentile(lat, 0.50) if lat else None,
-                "p95_ms": percentile(lat, 0.95) if lat else None,
-                "p99_ms": percentile(lat, 0.99) if lat else None,
-                "max_ms": max(lat) if lat else None,
-                # publish leg: event time (set while appending) to the Kafka record timestamp
-                # (set when the relay's producer sent it); consume leg: from there to the handler
-                "publish_leg_ms": _quantiles([pub for _, pub in pairs]),
-                "consume_leg_ms": _quantiles([total - pub for total, pub in pairs]),
-            }
-            say(f"e2e: {len(lat):,}/{run['sent']:,} received, p99 {run['p99_ms'] or 0:,.0f} ms")
-            runs.append(run)
+        send = store_sender(svc, topic)
+        runs = await _measure(child, send, streams, sizes.e2e_rates, sizes.e2e_seconds)
     finally:
         relay_task.cancel()
         await asyncio.gather(relay_task, return_exceptions=True)
         await child.stop()
+    baseline = await _raw_e2e(res, svc, sizes)
     return {
         "runs": runs,
+        "baseline": baseline,
         "consumer": child.final,
         "relay_restarts": relay.status.restarts,
     }
+
+
+async def _migrated(url: str) -> None:
+    engine = create_async_engine(url)
+    await migrate.upgrade(engine, "store")
+    await engine.dispose()
+
+
+async def _raw_e2e(res: Resources, svc: Service, sizes: "Sizes") -> list[dict[str, Any]]:
+    """The baseline (`e2e_raw`) at the first rate only: same schema, broker and process split."""
+    async with svc.engine.begin() as conn:  # a stored envelope to shape the raw rows like
+        stored = await svc.store.append(
+            conn, "e2e-template", 0, [new_event("template", 0)], Metadata(actor="bench")
+        )
+    template = stored.envelopes[0].to_wire()
+    db, consumer_db = await res.database("raw_e2e"), await res.database("raw_consumer")
+    for name in (db, consumer_db):
+        await _migrated(res.sqlalchemy_url(name))
+    topic = await res.topic("raw-e2e")
+    child = await ConsumerProcess.start(
+        {
+            "raw": True,
+            "libpq_url": res.libpq_url(consumer_db),
+            "bootstrap": res.bootstrap,
+            "group": res.group("raw-e2e"),
+            "topic": topic,
+        }
+    )
+    pool = await asyncpg.create_pool(
+        res.libpq_url(db), min_size=sizes.writers, max_size=sizes.writers
+    )
+    ready = asyncio.Event()
+    relay_task = asyncio.create_task(e2e_raw.raw_relay(res.libpq_url(db), res.bootstrap, ready))
+    raw = e2e_raw.RawSender(pool, topic, template)
+
+    async def send(own: Streams, tag: str, seq: int) -> None:
+        await raw.send(own.next(), tag, seq)
+
+    streams = [Streams("raw", w, sizes.streams) for w in range(sizes.writers)]
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        rates = sizes.e2e_rates[:1]
+        return await _measure(child, send, streams, rates, sizes.e2e_seconds, "e2e raw")
+    finally:
+        relay_task.cancel()
+        await asyncio.gather(relay_task, return_exceptions=True)
+        await child.stop()
+        await pool.close()
+
+
+async def _measure(
+    child: "ConsumerProcess",
+    send: Send,
+    streams: list[Streams],
+    rates: tuple[int, ...],
+    seconds: float,
+    label: str = "e2e",
+) -> list[dict[str, Any]]:
+    say(f"{label}: consumer process starting; warm-up events until it receives one ...")
+    deadline = time.monotonic() + 60
+    while not child.warm.is_set():
+        if time.monotonic() > deadline or not child.alive:
+            raise RuntimeError(f"{label}: the consumer process never received a warm-up event")
+        await paced_appends(send, streams[:1], "warm", 10, 0.2)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(child.warm.wait(), 0.3)
+    await asyncio.sleep(1.0)  # the warm-up tail
+    runs = []
+    for rate in rates:
+        tag = f"r{rate}"
+        say(f"{label}: one event per transaction at {rate}/s for {seconds:g} s ...")
+        run = await paced_appends(send, streams, tag, rate, seconds)
+        say(f"{label}: sent {run['sent']:,} at {run['achieved_rate']:,.1f}/s; draining ...")
+        await child.wait_for(tag, run["sent"], within=20)
+        pairs = child.latencies.get(tag, [])
+        lat = [total for total, _ in pairs]
+        run |= {
+            "received": len(lat),
+            "p50_ms": percentile(lat, 0.50) if lat else None,
+            "p95_ms": percentile(lat, 0.95) if lat else None,
+            "p99_ms": percentile(lat, 0.99) if lat else None,
+            "max_ms": max(lat) if lat else None,
+            # publish leg: event time (set while appending) to the Kafka record timestamp
+            # (set when the relay's producer sent it); consume leg: from there to the handler
+            "publish_leg_ms": _quantiles([pub for _, pub in pairs]),
+            "consume_leg_ms": _quantiles([total - pub for total, pub in pairs]),
+        }
+        say(f"{label}: {len(lat):,}/{run['sent']:,} received, p99 {run['p99_ms'] or 0:,.0f} ms")
+        runs.append(run)
+    return runs
 
 
 # --- 4. memory of one idle service ----------------------------------------------------------
@@ -966,10 +1068,23 @@ def rows_of(results: dict[str, Any]) -> list[Row]:
             rows.append(Row(f"{at} latency {q}", "ms", r[f"{q}_ms"]))
         p99 = r["p99_ms"]
         p99_ok = p99 is not None and p99 < 100
+        raw = _baseline_of(results, r["target_rate"])
+        raw_p99 = raw["p99_ms"] if raw else None
         rows.append(
-            Row(f"{at} latency p99", "ms", p99, None, "< 100 ms", p99_ok if targeted else None)
+            Row(f"{at} latency p99", "ms", p99, raw_p99, "< 100 ms", p99_ok if targeted else None)
         )
         rows.append(Row(f"{at} latency max", "ms", r["max_ms"]))
+        if raw:
+            rows.append(
+                Row(
+                    f"{at} raw drivers send rate",
+                    "events/s",
+                    raw["achieved_rate"],
+                    r["target_rate"],
+                )
+            )
+            for q in ("p50", "p99"):
+                rows.append(Row(f"{at} raw drivers latency {q}", "ms", raw[f"{q}_ms"]))
     if "memory" in results:
         r = results["memory"]
         rss = r.get("rss_mb")
@@ -977,6 +1092,12 @@ def rows_of(results: dict[str, Any]) -> list[Row]:
             Row("idle intake RSS", "MB", rss, None, "< 120 MB", rss is not None and rss < 120)
         )
     return rows
+
+
+def _baseline_of(results: dict[str, Any], rate: float) -> dict[str, Any] | None:
+    """The bare-driver e2e run at `rate`, if there was one."""
+    runs = results.get("e2e", {}).get("baseline", [])
+    return next((b for b in runs if b["target_rate"] == rate), None)
 
 
 def context(results: dict[str, Any]) -> list[str]:
@@ -1000,15 +1121,19 @@ def context(results: dict[str, Any]) -> list[str]:
     if "relay" in results:
         r = results["relay"]
         lines.append(f"relay: relay {cpu(r['relay'])}, raw {cpu(r['raw'])}")
-    for r in results.get("e2e", {}).get("runs", []):
+    e2e = results.get("e2e", {})
+    labelled = [("", r) for r in e2e.get("runs", [])]
+    labelled += [(" raw drivers", r) for r in e2e.get("baseline", [])]
+    for label, r in labelled:
+        at = f"e2e @{r['target_rate']:g}/s{label}"
         lines.append(
-            f"e2e @{r['target_rate']:g}/s: producer process {cpu(r['producer_process'])}, "
+            f"{at}: producer process {cpu(r['producer_process'])}, "
             f"{r['late_sends']:,} sends behind schedule (max {r['max_send_lag_ms']:,.0f} ms)"
         )
         pub, con = r.get("publish_leg_ms"), r.get("consume_leg_ms")
         if pub and con:
             lines.append(
-                f"e2e @{r['target_rate']:g}/s legs p50/p99: event time -> Kafka record "
+                f"{at} legs p50/p99: event time -> Kafka record "
                 f"{pub['p50']:,.0f}/{pub['p99']:,.0f} ms, Kafka record -> handler "
                 f"{con['p50']:,.0f}/{con['p99']:,.0f} ms"
             )
