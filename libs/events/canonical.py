@@ -37,7 +37,9 @@ def _plain(value: Any) -> bool:
         return -SAFE_INT <= value <= SAFE_INT
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not _bmp(key) or not _plain(item):
+            if type(key) is not str or not _bmp(key):
+                return False
+            if type(item) is not str and not _plain(item):  # most members are strings
                 return False
         return True
     if kind is list or kind is tuple:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ENC = "$enc"
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per field
 NONCE_BYTES = 12
 
 
@@ -32,7 +33,7 @@ def _aad(event_id: str, field: str) -> bytes:
 
 def seal(key: bytes, event_id: str, field: str, value: Any) -> dict[str, str]:
     nonce = os.urandom(NONCE_BYTES)
-    plain = json.dumps(value, ensure_ascii=False).encode()
+    plain = _encode(value).encode()
     sealed = nonce + AESGCM(key).encrypt(nonce, plain, _aad(event_id, field))
     return {ENC: base64.b64encode(sealed).decode()}
 

@@ -5,6 +5,7 @@ events, outbox rows and projections in one transaction.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.canonical import GENESIS_HASH
 from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, Sealed, new_id, seal_document
+from events.envelope import Envelope, Metadata, Sealed, new_id, seal_document, utcnow
 from events.errors import ConcurrencyError, IdempotencyConflict
 from events.registry import EventData, Registry
 from events.tables import events
@@ -40,8 +41,9 @@ def _envelope(row: Any) -> Envelope:
 
 
 def _as_new(item: EventData | NewEvent) -> NewEvent:
-    event = item if isinstance(item, NewEvent) else NewEvent(item)
-    return NewEvent(event.data, event.event_id or new_id())
+    if not isinstance(item, NewEvent):
+        return NewEvent(item, new_id())
+    return item if item.event_id else NewEvent(item.data, new_id())
 
 
 # One round trip writes the batch and, for a unit of work, its outbox rows. Documents travel
@@ -138,10 +140,12 @@ class EventStore:
             version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(stream_id, expected_version, version)
-        head = (version, prev_hash)
+        head, when = (version, prev_hash), utcnow()  # one command, one time for its events
         sealed = []
         for offset, event in enumerate(batch, start=1):
-            seal = await self._seal(stream_id, version + offset, event, meta, key_scope, prev_hash)
+            seal = await self._seal(
+                stream_id, version + offset, event, meta, key_scope, prev_hash, when
+            )
             sealed.append(seal)
             prev_hash = seal.hash
         positions = await self._insert(conn, stream_id, expected_version, sealed, outbound, head)
@@ -163,6 +167,7 @@ class EventStore:
         meta: Metadata,
         key_scope: str | None,
         prev_hash: str,
+        when: datetime,
     ) -> Sealed:
         info = self.registry.info_for(type(event.data))
         scope = key_scope or stream_id
@@ -181,6 +186,7 @@ class EventStore:
             data=data,
             prev_hash=prev_hash,
             event_id=event.event_id,
+            time=when,
         )
 
     async def _insert(

