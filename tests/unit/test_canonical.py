@@ -57,6 +57,7 @@ def test_canonical_json_gives_rfc8785_bytes_for_any_json_value(value: object) ->
         {"\U0001f600": 1, "\uffff": 2},  # UTF-16 order differs from code-point order here
         {"n": SAFE_INT + 1},  # outside the safe integer range: refused by the reference
         {"s": "\ud800"},  # lone surrogate: refused by the reference
+        {"\ud800": 1},  # ... also in a key
         {"f": 1e21, "g": 1e-7, "h": -0.0},  # ES6 number forms
         {"c": '\u0000\u001f\b\f\n\r\t"\\/'},
     ],
