@@ -42,8 +42,13 @@ test: stack
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q tests/unit
 
+BENCHES ?= backbone intake assessment notify  # `make bench BENCHES=backbone` runs one
+
 bench: stack
-	@PYTHONPATH=libs:services:. $(PY) -m tests.bench.backbone
+	@for b in $(BENCHES); do \
+		echo "== python -m tests.bench.$$b"; \
+		PYTHONPATH=libs:services:. $(PY) -m tests.bench.$$b || exit 1; \
+	done
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check libs services tests deploy
