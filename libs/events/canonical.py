@@ -23,7 +23,7 @@ _encode = json.JSONEncoder(
 
 def _bmp(text: str) -> bool:
     """Code-point order equals RFC 8785's UTF-16 order for keys within the BMP."""
-    return text.isascii() or max(text) <= "\uffff"
+    return max(text) <= "\uffff"
 
 
 def _plain(value: Any) -> bool:
@@ -37,7 +37,7 @@ def _plain(value: Any) -> bool:
         return -SAFE_INT <= value <= SAFE_INT
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not _bmp(key):
+            if type(key) is not str or not (key.isascii() or _bmp(key)):
                 return False
             if type(item) is not str and not _plain(item):  # most members are strings
                 return False
