@@ -37,6 +37,8 @@ from assessment.domain.mental_health_forms import (
 from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
 from events.registry import EventData, registry
 
+GenderSource = Literal["request", "intake.case.opened", "intake.child.registered"]
+
 
 class Assessor(BaseModel):
     """A worker who took part in an assessment (their work identity, not a child's data)."""
@@ -48,13 +50,15 @@ class Assessor(BaseModel):
 
 
 @registry.register("assessment.safety.risk_graded", 1, personal={"notes"})
-class SafetyRiskGraded(EventData):
+class SafetyRiskGradedV1(EventData):
     """A case's safety risk was graded under rule set SZ-2023-B (SZ-6.3, Appendix B).
 
     `inputs` and `result` are the evaluator's input and answer as they were, so the grade can
     be re-checked against the rule set it names; `supersedes` names the assessment this one
     replaces as the case's current grade (None for the first).
     """
+
+    model_config = ConfigDict(title="SafetyRiskGraded")
 
     case_id: str
     assessment_id: str
@@ -68,6 +72,17 @@ class SafetyRiskGraded(EventData):
     result: SafetyRiskResult
     supersedes: str | None = None
     notes: str | None = None
+
+
+@registry.register("assessment.safety.risk_graded", 2, personal={"notes"})
+class SafetyRiskGraded(SafetyRiskGradedV1):
+    """v2: the child's gender may come from intake's child registry (`intake.child.registered`);
+    otherwise as v1, which is upcast unchanged."""
+
+    child_gender_source: GenderSource  # type: ignore[assignment]  # v2 widens v1
+
+
+registry.upcaster("assessment.safety.risk_graded", from_version=1)(dict)
 
 
 # --- mental-health service (DOMAIN §6, DB36/T 2143-2025) --------------------------------------
@@ -436,13 +451,15 @@ class FamilyEducationCompleted(EventData):
 
 
 @registry.register("assessment.guardianship.capacity_assessed", 1, personal={"findings", "notes"})
-class GuardianshipCapacityAssessed(EventData):
+class GuardianshipCapacityAssessedV1(EventData):
     """The family's guardianship capacity was assessed under rule set SZ-2023-D (Appendix D).
 
     `inputs` (appraisal codes and the recorded conclusion) and `result` stay readable; the
     findings of table D.2 and the notes are personal. `requirement` is what §6.4 asked at the
     case's safety grade when it was recorded; `supersedes` names the assessment replaced.
     """
+
+    model_config = ConfigDict(title="GuardianshipCapacityAssessed")
 
     case_id: str
     assessment_id: str
@@ -460,3 +477,79 @@ class GuardianshipCapacityAssessed(EventData):
     supersedes: str | None = None
     findings: GuardianshipFindings | None = None
     notes: str | None = None
+
+
+@registry.register("assessment.guardianship.capacity_assessed", 2, personal={"findings", "notes"})
+class GuardianshipCapacityAssessed(GuardianshipCapacityAssessedV1):
+    """v2: the child's gender may come from intake's child registry; v1 is upcast unchanged."""
+
+    child_gender_source: GenderSource  # type: ignore[assignment]  # v2 widens v1
+
+
+registry.upcaster("assessment.guardianship.capacity_assessed", from_version=1)(dict)
+
+
+# --- tasks from a safety grade's required actions (SZ-6.4) -------------------------------------
+# The contract agreed with notify: notify starts a clock on `task.set` and stops it on
+# `task.completed` or `task.cancelled`. Worker ids are work identities, not a child's data.
+
+
+@registry.register("assessment.task.set", 1)
+class TaskSet(EventData):
+    """An action §6.4 requires at the case's grade became a task due at `due_at`;
+    `source_event_id` is the `safety.risk_graded` event that required it."""
+
+    task_id: str
+    case_id: str
+    code: str
+    clause: str
+    due_at: datetime
+    assignee_ids: list[str]
+    source_event_id: str
+
+
+@registry.register("assessment.task.completed", 1)
+class TaskCompleted(EventData):
+    """An assignee or a supervisor recorded the task as done."""
+
+    task_id: str
+    case_id: str
+    code: str
+    completed_at: datetime
+
+
+@registry.register("assessment.task.cancelled", 1)
+class TaskCancelled(EventData):
+    """An open task ended undone: `superseded` when a regrade replaced the grade requiring it."""
+
+    task_id: str
+    case_id: str
+    code: str
+    reason_code: str
+
+
+# --- supervisor review of a safety or guardianship assessment (MZ-7.4.3) -----------------------
+
+
+@registry.register("assessment.case_assessment.approved", 1, personal={"comments"})
+class CaseAssessmentApproved(EventData):
+    """A supervisor approved a safety (Appendix B) or guardianship (Appendix D) assessment."""
+
+    case_id: str
+    assessment_id: str
+    kind: Literal["safety", "guardianship"]
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str | None = None
+
+
+@registry.register("assessment.case_assessment.returned", 1, personal={"comments"})
+class CaseAssessmentReturned(EventData):
+    """A supervisor returned an assessment with comments; a reassessment supersedes it."""
+
+    case_id: str
+    assessment_id: str
+    kind: Literal["safety", "guardianship"]
+    reviewed_by: str
+    reviewed_at: datetime
+    comments: str

@@ -5,7 +5,6 @@ Nothing here names or describes the child: free-text notes stay encrypted in the
 under the case's data key, so shredding it leaves no readable copy in these tables.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.events import SafetyRiskGraded
 from events.envelope import Envelope
-from events.registry import EventData
 
 metadata = MetaData()
 
@@ -39,27 +37,33 @@ safety_cases = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-safety_grades = Table(
-    "safety_grades",
-    metadata,
-    Column("event_id", Text, primary_key=True),
-    Column("case_id", Text, nullable=False),
-    Column("stream_version", Integer, nullable=False),
-    Column("assessment_id", Text, nullable=False, unique=True),
-    Column("organisation", Text, nullable=False),
-    Column("grade", Text, nullable=False),
-    Column("rule_set", Text, nullable=False),
-    Column("assessed_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_by", Text, nullable=False),
-    Column("assessors", JSONB, nullable=False),
-    Column("child_gender_source", Text, nullable=False),
-    Column("inputs", JSONB, nullable=False),
-    Column("result", JSONB, nullable=False),
-    Column("supersedes", Text),
-    Column("superseded_by", Text),
-    Column("fingerprint", Text),
-)
+
+def assessment_table(name: str, *own: Column[Any]) -> Table:
+    """The columns every recorded assessment of a case has, with the kind's `own` ones."""
+    return Table(
+        name,
+        metadata,
+        Column("event_id", Text, primary_key=True),
+        Column("case_id", Text, nullable=False),
+        Column("stream_version", Integer, nullable=False),
+        Column("assessment_id", Text, nullable=False, unique=True),
+        Column("organisation", Text, nullable=False),
+        *own,
+        Column("rule_set", Text, nullable=False),
+        Column("assessed_at", DateTime(timezone=True), nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("recorded_by", Text, nullable=False),
+        Column("assessors", JSONB, nullable=False),
+        Column("child_gender_source", Text, nullable=False),
+        Column("inputs", JSONB, nullable=False),
+        Column("result", JSONB, nullable=False),
+        Column("supersedes", Text),
+        Column("superseded_by", Text),
+        Column("fingerprint", Text),
+    )
+
+
+safety_grades = assessment_table("safety_grades", Column("grade", Text, nullable=False))
 
 
 cases = Table(
@@ -73,28 +77,12 @@ cases = Table(
 )
 
 
-async def project(
-    conn: AsyncConnection,
-    envelopes: Sequence[Envelope],
-    events: Sequence[EventData],
-    fingerprint: str | None = None,
-) -> None:
-    """Apply freshly appended events (plaintext `events`, in the order of `envelopes`)."""
-    for envelope, event in zip(envelopes, events, strict=True):
-        if isinstance(event, SafetyRiskGraded):
-            await _graded(conn, envelope, event, fingerprint)
-
-
-async def _graded(
+async def project_grade(
     conn: AsyncConnection, envelope: Envelope, event: SafetyRiskGraded, fingerprint: str | None
 ) -> None:
-    await conn.execute(safety_grades.insert().values(_grade_row(envelope, event, fingerprint)))
-    if event.supersedes is not None:
-        await conn.execute(
-            update(safety_grades)
-            .where(safety_grades.c.assessment_id == event.supersedes)
-            .values(superseded_by=event.assessment_id)
-        )
+    """The grade joins the case's history and becomes its current one."""
+    row = {**assessment_row(envelope, event, fingerprint), "grade": event.result.grade}
+    await insert_assessment(conn, safety_grades, row)
     current = {
         "organisation": event.organisation,
         "current_assessment_id": event.assessment_id,
@@ -109,16 +97,14 @@ async def _graded(
     )
 
 
-def _grade_row(
-    envelope: Envelope, event: SafetyRiskGraded, fingerprint: str | None
-) -> dict[str, Any]:
+def assessment_row(envelope: Envelope, event: Any, fingerprint: str | None) -> dict[str, Any]:
+    """The columns of `assessment_table` from an assessment event (codes, no free text)."""
     return {
         "event_id": envelope.id,
         "case_id": event.case_id,
         "stream_version": envelope.stream_version,
         "assessment_id": event.assessment_id,
         "organisation": event.organisation,
-        "grade": event.result.grade,
         "rule_set": event.rule_set,
         "assessed_at": event.assessed_at,
         "recorded_at": envelope.time,
@@ -130,6 +116,27 @@ def _grade_row(
         "supersedes": event.supersedes,
         "fingerprint": fingerprint,
     }
+
+
+async def insert_assessment(conn: AsyncConnection, table: Table, row: dict[str, Any]) -> None:
+    """Add the assessment; the one it supersedes stays, marked as superseded by it."""
+    await conn.execute(table.insert().values(row))
+    if row["supersedes"] is not None:
+        await conn.execute(
+            update(table)
+            .where(table.c.assessment_id == row["supersedes"])
+            .values(superseded_by=row["assessment_id"])
+        )
+
+
+async def row_by_event(conn: AsyncConnection, table: Table, event_id: str) -> Any:
+    return (await conn.execute(select(table).where(table.c.event_id == event_id))).one_or_none()
+
+
+async def rows_of(conn: AsyncConnection, table: Table, case_id: str) -> list[Any]:
+    """Every assessment of the case in `table`, oldest first; the last is the current one."""
+    query = select(table).where(table.c.case_id == case_id).order_by(table.c.stream_version)
+    return list((await conn.execute(query)).all())
 
 
 async def add_case(
@@ -164,15 +171,9 @@ async def safety_case(conn: AsyncConnection, case_id: str) -> Any:
 
 
 async def grade_by_event(conn: AsyncConnection, event_id: str) -> Any:
-    query = select(safety_grades).where(safety_grades.c.event_id == event_id)
-    return (await conn.execute(query)).one_or_none()
+    return await row_by_event(conn, safety_grades, event_id)
 
 
 async def grades_of(conn: AsyncConnection, case_id: str) -> list[Any]:
     """Every grade of the case, oldest first."""
-    query = (
-        select(safety_grades)
-        .where(safety_grades.c.case_id == case_id)
-        .order_by(safety_grades.c.stream_version)
-    )
-    return list((await conn.execute(query)).all())
+    return await rows_of(conn, safety_grades, case_id)

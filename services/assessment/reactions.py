@@ -3,14 +3,20 @@
 Each runs in one transaction with the inbox row of the event, so a redelivery changes nothing.
 """
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from assessment.projections import add_case
+from assessment.projections_staff import add_child, record_check, register_staff, suspend
 from events.consumer import Handler
 from events.envelope import Envelope
+from events.errors import KeyShredded, KeyUnavailable
 from events.uow import UnitOfWork
+
+Gender = Literal["male", "female"]
+QUALIFYING = "social_worker"  # intake's 社会工作者职业资格: MZ-6.2.2 "qualified"
 
 
 class CaseOpenedFacts(BaseModel):
@@ -41,6 +47,73 @@ async def when_a_case_is_opened_record_its_owner_and_child(
     )
 
 
+class _Facts(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class WorkerFacts(_Facts):
+    worker_id: str
+    organisation: str
+    gender: Gender
+    qualifications: list[str] = []
+
+
+class CheckFacts(_Facts):
+    worker_id: str
+    checked_on: date
+    clean: bool
+
+
+class SuspensionFacts(_Facts):
+    worker_id: str
+
+
+class ChildFacts(_Facts):
+    class Details(_Facts):
+        gender: Gender
+
+    child_id: str
+    organisation: str
+    child: Details
+
+
+async def when_staff_is_registered_remember_who_may_assess(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """The registry entry an assessor is checked against (MZ-6.2.2); the name is not read."""
+    facts = WorkerFacts.model_validate(envelope.data)
+    qualified = QUALIFYING in facts.qualifications
+    await register_staff(uow.conn, facts.worker_id, facts.organisation, facts.gender, qualified)
+
+
+async def when_a_background_check_is_recorded_keep_the_latest(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """The yearly check of MZ-7.1.3 (its note, personal, is not read)."""
+    facts = CheckFacts.model_validate(envelope.data)
+    await record_check(uow.conn, facts.worker_id, facts.checked_on, facts.clean)
+
+
+async def when_staff_is_suspended_stop_them_assessing(envelope: Envelope, uow: UnitOfWork) -> None:
+    await suspend(uow.conn, SuspensionFacts.model_validate(envelope.data).worker_id)
+
+
+async def when_a_child_is_registered_keep_their_gender(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Only the gender is kept (MZ-6.2.2: a woman assesses a girl); the other details are
+    decrypted in memory and dropped. Without the key (shredded, or not in this key store) the
+    gender stays unknown and the assessors state it, as before intake published any."""
+    try:
+        plain = await uow.store.cipher.decrypt(envelope.data, envelope.key_scope, envelope.id)
+    except (KeyShredded, KeyUnavailable):
+        return
+    facts = ChildFacts.model_validate(plain)
+    await add_child(uow.conn, facts.child_id, facts.organisation, facts.child.gender)
+
+
 HANDLERS: dict[str, Handler] = {
     "intake.case.opened": when_a_case_is_opened_record_its_owner_and_child,
+    "intake.worker.registered": when_staff_is_registered_remember_who_may_assess,
+    "intake.worker.background_check_recorded": when_a_background_check_is_recorded_keep_the_latest,
+    "intake.worker.suspended": when_staff_is_suspended_stop_them_assessing,
+    "intake.child.registered": when_a_child_is_registered_keep_their_gender,
 }

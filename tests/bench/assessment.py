@@ -1,6 +1,8 @@
-"""Throughput of the assessment rule evaluators, called directly and over HTTP in-process.
+"""Throughput of the assessment rule evaluators, called directly and over HTTP in-process, then
+`RiskGraded` end to end through a real service, PostgreSQL and Kafka (see `assessment_e2e`).
 
     python -m tests.bench.assessment [--seconds 1.0] [--concurrency 16]
+                                     [--e2e-requests 200] [--e2e-concurrency 1,8] [--no-e2e]
 
 The HTTP rows drive the `/v1/rules/...:evaluate` router through httpx.ASGITransport (no
 socket, no server): an app holding only that router, the problem handlers and a development
@@ -38,6 +40,7 @@ from assessment.domain import (
 from events import devissuer
 from events.auth import TokenVerifier
 from events.problems import install_problem_handlers
+from tests.bench.assessment_e2e import e2e_rows, e2e_table
 
 SAFETY = "/v1/rules/safety-risk:evaluate"
 HOURS = "/v1/rules/family-education-hours:evaluate"
@@ -210,6 +213,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="per row (default 1.0)")
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP callers (default 16)")
+    parser.add_argument("--e2e-requests", type=int, default=200, help="grades per e2e level")
+    parser.add_argument("--e2e-concurrency", default="1,8", help="comma-separated callers")
+    parser.add_argument("--no-e2e", action="store_true", help="evaluators only (no stack)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-dev-issuer-") as keys:
         os.environ[devissuer.DIR_ENV] = keys  # a throwaway key pair, not the developer's
@@ -217,6 +223,11 @@ def main() -> None:
         rows += asyncio.run(http_rows(args.seconds, args.concurrency))
     print(f"assessment rule evaluators, {args.seconds:g} s per row, in-process (no network)")
     print(table(rows))
+    if not args.no_e2e:
+        levels = [int(n) for n in args.e2e_concurrency.split(",")]
+        graded = e2e_rows(args.e2e_requests, levels)
+        print(f"\nRiskGraded end to end, {args.e2e_requests} grades per level, times in ms")
+        print(e2e_table(graded))
 
 
 if __name__ == "__main__":

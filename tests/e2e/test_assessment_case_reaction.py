@@ -1,9 +1,12 @@
-"""Assessment's reaction to intake's `intake.case.opened` and the grading that relies on it,
-against a real PostgreSQL (the event store, key store and read models of a throwaway database;
-no broker: the handler is called as the consumer runner calls it)."""
+"""Assessment's reactions to intake's events (`intake.case.opened`, the staff registry, the
+child registry) and the grading, tasks and reviews that rely on them, against a real PostgreSQL
+(the event store, key store and read models of a throwaway database; no broker: each handler is
+called as the consumer runner calls it)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -14,17 +17,28 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import assessment
+from assessment.domain.assessment_review import ReviewAssessment
 from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
+from assessment.domain.safety_tasks import CompleteTask, cancel_task, complete_task
 from assessment.events import Assessor, SafetyRiskGraded
-from assessment.handlers import NotVisible, record_safety_grade, safety_stream
+from assessment.handlers import NotVisible
+from assessment.handlers_review import record_review
+from assessment.handlers_safety import (
+    SAFETY,
+    record_task_closed,
+    tasks_stream,
+)
 from assessment.projections import case_row, cases
+from assessment.projections_review import review_item
+from assessment.projections_tasks import tasks_of
 from assessment.reactions import HANDLERS
 from events import migrate
 from events.canonical import GENESIS_HASH
 from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, make_envelope
+from events.envelope import Envelope, Metadata, make_envelope, new_id
+from events.errors import ConcurrencyError
 from events.kafka import events_topic
 from events.keystore import KeyStore
 from events.registry import registry
@@ -34,6 +48,7 @@ from events.uow import UnitOfWork
 
 MIGRATIONS = Path(assessment.__file__).parent / "migrations"
 ON_CASE_OPENED = HANDLERS["intake.case.opened"]
+ORG = "org-synthetic-a"
 WOMAN = Assessor(worker_id="w-synthetic-f1", gender="female")
 MAN = Assessor(worker_id="w-synthetic-m1", gender="male")
 OTHER_MAN = Assessor(worker_id="w-synthetic-m2", gender="male")
@@ -52,8 +67,23 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
     await engine.dispose()
 
 
+def intake_event(name: str, data: dict[str, Any], key_scope: str, **kw: Any) -> Envelope:
+    """An intake event as intake publishes it (synthetic values)."""
+    return make_envelope(
+        source="/careledger/intake",
+        event_type=f"{name}.v1",
+        dataschema=f"urn:careledger:schema:{name}.v1",
+        stream_id=key_scope,
+        version=1,
+        meta=Metadata(actor="dev-worker"),
+        key_scope=key_scope,
+        data=data,
+        prev_hash=GENESIS_HASH,
+        **kw,
+    )
+
+
 def case_opened(case_id: str, organisation: str, **extra: Any) -> Envelope:
-    """An `intake.case.opened` as intake publishes it (synthetic values)."""
     data = {
         "case_id": case_id,
         "case_number": "SYN-2025-0001",
@@ -64,23 +94,39 @@ def case_opened(case_id: str, organisation: str, **extra: Any) -> Envelope:
         "opened_by": "dev-worker",
         **extra,
     }
-    return make_envelope(
-        source="/careledger/intake",
-        event_type="intake.case.opened.v1",
-        dataschema="urn:careledger:schema:intake.case.opened.v1",
-        stream_id=case_id,
-        version=1,
-        meta=Metadata(actor="dev-worker"),
-        key_scope=data["child_id"],
-        data=data,
-        prev_hash=GENESIS_HASH,
-    )
+    return intake_event("intake.case.opened", data, data["child_id"])
 
 
 async def react(uows: Uows, envelope: Envelope) -> None:
     async with uows() as uow:
-        await ON_CASE_OPENED(envelope, uow)
+        await HANDLERS[envelope.event_name](envelope, uow)
         await uow.commit()
+
+
+async def register(uows: Uows, who: Assessor, organisation: str = ORG, clean: bool = True) -> None:
+    """Intake registers the worker (qualified) and records their yearly check."""
+    staff = {"worker_id": who.worker_id, "organisation": organisation}
+    registered = {
+        **staff,
+        "role": "worker",
+        "name": "合成姓名",
+        "gender": who.gender,
+        "qualifications": ["social_worker"],
+        "years_in_child_services": 3,
+    }
+    checked = {**staff, "checked_on": "2025-03-01", "clean": clean, "rule": "MZ-7.1.3"}
+    await react(uows, intake_event("intake.worker.registered", registered, who.worker_id))
+    await react(
+        uows, intake_event("intake.worker.background_check_recorded", checked, who.worker_id)
+    )
+
+
+@pytest.fixture
+async def team(uows: Uows) -> Uows:
+    """`uows` with WOMAN, MAN and OTHER_MAN registered and cleared in ORG."""
+    for who in (WOMAN, MAN, OTHER_MAN):
+        await register(uows, who)
+    return uows
 
 
 def grading(
@@ -101,7 +147,7 @@ def grading(
 
 
 async def grade(uows: Uows, command: GradeSafetyRisk) -> Any:
-    return await record_safety_grade(uows, command, Metadata(actor="dev-worker"))
+    return await SAFETY.record(uows, command, Metadata(actor="dev-worker"))
 
 
 async def test_an_opened_case_is_recorded_with_its_organisation_and_child(uows):
@@ -133,7 +179,8 @@ async def test_a_case_opened_without_an_organisation_is_refused_for_retry_and_de
         await react(uows, broken.model_copy(update={"data": data}))
 
 
-async def test_only_the_organisation_that_opened_the_case_may_grade_it(uows):
+async def test_only_the_organisation_that_opened_the_case_may_grade_it(team):
+    uows = team
     case_id = f"case-{uuid4()}"
     await react(uows, case_opened(case_id, "org-synthetic-a"))
     with pytest.raises(NotVisible):
@@ -142,7 +189,8 @@ async def test_only_the_organisation_that_opened_the_case_may_grade_it(uows):
     assert (row.grade, row.child_gender_source) == ("C", "request")
 
 
-async def test_a_gender_published_with_the_case_decides_the_team_rule(uows):
+async def test_a_gender_published_with_the_case_decides_the_team_rule(team):
+    uows = team
     case_id = f"case-{uuid4()}"
     await react(uows, case_opened(case_id, "org-synthetic-a", child_gender="female"))
     with pytest.raises(Refused) as refused:
@@ -152,11 +200,12 @@ async def test_a_gender_published_with_the_case_decides_the_team_rule(uows):
     assert row.child_gender_source == "intake.case.opened"
 
 
-async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under_the_case(uows):
+async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under_the_case(team):
+    uows = team
     case_id = f"case-{uuid4()}"
     row = await grade(uows, grading(case_id, "org-synthetic-a", WOMAN, MAN, child_gender="female"))
     async with uows() as uow:
-        [stored] = await uow.store.read_stream(uow.conn, safety_stream(case_id))
+        [stored] = await uow.store.read_stream(uow.conn, SAFETY.stream(case_id))
         event = await uow.store.decode(stored)
         queued = (
             await uow.conn.execute(select(outbox).where(outbox.c.event_id == stored.id))
@@ -165,3 +214,180 @@ async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under
     assert stored.data["notes"] != NOTE and NOTE not in str(stored.data)
     assert isinstance(event, SafetyRiskGraded) and event.notes == NOTE
     assert (queued.topic, queued.key) == ("careledger.assessment.events.v1", case_id)
+
+
+# --- tasks from the grade (SZ-6.4, R-SZ-B-10) -------------------------------------------------
+
+
+async def test_a_grade_sets_its_tasks_on_the_case_and_a_regrade_cancels_them_first(team):
+    case_id = f"case-{uuid4()}"
+    first = await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    second = await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    async with team() as uow:
+        stored = await uow.store.read_stream(uow.conn, tasks_stream(case_id))
+        rows = await tasks_of(uow.conn, case_id)
+        keys = (
+            (
+                await uow.conn.execute(
+                    select(outbox.c.key).where(outbox.c.event_id.in_([e.id for e in stored]))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    actions = len(first.result["required_actions"])
+    kinds = [e.type for e in stored]
+    assert (
+        kinds
+        == ["assessment.task.set.v1"] * actions
+        + ["assessment.task.cancelled.v1"] * actions
+        + ["assessment.task.set.v1"] * actions
+    )
+    assert {e.key_scope for e in stored} == {case_id} and set(keys) == {case_id}
+    by_status = {(r.status, r.source_event_id) for r in rows}
+    assert by_status == {("cancelled", first.event_id), ("open", second.event_id)}
+    assert {r.reason_code for r in rows if r.status == "cancelled"} == {"superseded"}
+
+
+async def test_an_open_task_is_completed_once(team):
+    case_id = f"case-{uuid4()}"
+    await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    async with team() as uow:
+        task = (await tasks_of(uow.conn, case_id, "open"))[0]
+    at = datetime.now(UTC)
+    command = CompleteTask(task_id=task.task_id, completed_at=at, now=at)
+    meta = Metadata(actor=WOMAN.worker_id)
+
+    def done(org: str = ORG) -> Any:
+        close = partial(complete_task, command)
+        return record_task_closed(team, case_id, org, close, task.task_id, meta)
+
+    row = await done()
+    assert (row.status, row.closed_at, row.closed_by) == ("completed", at, WOMAN.worker_id)
+    with pytest.raises(Refused):
+        await done()
+    with pytest.raises(NotVisible):
+        await done("org-synthetic-b")
+
+
+async def test_a_task_whose_condition_does_not_hold_is_cancelled_with_the_reason(team):
+    case_id = f"case-{uuid4()}"
+    await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    async with team() as uow:
+        task = (await tasks_of(uow.conn, case_id, "open"))[0]
+    close = partial(cancel_task, reason_code="not_applicable")
+    meta = Metadata(actor="sup-synthetic-1")
+    row = await record_task_closed(team, case_id, ORG, close, task.task_id, meta)
+    assert (row.status, row.reason_code, row.closed_by) == (
+        "cancelled",
+        "not_applicable",
+        "sup-synthetic-1",
+    )
+    async with team() as uow:
+        [*_, last] = await uow.store.read_stream(uow.conn, tasks_stream(case_id))
+    assert (last.type, last.data["reason_code"]) == (
+        "assessment.task.cancelled.v1",
+        "not_applicable",
+    )
+
+
+# --- assessors from intake's staff registry (MZ-6.2.2, MZ-7.1.3) ------------------------------
+
+
+async def test_an_unregistered_worker_may_not_assess(uows):
+    await register(uows, WOMAN)
+    with pytest.raises(Refused) as refused:
+        await grade(uows, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_registered"]
+
+
+async def test_a_worker_suspended_by_intake_may_no_longer_assess(team):
+    suspended = {
+        "worker_id": MAN.worker_id,
+        "organisation": ORG,
+        "suspended_on": "2025-06-01",
+        "reason": "positive_background_check",
+        "rule": "MZ-7.1.3",
+    }
+    await react(team, intake_event("intake.worker.suspended", suspended, MAN.worker_id))
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [(v.code, v.rule) for v in refused.value.violations] == [
+        ("assessor_suspended", "MZ-7.1.3")
+    ]
+
+
+async def test_a_positive_background_check_stops_the_worker_assessing(uows):
+    await register(uows, WOMAN)
+    await register(uows, MAN, clean=False)
+    with pytest.raises(Refused) as refused:
+        await grade(uows, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_cleared"]
+
+
+async def test_the_gender_intake_registered_for_the_child_decides_the_team_rule(team, keystore):
+    opened = case_opened(f"case-{uuid4()}", ORG)
+    child_id = opened.data["child_id"]
+    details = {"child_id": child_id, "organisation": ORG, "first_report_id": "report-1"}
+    child = {"name": "合成儿童", "gender": "female", "birth_date": "2016-04-12"}
+    event_id = new_id()
+    sealed = await FieldCipher(keystore).encrypt(
+        {**details, "child": child}, frozenset({"child"}), child_id, event_id
+    )
+    registered = intake_event("intake.child.registered", sealed, child_id, event_id=event_id)
+    await react(team, registered)
+    await react(team, opened)
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(opened.data["case_id"], ORG, MAN, OTHER_MAN))
+    assert [v.code for v in refused.value.violations] == ["no_female_assessor"]
+    row = await grade(team, grading(opened.data["case_id"], ORG, WOMAN, MAN))
+    assert (row.grade, row.child_gender_source) == ("C", "intake.child.registered")
+
+
+# --- the supervisor's review (MZ-7.4.3) -------------------------------------------------------
+
+
+def reviewing(row: Any, decision: str = "approve", by: str = "sup-synthetic-1") -> ReviewAssessment:
+    return ReviewAssessment(
+        case_id=row.case_id,
+        assessment_id=row.assessment_id,
+        kind="safety",
+        decision=decision,
+        reviewed_by=by,
+        reviewed_at=datetime.now(UTC),
+        comments="合成意见：请补充B.3评估。" if decision == "return" else None,
+    )
+
+
+async def test_a_grade_awaits_review_and_is_decided_once(team):
+    row = await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="female"))
+    async with team() as uow:
+        assert (await review_item(uow.conn, row.assessment_id)).status == "pending"
+    meta = Metadata(actor="sup-synthetic-1")
+    decided = await record_review(team, reviewing(row, "return"), ORG, meta)
+    assert (decided.status, decided.reviewed_by) == ("returned", "sup-synthetic-1")
+    with pytest.raises(Refused):
+        await record_review(team, reviewing(row), ORG, meta)
+    with pytest.raises(NotVisible):
+        await record_review(team, reviewing(row), "org-synthetic-b", meta)
+
+
+async def test_two_supervisors_deciding_together_leave_one_decision(team):
+    row = await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="female"))
+    results = await asyncio.gather(
+        record_review(team, reviewing(row, by="sup-1"), ORG, Metadata(actor="sup-1")),
+        record_review(team, reviewing(row, by="sup-2"), ORG, Metadata(actor="sup-2")),
+        return_exceptions=True,
+    )
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(
+        isinstance(r, ConcurrencyError | Refused) for r in results if isinstance(r, Exception)
+    )
+
+
+async def test_a_regrade_takes_the_superseded_grade_out_of_the_queue(team):
+    case_id = f"case-{uuid4()}"
+    first = await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
+    async with team() as uow:
+        assert (await review_item(uow.conn, first.assessment_id)).status == "superseded"

@@ -2,7 +2,6 @@
 process (SZ-6.4.4, Appendix I): issued with the table I.1 hours, guidance recorded, extensions
 bounded, completion only when the hours are delivered. All data synthetic."""
 
-import asyncio
 from collections.abc import Iterator
 from uuid import uuid4
 
@@ -10,8 +9,8 @@ import httpx
 import pytest
 
 from events import devissuer
-from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.assessment_support import running
+from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import published
 
 ORG = "org-synthetic-fe"
@@ -22,17 +21,9 @@ SIZES |= {"social_resources": 2, "parenting": 4}
 
 @pytest.fixture(scope="module")
 def assessment(stack, tmp_path_factory) -> Iterator[Running]:
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    db = asyncio.run(_create_database(admin))
-    service = start_service(
-        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-fe-log")
-    )
-    try:
-        wait_until(service, "/ready", 200)
-        yield service
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, db))
+    """The assessment service on a new database of its own, ready."""
+    with running(stack, tmp_path_factory.mktemp("fe-logs"), "assessment") as up:
+        yield up["assessment"][0]
 
 
 def who(org: str = ORG) -> dict[str, str]:

@@ -3,7 +3,6 @@ Appendix D, SZ-6.4.2, SZ-6.4.3): recorded as an event published to Kafka keyed b
 with its free text encrypted, read back with whether the safety grade requires it, superseded by
 a reassessment, refused without two assessors. All data synthetic."""
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,10 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.assessment_support import register_staff, running
+from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import (
     MAN,
+    ORG,
     OTHER_MAN,
     WOMAN,
     assessment_body,
@@ -24,25 +24,17 @@ from tests.e2e.test_assessment_safety import (
     published,
 )
 
-ASSESSED = "assessment.guardianship.capacity_assessed.v1"
+ASSESSED = "assessment.guardianship.capacity_assessed.v2"
 FINDING = "合成记录：祖母独自照料，近三个月两次未按时接送。"  # synthetic free text
 CONCLUSION = "合成结论：建议在社区支持下由祖母继续监护。"  # synthetic free text
 
 
 @pytest.fixture(scope="module")
 def assessment(stack, tmp_path_factory) -> Iterator[Running]:
-    """The assessment service on a new database of its own, ready."""
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    db = asyncio.run(_create_database(admin))
-    service = start_service(
-        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-gd-log")
-    )
-    try:
-        wait_until(service, "/ready", 200)
-        yield service
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, db))
+    """Intake and assessment; the team registered at intake and known to assessment."""
+    with running(stack, tmp_path_factory.mktemp("gd-logs"), "intake", "assessment") as up:
+        register_staff(up["intake"][0], up["assessment"][1], ORG, WOMAN, MAN, OTHER_MAN)
+        yield up["assessment"][0]
 
 
 def guardianship_body(**changes: Any) -> dict[str, Any]:
@@ -170,3 +162,21 @@ def test_another_organisation_neither_sees_nor_reassesses_the_case(assessment):
     other = assess(assessment, case_id, guardianship_body(), **auth(org="org-synthetic-b"))
     assert other.status_code == 404
     assert guardianship(assessment, case_id, role="auditor").status_code == 403
+
+
+def test_a_guardianship_assessment_goes_to_the_supervisor_who_approves_it(assessment):
+    case_id = new_case()
+    recorded = assess(assessment, case_id, guardianship_body()).json()
+    item = recorded["assessment_id"]
+    queue = httpx.get(f"{assessment.url}/v1/supervision/queue", headers=auth("supervisor")).json()
+    assert ("guardianship_assessment", case_id) in [(i["kind"], i["case_id"]) for i in queue]
+    url = f"{assessment.url}/v1/cases/{case_id}/guardianship-assessments/{item}/review"
+    as_safety = url.replace("guardianship-assessments", "safety-assessments")
+    body = {"decision": "approve"}
+    assert httpx.post(as_safety, json=body, headers=auth("supervisor")).status_code == 404
+    approved = httpx.post(url, json=body, headers=auth("supervisor", subject="sup-synthetic-g"))
+    assert approved.status_code == 201, approved.text
+    assert (approved.json()["kind"], approved.json()["status"]) == (
+        "guardianship_assessment",
+        "approved",
+    )

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from events import devissuer
-from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.assessment_support import running
+from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import published
 
 ORG = "org-synthetic-mh"
@@ -28,17 +28,8 @@ SECRET = "合成测试：儿童在学校被同学孤立，晚上难以入睡。"
 @pytest.fixture(scope="module")
 def assessment(stack, tmp_path_factory) -> Iterator[Running]:
     """The assessment service on a new database of its own, ready."""
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    db = asyncio.run(_create_database(admin))
-    service = start_service(
-        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-mh-log")
-    )
-    try:
-        wait_until(service, "/ready", 200)
-        yield service
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, db))
+    with running(stack, tmp_path_factory.mktemp("mh-logs"), "assessment") as up:
+        yield up["assessment"][0]
 
 
 def headers(role: str, subject: str, org: str = ORG) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 
 from events import devissuer
 from tests.conftest import _asyncpg_url, _create_database, _drop_database
+from tests.e2e.assessment_support import running
 from tests.e2e.conftest import Running, start_service, wait_until
 
 SAFETY = "/v1/rules/safety-risk:evaluate"
@@ -34,17 +35,8 @@ def auth(role: str = "worker") -> dict[str, str]:
 @pytest.fixture(scope="module")
 def assessment(stack, tmp_path_factory) -> Iterator[Running]:
     """The assessment service on a new database of its own, ready."""
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    db = asyncio.run(_create_database(admin))
-    service = start_service(
-        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-log")
-    )
-    try:
-        wait_until(service, "/ready", 200)
-        yield service
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, db))
+    with running(stack, tmp_path_factory.mktemp("rules-logs"), "assessment") as up:
+        yield up["assessment"][0]
 
 
 def assert_evaluators_answer(service: Running) -> None:

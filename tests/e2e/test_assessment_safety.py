@@ -14,39 +14,31 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from events import devissuer
 from events.kafka import events_topic
-from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.assessment_support import auth, person, register_staff, running
+from tests.e2e.conftest import Running
+from tests.unit.test_assessment_events import TASK_CONTRACT
 
 TOPIC = events_topic("assessment")
-GRADED = "assessment.safety.risk_graded.v1"
+GRADED = "assessment.safety.risk_graded.v2"
 ORG = "org-synthetic-a"
-WOMAN = {"worker_id": "w-synthetic-f1", "gender": "female"}
-MAN = {"worker_id": "w-synthetic-m1", "gender": "male"}
-OTHER_MAN = {"worker_id": "w-synthetic-m2", "gender": "male"}
+WOMAN = person("female")
+MAN = person("male")
+OTHER_MAN = person("male")
 NOTE = "合成测试备注：社工第二次上门，监护人态度有所改善。"  # synthetic free text
 
 
 @pytest.fixture(scope="module")
-def assessment(stack, tmp_path_factory) -> Iterator[Running]:
-    """The assessment service on a new database of its own, ready."""
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    db = asyncio.run(_create_database(admin))
-    service = start_service(
-        "assessment", _asyncpg_url(admin, db), tmp_path_factory.mktemp("assessment-log")
-    )
-    try:
-        wait_until(service, "/ready", 200)
-        yield service
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, db))
+def services(stack, tmp_path_factory) -> Iterator[dict[str, tuple[Running, str]]]:
+    """Intake and assessment, the team registered at intake and known to assessment."""
+    with running(stack, tmp_path_factory.mktemp("safety-logs"), "intake", "assessment") as up:
+        register_staff(up["intake"][0], up["assessment"][1], ORG, WOMAN, MAN, OTHER_MAN)
+        yield up
 
 
-def auth(role: str = "worker", org: str = ORG, subject: str | None = None) -> dict[str, str]:
-    token = devissuer.issue_token(role, org=org, subject=subject)
-    return {"Authorization": f"Bearer {token}"}
+@pytest.fixture(scope="module")
+def assessment(services) -> Running:
+    return services["assessment"][0]
 
 
 def new_case() -> str:
@@ -262,3 +254,189 @@ def test_without_a_case_record_or_a_stated_gender_the_team_rule_cannot_be_checke
     assert response.status_code == 422
     assert response.json()["rule"] == "MZ-6.2.2"
     assert [v["code"] for v in response.json()["violations"]] == ["child_gender_unknown"]
+
+
+# --- assessors from intake's staff registry (MZ-6.2.2, MZ-7.1.3) ------------------------------
+
+
+def test_a_worker_intake_never_registered_may_not_assess(assessment):
+    stranger = person("female")
+    response = grade(assessment, new_case(), assessment_body(assessors=[stranger, MAN]))
+    assert response.status_code == 422
+    assert [v["code"] for v in response.json()["violations"]] == ["assessor_not_registered"]
+
+
+def test_a_worker_whose_background_check_intake_found_positive_may_not_assess(services):
+    intake, (assessment, db) = services["intake"][0], services["assessment"]
+    flagged = person("male")
+    register_staff(intake, db, ORG, flagged, clean=False)  # intake suspends them at once
+    response = grade(assessment, new_case(), assessment_body(assessors=[WOMAN, flagged]))
+    assert response.status_code == 422
+    assert {v["code"] for v in response.json()["violations"]} >= {"assessor_suspended"}
+
+
+# --- tasks from the grade's required actions (SZ-6.4) -----------------------------------------
+
+
+def tasks(service: Running, case_id: str, status: str = "open", **auth_args: str) -> httpx.Response:
+    return httpx.get(
+        f"{service.url}/v1/cases/{case_id}/tasks",
+        params={"status": status},
+        headers=auth(**auth_args),
+    )
+
+
+def complete(service: Running, case_id: str, task_id: str, **auth_args: str) -> httpx.Response:
+    url = f"{service.url}/v1/cases/{case_id}/tasks/{task_id}/completion"
+    return httpx.post(url, json={}, headers=auth(**auth_args), timeout=15)
+
+
+def test_a_critical_grade_sets_its_tasks_with_the_immediate_report_due_first(assessment):
+    case_id = new_case()
+    critical = assessment_body(inputs={"b1": {"abandonment_6_months": True}})
+    recorded = grade(assessment, case_id, critical).json()
+    view = tasks(assessment, case_id).json()
+    codes = [a["code"] for a in recorded["result"]["required_actions"]]
+    assert sorted(t["code"] for t in view["tasks"]) == sorted(codes)
+    first = view["next_due"]
+    assert first["code"] == "report_immediately_to_police_civil_affairs_education"
+    assert first["due_at"] == view["tasks"][0]["due_at"] and first["overdue"]  # due at once
+    assert sorted(first["assignee_ids"]) == sorted([WOMAN["worker_id"], MAN["worker_id"]])
+    assert first["source_event_id"] == recorded["event_id"]
+
+    events = published(f"tasks-{case_id}", len(codes))
+    assert {key for _, key, _ in events} == {case_id}
+    data = events[0][2]["data"]
+    assert set(data) == TASK_CONTRACT["assessment.task.set.v1"]
+    assert data["due_at"].endswith(("Z", "+00:00"))
+
+
+def test_an_assignee_completes_a_task_and_others_may_not(assessment):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body())
+    task = tasks(assessment, case_id).json()["next_due"]
+    assert (
+        complete(assessment, case_id, task["task_id"], subject=OTHER_MAN["worker_id"]).status_code
+        == 403
+    )
+    done = complete(assessment, case_id, task["task_id"], subject=MAN["worker_id"])
+    assert done.status_code == 201, done.text
+    assert (done.json()["status"], done.json()["overdue"]) == ("completed", False)
+    again = complete(assessment, case_id, task["task_id"], role="supervisor", subject="sup-x")
+    assert again.status_code == 409
+    assert task["task_id"] not in [t["task_id"] for t in tasks(assessment, case_id).json()["tasks"]]
+    other_org = complete(
+        assessment, case_id, task["task_id"], role="supervisor", org="org-synthetic-b"
+    )
+    assert other_org.status_code == 404
+
+
+def test_a_regrade_cancels_the_open_tasks_and_sets_its_own(assessment):
+    case_id = new_case()
+    first = grade(assessment, case_id, assessment_body()).json()
+    second = grade(assessment, case_id, assessment_body(inputs={"b2": {"neglect": "C"}})).json()
+    cancelled = tasks(assessment, case_id, "cancelled").json()["tasks"]
+    assert {(t["source_event_id"], t["reason_code"]) for t in cancelled} == {
+        (first["event_id"], "superseded")
+    }
+    open_now = tasks(assessment, case_id).json()["tasks"]
+    assert {t["source_event_id"] for t in open_now} == {second["event_id"]}
+
+
+def test_another_organisation_does_not_see_the_tasks(assessment):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body())
+    assert tasks(assessment, case_id, org="org-synthetic-b").status_code == 404
+
+
+# --- the supervisor's review --------------------------------------------------------------------
+
+
+def review(service: Running, case_id: str, assessment_id: str, body: dict, **auth_args: str):
+    url = f"{service.url}/v1/cases/{case_id}/safety-assessments/{assessment_id}/review"
+    return httpx.post(url, json=body, headers=auth(**auth_args), timeout=15)
+
+
+def queue(service: Running) -> list[dict]:
+    url = f"{service.url}/v1/supervision/queue"
+    return httpx.get(url, headers=auth("supervisor", subject="sup-synthetic-q")).json()
+
+
+def test_a_grade_waits_in_the_supervisors_queue_until_approved(assessment):
+    case_id = new_case()
+    recorded = grade(assessment, case_id, assessment_body()).json()
+    pending = [i for i in queue(assessment) if i["item_id"] == recorded["assessment_id"]]
+    assert [(i["kind"], i["case_id"]) for i in pending] == [("safety_assessment", case_id)]
+
+    by_worker = review(assessment, case_id, recorded["assessment_id"], {"decision": "approve"})
+    assert by_worker.status_code == 403
+    approved = review(
+        assessment,
+        case_id,
+        recorded["assessment_id"],
+        {"decision": "approve"},
+        role="supervisor",
+        subject="sup-synthetic-1",
+    )
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["status"] == "approved"
+    assert recorded["assessment_id"] not in [i["item_id"] for i in queue(assessment)]
+
+
+def test_a_return_needs_comments_and_an_assessor_may_not_review_their_own(assessment):
+    case_id = new_case()
+    recorded = grade(assessment, case_id, assessment_body()).json()
+    item = recorded["assessment_id"]
+    bare = review(assessment, case_id, item, {"decision": "return"}, role="supervisor")
+    assert bare.status_code == 422 and bare.json()["rule"] == "MZ-7.4.3"
+    own = review(
+        assessment,
+        case_id,
+        item,
+        {"decision": "approve"},
+        role="supervisor",
+        subject=WOMAN["worker_id"],
+    )
+    assert own.status_code == 422
+    assert [v["code"] for v in own.json()["violations"]] == ["own_submission"]
+    returned = review(
+        assessment,
+        case_id,
+        item,
+        {"decision": "return", "comments": "合成意见：请补充B.3。"},
+        role="supervisor",
+        subject="sup-synthetic-2",
+    )
+    assert returned.status_code == 201 and returned.json()["status"] == "returned"
+    unknown = review(assessment, case_id, "nope", {"decision": "approve"}, role="supervisor")
+    assert unknown.status_code == 404
+
+
+def test_a_worker_reads_their_open_tasks_across_cases_and_not_anothers(assessment):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body(assessors=[WOMAN, OTHER_MAN], child_gender="female"))
+    url = f"{assessment.url}/v1/workers/{OTHER_MAN['worker_id']}/tasks"
+    mine = httpx.get(url, headers=auth(subject=OTHER_MAN["worker_id"])).json()
+    dues = [t["due_at"] for t in mine]
+    assert case_id in {t["case_id"] for t in mine} and dues == sorted(dues)
+    assert all(OTHER_MAN["worker_id"] in t["assignee_ids"] for t in mine)
+    assert httpx.get(url, headers=auth(subject=MAN["worker_id"])).status_code == 403
+    assert httpx.get(url, headers=auth("supervisor")).status_code == 200
+
+
+def test_a_supervisor_cancels_a_task_whose_condition_does_not_hold_and_a_worker_may_not(
+    assessment,
+):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body(inputs={"b1": {"abetting_crime": True}}))
+    task = next(
+        t for t in tasks(assessment, case_id).json()["tasks"] if t["code"] == "escort_to_placement"
+    )
+    url = f"{assessment.url}/v1/cases/{case_id}/tasks/{task['task_id']}/cancellation"
+    worker = httpx.post(url, json={}, headers=auth(subject=MAN["worker_id"]))
+    assert worker.status_code == 403
+    bad = httpx.post(url, json={"reason_code": "bored"}, headers=auth("supervisor"))
+    assert bad.status_code == 422 and "reason_code" in [e["field"] for e in bad.json()["errors"]]
+    done = httpx.post(url, json={}, headers=auth("supervisor", subject="sup-synthetic-c"))
+    assert done.status_code == 201, done.text
+    assert (done.json()["status"], done.json()["reason_code"]) == ("cancelled", "not_applicable")

@@ -9,6 +9,8 @@ from assessment import events as assessment_events  # noqa: F401  (registers the
 from events.registry import registry
 
 GRADED_V1 = "assessment.safety.risk_graded.v1"
+GRADED_V2 = "assessment.safety.risk_graded.v2"
+V2 = {GRADED_V2, "assessment.guardianship.capacity_assessed.v2"}
 
 # A v1 payload as the store holds it after decryption (synthetic values; `notes` in clear).
 STORED_V1: dict[str, Any] = {
@@ -175,13 +177,42 @@ MENTAL_HEALTH_V1 = {
         "family_education_order.extended",
         "family_education_order.completed",
         "guardianship.capacity_assessed",
+        "task.set",
+        "task.completed",
+        "task.cancelled",
+        "case_assessment.approved",
+        "case_assessment.returned",
     )
+}
+
+# Agreed with notify, which starts a clock on `task.set` and stops it on the other two.
+TASK_CONTRACT = {
+    "assessment.task.set.v1": {
+        "task_id",
+        "case_id",
+        "code",
+        "clause",
+        "due_at",
+        "assignee_ids",
+        "source_event_id",
+    },
+    "assessment.task.completed.v1": {"task_id", "case_id", "code", "completed_at"},
+    "assessment.task.cancelled.v1": {"task_id", "case_id", "code", "reason_code"},
 }
 
 
 def test_the_assessment_event_types_are_the_ones_other_services_are_told_about():
     names = {info.type_string for info in registry.types() if info.name.startswith("assessment.")}
-    assert names == {GRADED_V1} | MENTAL_HEALTH_V1
+    assert names == {GRADED_V1} | MENTAL_HEALTH_V1 | V2
+
+
+def test_a_v1_graded_event_is_read_as_v2_and_only_v2_adds_the_child_registry_source():
+    assert type(registry.load(GRADED_V1, STORED_V1)) is registry.info(GRADED_V2).model
+    v1, v2 = (registry.info(t).model.model_json_schema() for t in (GRADED_V1, GRADED_V2))
+    widened = set(v2["properties"]["child_gender_source"]["enum"])
+    assert widened - set(v1["properties"]["child_gender_source"]["enum"]) == {
+        "intake.child.registered"
+    }
 
 
 def test_only_free_text_notes_are_personal_in_a_graded_event():
@@ -197,3 +228,15 @@ def test_a_graded_event_names_its_case_rule_set_and_grade_outside_the_encrypted_
     info = registry.info(GRADED_V1)
     for field in ("case_id", "rule_set", "result", "supersedes", "assessors"):
         assert field in info.model.model_fields and field not in info.personal
+
+
+def test_the_task_events_carry_exactly_the_fields_agreed_with_notify_all_in_clear():
+    for type_string, fields in TASK_CONTRACT.items():
+        info = registry.info(type_string)
+        assert set(info.model.model_fields) == fields, type_string
+        assert info.personal == frozenset(), type_string
+
+
+def test_a_returned_assessment_keeps_the_supervisors_comments_encrypted():
+    for fact in ("approved", "returned"):
+        assert registry.info(f"assessment.case_assessment.{fact}.v1").personal == {"comments"}

@@ -18,10 +18,13 @@ from assessment.domain.guardianship_assessment import (
 from assessment.domain.refusals import Refused
 from assessment.events import Assessor, GuardianshipCapacityAssessed
 from events.registry import registry
+from tests.unit.assessment_staff import registered
 
 WOMAN = Assessor(worker_id="w-synthetic-f1", gender="female")
 MAN = Assessor(worker_id="w-synthetic-m1", gender="male")
 OTHER_MAN = Assessor(worker_id="w-synthetic-m2", gender="male")
+STAFF = registered([WOMAN, MAN, OTHER_MAN])
+CASE = GuardianshipCase(staff=STAFF)
 FINDING = "合成记录：祖母每日接送，饮食规律。"  # synthetic
 
 
@@ -206,7 +209,9 @@ def test_an_assessment_without_a_proper_team_is_refused_under_mz_6_2_2(
     assessors, child_gender, codes
 ):
     with pytest.raises(Refused) as refused:
-        assess_guardianship(command(*assessors, child_gender=child_gender), GuardianshipCase())
+        assess_guardianship(
+            command(*assessors, child_gender=child_gender), GuardianshipCase(staff=STAFF)
+        )
     assert refused.value.rule == "MZ-6.2.2"
     assert [v.code for v in refused.value.violations] == codes
 
@@ -217,19 +222,21 @@ def test_an_assessment_without_a_proper_team_is_refused_under_mz_6_2_2(
     ids=["girl-with-a-woman", "boy-with-two-men"],
 )
 def test_two_workers_may_assess_when_a_woman_takes_part_for_a_girl(assessors, child_gender):
-    event = assess_guardianship(command(*assessors, child_gender=child_gender), GuardianshipCase())
+    event = assess_guardianship(
+        command(*assessors, child_gender=child_gender), GuardianshipCase(staff=STAFF)
+    )
     assert event.result.conclusion == "capable_with_support"
 
 
 def test_the_child_gender_on_the_case_record_decides_the_team_rule():
-    case = GuardianshipCase(child_gender="female")
+    case = GuardianshipCase(staff=STAFF, child_gender="female")
     with pytest.raises(Refused) as refused:
         assess_guardianship(command(MAN, OTHER_MAN, child_gender=None), case)
     assert [v.code for v in refused.value.violations] == ["no_female_assessor"]
 
 
 def test_a_reassessment_supersedes_the_current_one_and_records_the_requirement_of_its_grade():
-    case = GuardianshipCase(current_assessment_id="ga-1", safety_grade="D")
+    case = GuardianshipCase(staff=STAFF, current_assessment_id="ga-1", safety_grade="D")
     event = assess_guardianship(command(WOMAN, MAN, guardianship_disputed=True), case)
     assert event.supersedes == "ga-1"
     assert (event.requirement.required, event.requirement.clause) == (True, "SZ-6.4.2")
@@ -237,8 +244,10 @@ def test_a_reassessment_supersedes_the_current_one_and_records_the_requirement_o
 
 def test_the_event_keeps_findings_and_notes_personal_and_codes_readable():
     info = registry.info_for(GuardianshipCapacityAssessed)
-    assert info.type_string == "assessment.guardianship.capacity_assessed.v1"
+    assert info.type_string == "assessment.guardianship.capacity_assessed.v2"
     assert info.personal == {"findings", "notes"}
     findings = gd.GuardianshipFindings(items={"child_care": FINDING}, capacity_conclusion=FINDING)
-    event = assess_guardianship(command(WOMAN, MAN, findings=findings), GuardianshipCase())
+    event = assess_guardianship(
+        command(WOMAN, MAN, findings=findings), GuardianshipCase(staff=STAFF)
+    )
     assert event.findings == findings

@@ -2,13 +2,15 @@
 
 from fastapi import APIRouter
 
-from assessment.api import family_education, guardianship, mental_health, rules, safety
+from assessment.api import family_education, guardianship, mental_health, rules, safety, tasks
 
 
 def routers() -> list[APIRouter]:
     return [
         rules.router,
         safety.router,
+        tasks.router,
+        tasks.workers,
         guardianship.router,
         mental_health.router,
         family_education.router,

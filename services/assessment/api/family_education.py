@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessment.api.case_assessment import CaseId, IdempotencyKey
 from assessment.api.common import now, organisation_of, problem_of
 from assessment.api.mental_health import Staff
-from assessment.api.safety import CaseId, IdempotencyKey
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education import FamilyEducationInput
 from assessment.domain.refusals import Refused

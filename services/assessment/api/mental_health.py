@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from assessment import handlers_mental_health as service
+from assessment.api.case_assessment import CaseId, IdempotencyKey
 from assessment.api.common import now, organisation_of, problem_of
-from assessment.api.safety import CaseId, IdempotencyKey
 from assessment.domain import mental_health as mh
 from assessment.domain import mental_health_rules as mr
 from assessment.domain.mental_health_forms import (

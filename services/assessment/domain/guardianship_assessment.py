@@ -7,19 +7,20 @@ woman among them for a girl. A reassessment is a new fact naming the assessment 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import rulesets as rs
+from assessment.domain.assessors import StaffRecord
 from assessment.domain.guardianship import (
     GuardianshipFindings,
     GuardianshipInput,
     evaluate_guardianship,
     guardianship_requirement,
 )
-from assessment.domain.refusals import Refused
-from assessment.domain.safety_assessment import Gender, assessor_violations, child_gender_of
+from assessment.domain.safety_assessment import Gender, RecordSource, checked_team
 from assessment.events import Assessor, GuardianshipCapacityAssessed
 
 
@@ -50,16 +51,15 @@ class GuardianshipCase(BaseModel):
     current_assessment_id: str | None = None
     safety_grade: rs.Grade | None = None
     child_gender: Gender | None = None
+    child_gender_source: RecordSource = "intake.case.opened"
+    staff: Mapping[str, StaffRecord] = {}
 
 
 def assess_guardianship(
     command: AssessGuardianship, case: GuardianshipCase
 ) -> GuardianshipCapacityAssessed:
     """The recorded assessment, superseding the current one; Refused if the team may not assess."""
-    child_gender, source = child_gender_of(command.child_gender, case.child_gender)
-    violations = assessor_violations(command.assessors, child_gender)
-    if violations:
-        raise Refused(violations)
+    fields = checked_team(command, case)
     requirement = guardianship_requirement(
         case.safety_grade,
         guardian_declares_inability=command.guardian_declares_inability,
@@ -67,20 +67,11 @@ def assess_guardianship(
     )
     result = evaluate_guardianship(command.inputs)
     return GuardianshipCapacityAssessed(
-        case_id=command.case_id,
-        assessment_id=command.assessment_id,
-        organisation=command.organisation,
-        assessed_at=command.assessed_at,
-        child_gender=child_gender,
-        child_gender_source=source,
-        assessors=list(command.assessors),
+        **fields,
         guardian_declares_inability=command.guardian_declares_inability,
         guardianship_disputed=command.guardianship_disputed,
         requirement=requirement,
-        inputs=command.inputs,
         rule_set=result.rule_set,
         result=result,
-        supersedes=case.current_assessment_id,
         findings=command.findings,
-        notes=command.notes,
     )

@@ -126,6 +126,7 @@ R_B3_NOT_FOR_D: Final = "R-SZ-B-06"
 R_DUE_IMMEDIATELY: Final = "R-SZ-B-07"
 R_DUE_RULING_72H: Final = "R-SZ-B-08"
 R_DUE_FAMILY_EDUCATION: Final = "R-SZ-B-09"
+R_DUE_UNDATED: Final = "R-SZ-B-10"
 
 B1_ITEMS: Final[tuple[ItemRule, ...]] = (
     ItemRule(
@@ -366,6 +367,10 @@ REQUIRED_ACTIONS: Final = MappingProxyType(
     }
 )
 
+# When a required action becomes a task (R-SZ-B-10): the due of an action §6.4 gives no time.
+UNDATED_ACTION_DUE: Final = MappingProxyType({"D": "PT24H", "C": "PT72H", "B": "PT72H", "A": "P1M"})
+TASKS_CLAUSE: Final = "SZ-6.4.1"
+
 SAFETY_RISK_RESOLUTIONS: Final[tuple[Resolution, ...]] = (
     Resolution(
         R_B2_HIGHEST,
@@ -437,6 +442,17 @@ SAFETY_RISK_RESOLUTIONS: Final[tuple[Resolution, ...]] = (
         "Family education is given as due P3M meaning its minimum period, not a deadline; the "
         "3 to 9 month extension is in the action's note.",
         "监护辅导和家庭教育期限不少于3个月，根据需要可延长3~9个月",
+    ),
+    Resolution(
+        R_DUE_UNDATED,
+        "SZ-6.4.1",
+        "Each required action becomes a task of the assessors, due from the assessment time by "
+        "its own due; an action §6.4 gives no time for is due within 24 h at grade D (the "
+        "emergency time of SZ-6.2.1), 72 h at B and C (the investigation time of SZ-6.2.1) and "
+        "1 month at A (no source: the organisation may review it). A regrade cancels the open "
+        "tasks of the grade it supersedes and sets its own.",
+        "儿童社会工作者根据附录B进行儿童安全风险等级认定及评估，结合儿童及其家庭实际情况开展"
+        "极危案件、中危和高危案件、低危案件的介入服务。",
     ),
 )
 

@@ -10,17 +10,19 @@ earlier one stays in the record as it was.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from assessment.domain.assessors import StaffRecord, registry_violations
 from assessment.domain.refusals import Refused, Violation
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
-from assessment.events import Assessor, SafetyRiskGraded
+from assessment.events import Assessor, GenderSource, SafetyRiskGraded
 
 Gender = Literal["male", "female"]
-GenderSource = Literal["request", "intake.case.opened"]
+RecordSource = Literal["intake.case.opened", "intake.child.registered"]
 
 TEAM_RULE = "MZ-6.2.2"
 MIN_ASSESSORS = 2
@@ -42,52 +44,73 @@ class GradeSafetyRisk(BaseModel):
 
 
 class SafetyCase(BaseModel):
-    """What a new assessment needs to know of the case: its current grade and, when intake
-    published it with the case, the child's gender."""
+    """What a new assessment needs to know of the case: its current grade, the child's gender
+    when intake published it, and the registry entries of the assessors named."""
 
     model_config = ConfigDict(frozen=True)
 
     current_assessment_id: str | None = None
     child_gender: Gender | None = None
+    child_gender_source: RecordSource = "intake.case.opened"
+    staff: Mapping[str, StaffRecord] = {}
 
 
 def grade_safety_risk(command: GradeSafetyRisk, case: SafetyCase) -> SafetyRiskGraded:
     """The graded assessment, superseding the current one; Refused if the team may not assess."""
-    child_gender, source = child_gender_of(command.child_gender, case.child_gender)
-    team_violations = assessor_violations(command.assessors, child_gender)
-    if team_violations:
-        raise Refused(team_violations)
+    fields = checked_team(command, case)
     result = evaluate_safety_risk(command.inputs)
-    return SafetyRiskGraded(
-        case_id=command.case_id,
-        assessment_id=command.assessment_id,
-        organisation=command.organisation,
-        assessed_at=command.assessed_at,
-        child_gender=child_gender,
-        child_gender_source=source,
-        assessors=list(command.assessors),
-        inputs=command.inputs,
-        rule_set=result.rule_set,
-        result=result,
-        supersedes=case.current_assessment_id,
-        notes=command.notes,
+    return SafetyRiskGraded(**fields, rule_set=result.rule_set, result=result)
+
+
+def checked_team(command: Any, case: Any) -> dict[str, Any]:
+    """The fields every assessment event of a case has, once the team may assess (MZ-6.2.2,
+    MZ-7.1.3); Refused naming every rule the team breaks."""
+    child_gender, source = child_gender_of(
+        command.child_gender, case.child_gender, case.child_gender_source
     )
+    on = command.assessed_at.date()
+    violations = assessor_violations(
+        command.assessors, child_gender, case.staff, command.organisation, on
+    )
+    if violations:
+        raise Refused(violations)
+    return {
+        "case_id": command.case_id,
+        "assessment_id": command.assessment_id,
+        "organisation": command.organisation,
+        "assessed_at": command.assessed_at,
+        "child_gender": child_gender,
+        "child_gender_source": source,
+        "assessors": list(command.assessors),
+        "inputs": command.inputs,
+        "supersedes": case.current_assessment_id,
+        "notes": command.notes,
+    }
 
 
-def child_gender_of(stated: Gender | None, recorded: Gender | None) -> tuple[Gender, GenderSource]:
-    """The gender the team rule is checked against: intake's record, else the assessors' word."""
+def child_gender_of(
+    stated: Gender | None, recorded: Gender | None, source: RecordSource = "intake.case.opened"
+) -> tuple[Gender, GenderSource]:
+    """The gender the team rule is checked against: intake's record (of the case, or of the
+    child in its registry: `source`), else the assessors' word."""
     if recorded is not None:
         if stated not in (None, recorded):
             raise Refused([_gender("child_gender_mismatch", "differs from the case record")])
-        return recorded, "intake.case.opened"
+        return recorded, source
     if stated is None:
         raise Refused([_gender("child_gender_unknown", "is needed to check the assessors")])
     return stated, "request"
 
 
-def assessor_violations(assessors: tuple[Assessor, ...], child_gender: Gender) -> list[Violation]:
-    """MZ-6.2.2: two or more distinct workers; a female one when the child is a girl."""
-    violations = []
+def assessor_violations(
+    assessors: tuple[Assessor, ...],
+    child_gender: Gender,
+    staff: Mapping[str, StaffRecord],
+    organisation: str,
+    on: date,
+) -> list[Violation]:
+    """MZ-6.2.2: two or more distinct registered, cleared workers; a woman for a girl."""
+    violations = registry_violations(assessors, staff, organisation, on)
     distinct = {a.worker_id for a in assessors}
     if len(distinct) < len(assessors):
         violations.append(_team("assessor_repeated", "a worker is listed twice as an assessor"))

@@ -1,0 +1,80 @@
+"""Who may assess a case, as intake's staff registry says (DOMAIN I-5, §12). Pure.
+
+- MZ-6.2.2: qualified social workers of the organisation assess, at least two together; a
+  woman takes part when the child is a girl (checked against the registered gender).
+- MZ-7.1.3: a yearly background check, clean; a positive one suspends the person at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from assessment.domain.refusals import Violation
+from assessment.events import Assessor
+
+TEAM_RULE = "MZ-6.2.2"
+CHECK_RULE = "MZ-7.1.3"
+
+
+class StaffRecord(BaseModel):
+    """A staff member as intake's events left them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    organisation: str
+    gender: Literal["male", "female"]
+    qualified: bool
+    background_check_on: date | None = None
+    background_check_clean: bool | None = None
+    suspended: bool = False
+
+
+def registry_violations(
+    assessors: Sequence[Assessor], staff: Mapping[str, StaffRecord], organisation: str, on: date
+) -> list[Violation]:
+    """Every assessor must be registered staff of the organisation, qualified and cleared."""
+    return [
+        v
+        for assessor in assessors
+        for v in _violations(assessor, staff.get(assessor.worker_id), organisation, on)
+    ]
+
+
+def _violations(
+    assessor: Assessor, record: StaffRecord | None, organisation: str, on: date
+) -> list[Violation]:
+    who = assessor.worker_id
+    if record is None or record.organisation != organisation:
+        return [_v("assessor_not_registered", TEAM_RULE, f"{who} is not registered staff here")]
+    found = []
+    if record.gender != assessor.gender:
+        found.append(_v("assessor_gender_mismatch", TEAM_RULE, f"{who}: gender differs"))
+    if not record.qualified:
+        found.append(_v("assessor_not_qualified", TEAM_RULE, f"{who} is not a social worker"))
+    if record.suspended:
+        found.append(_v("assessor_suspended", CHECK_RULE, f"{who} is suspended"))
+    elif not _cleared(record, on):
+        found.append(_v("assessor_not_cleared", CHECK_RULE, f"{who}: no clean check this year"))
+    return found
+
+
+def _cleared(record: StaffRecord, on: date) -> bool:
+    checked = record.background_check_on
+    if checked is None or not record.background_check_clean or checked > on:
+        return False
+    return checked >= _one_year_before(on)
+
+
+def _one_year_before(day: date) -> date:
+    if (day.month, day.day) == (2, 29):
+        return date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
+def _v(code: str, rule: str, message: str) -> Violation:
+    return Violation(code=code, rule=rule, field="assessors", message=message)
