@@ -203,6 +203,19 @@ class CaseOpened(EventData):
     opened_by: str
 
 
+@registry.register("intake.case.project_set", 1)
+class CaseProjectSet(EventData):
+    """The case belongs to the service project `project_id` that `entrustor_org` commissions
+    (DOMAIN §1: the entrustor sees its projects' cases); set again to move it."""
+
+    case_id: str
+    organisation: str
+    project_id: str
+    entrustor_org: str
+    set_at: datetime
+    set_by: str
+
+
 @registry.register("intake.case.team_assigned", 1)
 class TeamAssigned(EventData):
     """The investigation team was set (MZ-6.2.2: two qualified workers, a woman for a girl)."""

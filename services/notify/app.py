@@ -107,10 +107,13 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
         migrations=Path(__file__).parent / "migrations",
         components=[
             lambda backbone: Scheduler(
-                backbone.uow, clock, idle_seconds=settings.scheduler_idle_seconds
+                backbone.uow,
+                clock,
+                calendar=calendar,
+                idle_seconds=settings.scheduler_idle_seconds,
             ),
             lambda backbone: NotifyDispatcher(backbone, settings),
         ],
     )
-    app.state.calendar = calendar
+    app.state.calendar, app.state.clock = calendar, clock
     return app

@@ -5,7 +5,10 @@ run of that rule for that subject, each run named by its `deadline_id`. Nothing 
 describes a person beyond staff and entity ids; only a webhook secret is sealed.
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
 
 from events.registry import EventData, registry
 
@@ -30,6 +33,56 @@ class DeadlineSet(EventData):
     missing_years: list[int]
     remind: list[str]  # roles, as the rule stood when the clock was set
     escalate_to: list[str]
+
+
+@registry.register("notify.deadline.set", 2)
+class DeadlineSetV2(EventData):
+    """As v1, and for a recurring rule (DOMAIN §5, §8, §12) which series and occurrence this is:
+    occurrence k of `series_id` falls due `length + (k-1) * every` after `series_started_at`.
+    `started_at` is when this occurrence's span began (the previous occurrence's due time)."""
+
+    deadline_id: str
+    rule: str
+    clause: str
+    subject: str
+    subject_id: str
+    organisation: str | None
+    workers: list[str]
+    started_at: datetime
+    started_by: str  # the id of the event that started the clock (or set this occurrence)
+    due_at: datetime
+    remind_at: datetime
+    provisional: bool
+    missing_years: list[int]
+    remind: list[str]
+    escalate_to: list[str]
+    series_id: str | None
+    occurrence: int | None
+    series_started_at: datetime | None
+
+
+@registry.upcaster("notify.deadline.set", from_version=1)
+def _one_off_clock(data: dict[str, Any]) -> dict[str, Any]:
+    """Every v1 clock was a one-off run."""
+    return {**data, "series_id": None, "occurrence": None, "series_started_at": None}
+
+
+@registry.register("notify.deadline.recomputed", 1)
+class DeadlineRecomputed(EventData):
+    """A provisional clock (§13: working days of a year without a loaded notice counted Mon-Fri)
+    was recomputed once `years_loaded` were loaded; it supersedes the due and remind times of
+    the clock's `notify.deadline.set`."""
+
+    deadline_id: str
+    rule: str
+    subject_id: str
+    previous_due_at: datetime
+    due_at: datetime
+    remind_at: datetime
+    provisional: bool
+    missing_years: list[int]
+    years_loaded: list[int]
+    recomputed_at: datetime
 
 
 @registry.register("notify.deadline.met", 1)
@@ -82,6 +135,40 @@ class Escalated(EventData):
     organisation: str | None
     escalate_to: list[str]
     escalated_at: datetime
+
+
+# --- the official calendar (DOMAIN §13) ---------------------------------------------------
+
+
+class Holiday(BaseModel):
+    date: date
+    name: str
+
+
+@registry.register("notify.calendar.year_loaded", 1)
+class CalendarYearLoaded(EventData):
+    """An administrator loaded one year's official holiday notice (holidays with names, and the
+    weekend days declared working days, 调休). `replaced_library` when the year was one the
+    bundled calendar already knew and the administrator chose to override it."""
+
+    year: int
+    holidays: list[Holiday]
+    extra_workdays: list[date]
+    replaced_library: bool
+    loaded_by: str
+    loaded_at: datetime
+
+
+@registry.register("notify.calendar.year_needed", 1)
+class CalendarYearNeeded(EventData):
+    """A clock reached a year whose holiday notice nobody loaded; it was set provisionally
+    (Mon-Fri) and an administrator must load the year (raised once per year)."""
+
+    year: int
+    deadline_id: str
+    rule: str
+    organisation: str | None
+    raised_at: datetime
 
 
 # --- subscriptions and notifications ---------------------------------------------------------

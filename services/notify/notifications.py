@@ -17,6 +17,7 @@ from events.envelope import Envelope
 from notify import queue
 from notify.domain.messages import message_for
 from notify.domain.subscriptions import (
+    CALENDAR_YEAR_NEEDED,
     DEADLINE_MISSED,
     ESCALATED,
     MANDATORY_REPORT_FILED,
@@ -74,6 +75,21 @@ async def queue_for_mandatory_report(conn: AsyncConnection, envelope: Envelope) 
     return await queue_notifications(
         conn, MANDATORY_REPORT_FILED, envelope.id, organisation, fields
     )
+
+
+async def queue_for_calendar_year(
+    conn: AsyncConnection, event_id: str, fields: Mapping[str, object]
+) -> int:
+    """Queue the alert that a calendar year must be loaded (§13) to the subscribers of every
+    organisation: the calendar is shared by the deployment, so each organisation's admins hear."""
+    found = await queue.routes(conn, None)
+    queued = 0
+    for organisation in sorted({route.organisation for route, _ in found}):
+        scoped = {**fields, "organisation": organisation}
+        queued += await queue_notifications(
+            conn, CALENDAR_YEAR_NEEDED, event_id, organisation, scoped
+        )
+    return queued
 
 
 async def queue_notifications(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     and_,
     any_,
+    cast,
     literal,
     or_,
     select,
@@ -54,6 +55,25 @@ deadlines = Table(
     Column("reminded_at", DateTime(timezone=True)),
     Column("missed_at", DateTime(timezone=True)),
     Column("met_at", DateTime(timezone=True)),
+    Column("series_id", Text),
+    Column("occurrence", Integer),
+    Column("series_started_at", DateTime(timezone=True)),
+)
+
+case_projects = Table(
+    "case_projects",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("project_id", Text, nullable=False),
+    Column("entrustor_org", Text, nullable=False),
+    Column("organisation", Text),
+)
+
+entity_cases = Table(
+    "entity_cases",
+    metadata,
+    Column("entity_id", Text, primary_key=True),
+    Column("case_id", Text, primary_key=True),
 )
 
 entity_organisations = Table(
@@ -73,6 +93,33 @@ async def remember_organisation(
         await conn.execute(pg_insert(entity_organisations).values(rows).on_conflict_do_nothing())
 
 
+async def remember_case_links(
+    conn: AsyncConnection, case_id: str, entity_ids: Sequence[str]
+) -> None:
+    """The reports, child and tasks of a case, so their deadlines follow the case's project."""
+    rows = [{"entity_id": e, "case_id": case_id} for e in entity_ids if e != case_id]
+    if rows:
+        await conn.execute(pg_insert(entity_cases).values(rows).on_conflict_do_nothing())
+
+
+async def set_project(
+    conn: AsyncConnection,
+    case_id: str,
+    project_id: str,
+    entrustor_org: str,
+    organisation: str | None,
+) -> None:
+    """The case's project now (set again, it moves)."""
+    row = {
+        "case_id": case_id,
+        "project_id": project_id,
+        "entrustor_org": entrustor_org,
+        "organisation": organisation,
+    }
+    upsert = pg_insert(case_projects).values(row)
+    await conn.execute(upsert.on_conflict_do_update(index_elements=["case_id"], set_=row))
+
+
 async def organisation_of(conn: AsyncConnection, entity_id: str) -> str | None:
     query = select(entity_organisations.c.organisation).where(
         entity_organisations.c.entity_id == entity_id
@@ -86,7 +133,7 @@ async def add_deadline(conn: AsyncConnection, plan: PlannedDeadline, started_by:
         "deadline_id": plan.deadline_id,
         "stream_id": plan.stream_id,
         "rule": plan.rule.code,
-        "clause": plan.rule.clause,
+        "clause": plan.clause,
         "subject": plan.rule.subject.value,
         "subject_id": plan.subject_id,
         "organisation": plan.organisation,
@@ -100,6 +147,9 @@ async def add_deadline(conn: AsyncConnection, plan: PlannedDeadline, started_by:
         "remind": [role.value for role in plan.rule.remind],
         "escalate_to": [role.value for role in plan.rule.escalate_to],
         "state": OPEN,
+        "series_id": plan.series.series_id if plan.series else None,
+        "occurrence": plan.occurrence,
+        "series_started_at": plan.series.started_at if plan.series else None,
     }
     await conn.execute(pg_insert(deadlines).values(row).on_conflict_do_nothing())
 
@@ -113,7 +163,7 @@ async def running_of(conn: AsyncConnection, rule: str, subject_id: str) -> list[
             deadlines.c.subject_id == subject_id,
             deadlines.c.state.in_([OPEN, OVERDUE]),
         )
-        .order_by(deadlines.c.started_at)
+        .order_by(deadlines.c.started_at, deadlines.c.deadline_id)
         .with_for_update()
     )
     return list((await conn.execute(query)).all())
@@ -136,6 +186,21 @@ async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[An
     return list((await conn.execute(query)).all())
 
 
+async def provisional_on(conn: AsyncConnection, years: Sequence[int]) -> list[Any]:
+    """Open provisional clocks that counted one of `years` Monday-Friday, locked."""
+    query = (
+        select(deadlines)
+        .where(
+            deadlines.c.state == OPEN,
+            deadlines.c.provisional.is_(True),
+            deadlines.c.missing_years.overlap(cast(list(years), ARRAY(Integer))),
+        )
+        .order_by(deadlines.c.due_at)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(query)).all())
+
+
 async def mark(conn: AsyncConnection, deadline_id: str, **values: Any) -> None:
     await conn.execute(
         update(deadlines).where(deadlines.c.deadline_id == deadline_id).values(**values)
@@ -145,16 +210,34 @@ async def mark(conn: AsyncConnection, deadline_id: str, **values: Any) -> None:
 async def list_deadlines(
     conn: AsyncConnection,
     *,
-    organisation: str,
+    organisation: str | None,
     state: str | None = None,
     worker: str | None = None,
+    project: str | None = None,
+    entrustor: str | None = None,
     limit: int = 200,
 ) -> Sequence[Any]:
-    """The organisation's deadlines, soonest due first."""
-    query = select(deadlines).where(deadlines.c.organisation == organisation)
+    """Deadlines soonest due first: of `organisation` (None: any), of the cases in `project`
+    and, for an entrustor, only of the cases in the projects it commissions."""
+    query = select(deadlines)
+    if organisation is not None:
+        query = query.where(deadlines.c.organisation == organisation)
+    if project is not None or entrustor is not None:
+        query = query.where(deadlines.c.subject_id.in_(_project_subjects(project, entrustor)))
     if state is not None:
         query = query.where(deadlines.c.state == state)
     if worker is not None:
         query = query.where(literal(worker) == any_(deadlines.c.workers))
     query = query.order_by(deadlines.c.due_at, deadlines.c.deadline_id).limit(limit)
     return (await conn.execute(query)).all()
+
+
+def _project_subjects(project: str | None, entrustor: str | None) -> Any:
+    """Ids of the cases of the projects chosen, and of their reports, children and tasks."""
+    chosen = select(case_projects.c.case_id)
+    if project is not None:
+        chosen = chosen.where(case_projects.c.project_id == project)
+    if entrustor is not None:
+        chosen = chosen.where(case_projects.c.entrustor_org == entrustor)
+    linked = select(entity_cases.c.entity_id).where(entity_cases.c.case_id.in_(chosen))
+    return chosen.union(linked)

@@ -103,16 +103,13 @@ async def delete_subscription(conn: AsyncConnection, subscription_id: str, at: d
     )
 
 
-async def routes(conn: AsyncConnection, organisation: str) -> list[tuple[Route, Any]]:
-    """The organisation's live subscriptions, as routes and rows."""
-    rows = (
-        await conn.execute(
-            select(subscriptions).where(
-                subscriptions.c.organisation == organisation,
-                subscriptions.c.deleted_at.is_(None),
-            )
-        )
-    ).all()
+async def routes(conn: AsyncConnection, organisation: str | None) -> list[tuple[Route, Any]]:
+    """The organisation's live subscriptions (every organisation's for None), as routes and
+    rows."""
+    query = select(subscriptions).where(subscriptions.c.deleted_at.is_(None))
+    if organisation is not None:
+        query = query.where(subscriptions.c.organisation == organisation)
+    rows = (await conn.execute(query)).all()
     return [
         (Route(r.subscription_id, r.organisation, r.agency, tuple(r.event_types)), r) for r in rows
     ]

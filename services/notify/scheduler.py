@@ -2,6 +2,10 @@
 transaction per batch appends what they owe, moves their rows on and queues the notifications
 of the subscribers (`notifications.py`), so a reminder is never recorded without being queued.
 
+A missed occurrence of a recurring clock sets the next occurrence in the same transaction, so a
+series never loses an occurrence to a crash. Each tick also learns the calendar years another
+replica loaded and recomputes the provisional clocks they settle (DOMAIN §13).
+
 Rows are claimed `FOR UPDATE SKIP LOCKED`, events carry ids derived from the deadline (uuid5),
 and the row changes in the transaction that appends them: a crash before commit fires nothing,
 after commit the row no longer owes it, and two schedulers (two replicas) never fire one clock
@@ -18,7 +22,8 @@ from events.envelope import Metadata
 from events.status import ComponentStatus
 from events.store import NewEvent
 from events.uow import UnitOfWork
-from notify import projections
+from notify import calendar_store, ledger, projections
+from notify.domain import WorkingCalendar
 from notify.domain.tracking import Firing, derived_id, firing_due
 from notify.events import DeadlineMissed, Escalated, ReminderSent
 from notify.notifications import queue_for_deadline
@@ -44,23 +49,38 @@ class Scheduler:
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
         *,
+        calendar: WorkingCalendar | None = None,
         batch: int = 100,
         idle_seconds: float = 5.0,
     ) -> None:
         self.uow_factory, self.clock = uow_factory, clock
+        self.calendar = calendar or WorkingCalendar()
         self.batch, self.idle_seconds = batch, idle_seconds
         self.status = ComponentStatus("scheduler:notify")
 
     async def tick(self) -> int:
         """Fire one batch of owing clocks in one transaction; returns how many were fired."""
         now = self.clock.now()
+        try:
+            await self.settle_calendar(now)
+        except Exception as exc:  # a calendar problem must not stop clocks from firing
+            log.warning("calendar years not settled; retrying next tick: %r", exc)
         async with self.uow_factory() as uow:
             rows = await projections.claim_due(uow.conn, now, self.batch)
             fired = 0
             for row in rows:
-                fired += await _fire(uow, row, now)
+                fired += await _fire(uow, row, now, self.calendar)
             await uow.commit()
         return fired
+
+    async def settle_calendar(self, now: datetime) -> int:
+        """Load the stored calendar years and recompute the provisional clocks they settle;
+        returns how many were recomputed."""
+        async with self.uow_factory() as uow:
+            years = await calendar_store.sync(uow.conn, self.calendar)
+            recomputed = await calendar_store.recompute(uow, self.calendar, years, now)
+            await uow.commit()
+        return recomputed
 
     async def run(self) -> None:
         """Tick until cancelled (the backbone starts it after the migrations); a failing tick
@@ -80,7 +100,7 @@ class Scheduler:
                 await asyncio.sleep(self.idle_seconds)
 
 
-async def _fire(uow: UnitOfWork, row: Any, now: datetime) -> int:
+async def _fire(uow: UnitOfWork, row: Any, now: datetime, calendar: WorkingCalendar) -> int:
     firing = firing_due(row.due_at, row.remind_at, row.reminded_at is not None, now)
     if firing is None:
         return 0
@@ -89,6 +109,8 @@ async def _fire(uow: UnitOfWork, row: Any, now: datetime) -> int:
         await _remind(uow, row, now, meta)
     else:
         await _miss(uow, row, now, meta)
+        missed_by = derived_id("missed", row.deadline_id)  # the miss sets the next occurrence
+        await ledger.set_next_occurrence(uow, row, missed_by, meta, now, calendar)
     return 1
 
 

@@ -1,13 +1,16 @@
 """Notify's throughput on the real PostgreSQL: clocks set and fired per second, and the fan-out
 of one event to 100 webhook receivers on loopback.
 
-    python -m tests.bench.notify [--clocks 1000] [--receivers 100]
+    python -m tests.bench.notify [--clocks 1000] [--series 100] [--receivers 100]
 
 In-process, on two throwaway databases of the local stack (deploy/stack.sh): notify's and a key
 store. 1. `--clocks` synthetic reports go through the real reaction (one transaction each: inbox,
 `notify.deadline.set`, outbox, read model): clocks set per second. 2. The scheduler, with its
 clock moved past every due time, drains them in batches of 100 (each fires
-`notify.deadline.missed` + `notify.escalated`): clocks fired per second. 3. `--receivers`
+`notify.deadline.missed` + `notify.escalated`): clocks fired per second. 3. `--series` weekly
+follow-up series (SZ-5.8.2) started 200 days back: the scheduler fires each of their 13 missed
+occurrences, every miss setting the next one in its transaction: occurrences per second.
+4. `--receivers`
 webhook subscriptions, each its own `asyncio.start_server` on 127.0.0.1, and one mandatory
 report: time until every receiver got its signed POST and every delivery is recorded. Bounded
 by BUDGET_SECONDS; the machine's cores are shared, so the numbers are a floor.
@@ -92,6 +95,12 @@ def report_received(n: int, at: datetime) -> Envelope:
     return published("intake.report.received", data, at, report)
 
 
+def category_set(n: int, at: datetime) -> Envelope:
+    child = f"child-bench-{n}"
+    data = {"child_id": child, "organisation": ORG, "category": "serious_violence"}
+    return published("intake.case.followup_category_set", data, at, f"case-bench-{n}")
+
+
 def mandatory_report(at: datetime) -> Envelope:
     data = {
         "report_id": "report-bench-mandatory",
@@ -145,6 +154,20 @@ class Bench:
             if done == 0:
                 break
         return set_rate, fired / (time.perf_counter() - started), fired
+
+    async def series(self, n: int, budget: float) -> tuple[float, int]:
+        """(occurrences of recurring clocks fired per second, occurrences fired)."""
+        started_at = datetime.now(UTC) - timedelta(days=200)
+        for i in range(0, n, 4):
+            await asyncio.gather(*(self.handle(category_set(i + k, started_at)) for k in range(4)))
+        scheduler = Scheduler(self.uow, SimpleNamespace(now=lambda: datetime.now(UTC)), batch=100)
+        started, fired = time.perf_counter(), 0
+        while time.perf_counter() - started < budget:
+            done = await scheduler.tick()
+            fired += done
+            if done == 0:
+                break
+        return fired / (time.perf_counter() - started), fired
 
     async def fan_out(self, receivers: int, budget: float) -> tuple[float, float, int]:
         """(seconds until every receiver got its POST, until every delivery was recorded,
@@ -213,11 +236,12 @@ class Bench:
         await self.keys_engine.dispose()
 
 
-async def run(url: str, keys_url: str, clocks: int, receivers: int) -> None:
+async def run(url: str, keys_url: str, clocks: int, series: int, receivers: int) -> None:
     bench = Bench(url, keys_url)
     try:
         await bench.setup()
-        set_rate, fire_rate, fired = await bench.clocks(clocks, BUDGET_SECONDS * 0.6)
+        set_rate, fire_rate, fired = await bench.clocks(clocks, BUDGET_SECONDS * 0.45)
+        series_rate, occurrences = await bench.series(series, BUDGET_SECONDS * 0.15)
         received, recorded, delivered = await bench.fan_out(receivers, BUDGET_SECONDS * 0.3)
     finally:
         await bench.close()
@@ -225,6 +249,8 @@ async def run(url: str, keys_url: str, clocks: int, receivers: int) -> None:
     print(f"{'clocks set per second (reaction, 1 tx each)':<44}{set_rate:>12.0f}")
     print(f"{'clocks fired per second (scheduler, batch 100)':<44}{fire_rate:>12.0f}")
     print(f"{'clocks fired':<44}{fired:>12}")
+    print(f"{'series occurrences fired per second':<44}{series_rate:>12.0f}")
+    print(f"{'series occurrences fired':<44}{occurrences:>12}")
     print(f"{f'fan-out: all {receivers} receivers got the POST (s)':<44}{received:>12.3f}")
     print(f"{f'fan-out: all {receivers} deliveries recorded (s)':<44}{recorded:>12.3f}")
     print(f"{'fan-out: deliveries recorded':<44}{delivered:>12}")
@@ -233,13 +259,14 @@ async def run(url: str, keys_url: str, clocks: int, receivers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clocks", type=int, default=1000)
+    parser.add_argument("--series", type=int, default=100)
     parser.add_argument("--receivers", type=int, default=100)
     args = parser.parse_args()
     admin = stack_env()["CARELEDGER_PG_ADMIN_URL"]
     names = [asyncio.run(_create_database(admin)) for _ in range(2)]
     try:
         url, keys_url = (_asyncpg_url(admin, n) for n in names)
-        asyncio.run(run(url, keys_url, args.clocks, args.receivers))
+        asyncio.run(run(url, keys_url, args.clocks, args.series, args.receivers))
     finally:
         for name in names:
             asyncio.run(_drop_database(admin, name))

@@ -200,7 +200,7 @@ async def test_an_emergency_report_sets_a_24_hour_and_a_72_hour_clock_from_its_r
     assert first.clause == investigation.clause == "SZ-6.2.1"
     assert first.state == "open" and not first.provisional
     assert first.organisation == ORG and first.workers == ["worker-synthetic-1"]
-    assert await notify.stream("intake.first_visit", report) == ["notify.deadline.set.v1"]
+    assert await notify.stream("intake.first_visit", report) == ["notify.deadline.set.v2"]
 
 
 async def test_a_report_that_is_no_emergency_sets_only_the_72_hour_clock(notify):
@@ -216,7 +216,7 @@ async def test_a_redelivered_report_creates_no_second_clock_even_past_the_inbox(
     await notify.handle(envelope)  # the inbox skips it
     await notify.handle(envelope, claim=False)  # and if it did not, the derived ids would
     assert len(await notify.rows(subject_id=report)) == 2
-    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v1"]
+    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v2"]
 
 
 async def test_five_working_days_for_a_high_risk_child_run_across_national_day_2026(notify):
@@ -266,7 +266,7 @@ async def test_a_first_visit_stops_the_24_hour_clock_and_the_scheduler_leaves_it
     assert rows["intake.investigation"].state == "open"  # stopped by the initial statement only
     assert await notify.scheduler(RECEIVED + timedelta(hours=30)).tick() == 0
     assert await notify.stream("intake.first_visit", report) == [
-        "notify.deadline.set.v1",
+        "notify.deadline.set.v2",
         "notify.deadline.met.v1",
     ]
 
@@ -280,7 +280,7 @@ async def test_the_scheduler_reminds_once_then_records_the_miss_and_escalates_on
     assert await notify.scheduler(RECEIVED + timedelta(hours=24)).tick() == 1
     assert await notify.scheduler(RECEIVED + timedelta(hours=25)).tick() == 0
     assert await notify.stream("intake.first_visit", report) == [
-        "notify.deadline.set.v1",
+        "notify.deadline.set.v2",
         "notify.reminder.sent.v1",
         "notify.deadline.missed.v1",
         "notify.escalated.v1",
@@ -307,7 +307,7 @@ async def test_a_clock_that_ran_out_while_the_service_was_down_fires_once_on_res
     finally:
         await restarted.engine.dispose()
     assert await notify.stream("intake.investigation", report) == [
-        "notify.deadline.set.v1",
+        "notify.deadline.set.v2",
         "notify.deadline.missed.v1",  # no reminder once the clock has run out
         "notify.escalated.v1",
     ]
@@ -339,7 +339,7 @@ async def test_a_crash_before_the_commit_fires_nothing_and_the_next_wake_up_fire
     )
     with pytest.raises(ConnectionResetError):
         await crashing.tick()
-    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v1"]
+    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v2"]
     assert await notify.scheduler(later).tick() == 1
     assert (await notify.rows(subject_id=report))["intake.investigation"].state == "overdue"
 
@@ -448,8 +448,8 @@ async def test_clocks_start_from_events_consumed_from_kafka_and_escalations_are_
     types = sorted(e.type for e in decode_records(records))
     assert types == [
         "notify.deadline.missed.v1",
-        "notify.deadline.set.v1",
-        "notify.deadline.set.v1",
+        "notify.deadline.set.v2",
+        "notify.deadline.set.v2",
         "notify.escalated.v1",
         "notify.reminder.sent.v1",
     ]

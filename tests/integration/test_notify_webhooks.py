@@ -369,7 +369,7 @@ async def test_a_mandatory_report_calls_the_police_and_civil_affairs_webhooks_at
     assert court.requests == []
     report_id = envelope.data["report_id"]
     clock = await notify.stream(f"deadline-mandatory_report.acknowledgement-{report_id}")
-    assert [e.type for e in clock] == ["notify.deadline.set.v1"]
+    assert [e.type for e in clock] == ["notify.deadline.set.v2"]
 
 
 async def test_an_unacknowledged_mandatory_report_is_escalated_to_the_organisations_endpoint(

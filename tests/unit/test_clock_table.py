@@ -18,6 +18,7 @@ from notify.domain.clocks import (
     EVENT_CATALOG,
     EVENT_NAME,
     ClockTableError,
+    DueAt,
     Duration,
     Repeat,
     SpanFraction,
@@ -60,6 +61,7 @@ REQUIRED_SPANS = {
     "placement.living_allowance": months(1),  # §8, item 6
     "placement.weekly_psychological_support": days(7),  # §8, NX-6.1.6
     "staff.background_check": months(12),  # §12, MZ-7.1.3
+    "assessment.task": DueAt("due_at"),  # §4, SZ-6.4: the task states its own due time
 }
 
 
@@ -126,6 +128,7 @@ def test_every_stop_event_comes_from_a_service_that_owns_what_it_stops() -> None
         "followup": {"intake", "assessment"},
         "placement": {"referral"},
         "staff": {"intake"},
+        "assessment": {"assessment"},
     }
     for rule in CLOCK_TABLE:
         services = {e.split(".")[0] for e in (*rule.stopped_by, *rule.satisfied_by)}
@@ -227,6 +230,8 @@ def test_a_table_with_a_duplicate_code_or_an_empty_span_is_refused() -> None:
         ({"remind_before": SpanFraction(Fraction(1))}, "between 0 and 1"),
         ({"escalate_to": ()}, "escalate"),
         ({"repeat": Repeat(days(1), within=None)}, "satisfied_by"),
+        ({"length": DueAt("due_at"), "remind_before": hours(1)}, "reminder as a share"),
+        ({"length": DueAt("Due At")}, "is no name"),
     ],
 )
 def test_a_rule_that_contradicts_itself_is_refused(change: dict[str, object], problem: str) -> None:
@@ -234,6 +239,23 @@ def test_a_rule_that_contradicts_itself_is_refused(change: dict[str, object], pr
     table = (*(r for r in CLOCK_TABLE if r.code != rule.code), rule)
     with pytest.raises(ClockTableError, match=problem):
         validate_table(table, EVENT_CATALOG)
+
+
+def test_a_stated_due_time_cannot_recur() -> None:
+    task = rule_for("assessment.task")
+    broken = dataclasses.replace(
+        task, repeat=Repeat(days(7), within=None), satisfied_by=("assessment.task.completed",)
+    )
+    table = (*(r for r in CLOCK_TABLE if r.code != task.code), broken)
+    with pytest.raises(ClockTableError, match="cannot recur"):
+        validate_table(table, EVENT_CATALOG)
+
+
+def test_assessment_tasks_are_kept_per_task_and_stop_on_completion_or_cancellation() -> None:
+    rule = rule_for("assessment.task")
+    assert rule.subject.value == "task" and rule.length == DueAt("due_at")
+    assert rule.stopped_by == ("assessment.task.completed", "assessment.task.cancelled")
+    assert [r.value for r in rule.remind] == ["assigned_worker"]
 
 
 # --- due times ---------------------------------------------------------------------------
@@ -380,7 +402,7 @@ def test_a_one_off_clock_has_a_single_occurrence(calendar: WorkingCalendar) -> N
 
 @given(
     start=st.datetimes(min_value=datetime(2004, 1, 1), max_value=datetime(2030, 1, 1)),
-    code=st.sampled_from([r.code for r in CLOCK_TABLE]),
+    code=st.sampled_from([r.code for r in CLOCK_TABLE if isinstance(r.length, Duration)]),
 )
 def test_every_clock_falls_due_after_it_starts_and_reminds_in_between(
     start: datetime, code: str

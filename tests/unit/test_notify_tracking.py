@@ -2,11 +2,12 @@
 functions over the clock table (DOMAIN §2-8, §13). All ids and data are synthetic."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notify.domain import Subject, WorkingCalendar
+from notify.domain import Subject, WorkingCalendar, rule_for
 from notify.domain.tracking import (
     Firing,
     PlannedDeadline,
@@ -15,7 +16,11 @@ from notify.domain.tracking import (
     entities_of,
     fact_time,
     firing_due,
+    next_occurrence,
+    occurrences_met,
+    series_id_of,
     subject_ids,
+    subjects_satisfied_by,
     subjects_stopped_by,
     workers_of,
 )
@@ -57,9 +62,99 @@ def test_the_same_event_plans_the_same_deadline_ids() -> None:
     assert derived_id("a", "b") == derived_id("a", "b") != derived_id("a", "c")
 
 
-def test_recurring_follow_up_schedules_are_not_started_here() -> None:
+def test_a_follow_up_category_starts_a_weekly_series_with_its_first_occurrence_sz_5_8_2() -> None:
     data = {"child_id": "child-syn-1", "category": "serious_violence", "set_at": "2026-11-02"}
-    assert plans_for("intake.case.followup_category_set", data) == {}
+    (plan,) = plans_for("intake.case.followup_category_set", data).values()
+    assert plan.rule.code == "followup.weekly_after_serious_violence" and plan.occurrence == 1
+    assert plan.series is not None and plan.series.started_at == RECORDED
+    assert plan.series.series_id == series_id_of(plan.rule.code, "child-syn-1", "event-syn-1")
+    assert (plan.started_at, plan.due.due_at) == (RECORDED, RECORDED + timedelta(days=7))
+    assert plan.remind_at == RECORDED + timedelta(days=5)  # 2 days before
+
+
+def test_each_occurrence_runs_from_the_previous_due_time_without_drift() -> None:
+    first = plans_for(
+        "intake.case.followup_category_set", {"child_id": "c", "category": "serious_violence"}
+    )["followup.weekly_after_serious_violence"]
+    assert first.series is not None
+    third = next_occurrence(first.rule, "c", "org", ("w",), first.series, 2, WorkingCalendar())
+    assert third is not None and third.occurrence == 3
+    assert third.started_at == RECORDED + timedelta(days=14)
+    assert third.due.due_at == RECORDED + timedelta(days=21)
+    assert third.deadline_id != first.deadline_id
+
+
+def test_the_weekly_series_ends_with_its_3_month_window_sz_5_8_2() -> None:
+    first = plans_for(
+        "intake.case.followup_category_set", {"child_id": "c", "category": "serious_violence"}
+    )["followup.weekly_after_serious_violence"]
+    assert first.series is not None
+    calendar = WorkingCalendar()
+    # 2 Nov 2026 11:00 China time + 3 months = 2 Feb 2027: weeks 1..13 fit (13 weeks = 1 Feb)
+    assert next_occurrence(first.rule, "c", None, (), first.series, 12, calendar) is not None
+    assert next_occurrence(first.rule, "c", None, (), first.series, 13, calendar) is None
+
+
+def test_a_visit_meets_the_follow_up_series_of_its_child_and_placement_ends_support() -> None:
+    visit = {"case_id": "case-1", "child_id": "child-1", "report_ids": ["report-1"]}
+    assert set(subjects_satisfied_by("intake.case.visit_recorded", visit)) == {
+        ("followup.weekly_after_serious_violence", "child-1"),
+        ("followup.every_3_months", "child-1"),
+        ("followup.every_6_months", "child-1"),
+    }
+    ended = subjects_stopped_by("referral.placement.ended", {"child_id": "child-1"})
+    assert ("placement.weekly_psychological_support", "child-1") in ended
+
+
+@dataclass
+class Running:
+    started_at: datetime
+
+
+def test_an_occurrence_not_yet_begun_is_not_met_in_advance() -> None:
+    missed, current, next_week = (
+        Running(RECORDED - timedelta(days=7)),
+        Running(RECORDED),
+        Running(RECORDED + timedelta(days=7)),
+    )
+    met = occurrences_met([missed, current, next_week], RECORDED + timedelta(days=1))
+    assert met == [missed, current]
+
+
+TASK = {
+    "task_id": "task-syn-1",
+    "case_id": "case-syn-1",
+    "code": "protection_order",
+    "clause": "SZ-6.4.1",
+    "due_at": "2026-11-05T18:00:00+08:00",
+    "assignee_ids": ["worker-syn-4"],
+    "source_event_id": "event-syn-0",
+}
+
+
+def test_an_assessment_task_is_due_when_the_task_says_and_cites_its_own_clause() -> None:
+    (plan,) = plans_for("assessment.task.set", TASK).values()
+    assert plan.rule.code == "assessment.task" and plan.subject_id == "task-syn-1"
+    assert plan.due.due_at == datetime(2026, 11, 5, 10, 0, tzinfo=UTC)
+    assert plan.clause == "SZ-6.4.1" and plan.workers == ("worker-syn-4",)
+    assert plan.remind_at == plan.due.due_at - (plan.due.due_at - RECORDED) / 4
+    assert rule_for("assessment.task").escalate_to[0].value == "supervisor"
+
+
+def test_a_task_without_a_usable_due_time_is_refused_not_guessed() -> None:
+    for bad in ({**TASK, "due_at": "2026-11-05T18:00:00"}, {**TASK, "due_at": None}):
+        with pytest.raises(ValueError, match="due_at"):
+            plans_for("assessment.task.set", bad)
+
+
+def test_a_task_clause_that_cites_no_standard_falls_back_to_the_rules() -> None:
+    (plan,) = plans_for("assessment.task.set", {**TASK, "clause": "whatever"}).values()
+    assert plan.clause == "SZ-6.4"
+
+
+def test_completing_or_cancelling_a_task_stops_its_clock() -> None:
+    for name in ("assessment.task.completed", "assessment.task.cancelled"):
+        assert subjects_stopped_by(name, TASK) == [("assessment.task", "task-syn-1")]
 
 
 def test_a_clock_runs_from_the_fact_but_never_from_later_than_it_was_recorded() -> None:

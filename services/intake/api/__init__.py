@@ -2,8 +2,15 @@
 
 from fastapi import APIRouter
 
-from intake.api import cases, casework, children, reports, staff
+from intake.api import cases, casework, children, projects, reports, staff
 
 
 def routers() -> list[APIRouter]:
-    return [staff.router, reports.router, children.router, cases.router, casework.router]
+    return [
+        staff.router,
+        reports.router,
+        children.router,
+        cases.router,
+        casework.router,
+        projects.router,
+    ]

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from notify.api import calendar, deadlines, subscriptions
+from notify.api import calendar, calendar_years, deadlines, subscriptions
 
 
 def routers() -> list[APIRouter]:
-    return [calendar.router, deadlines.router, subscriptions.router]
+    return [calendar.router, calendar_years.router, deadlines.router, subscriptions.router]

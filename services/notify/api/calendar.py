@@ -42,9 +42,9 @@ class WorkingDayAnswer(BaseModel):
 class YearUnknown(Problem):
     """422: the year's holiday notice is not loaded, so any answer would be a guess (§13)."""
 
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int, status: int = 422) -> None:
         super().__init__(
-            422,
+            status,
             "calendar-year-unknown",
             "The official calendar of this year is not known",
             f"No holiday schedule is loaded for {year}; working days cannot be counted in it.",

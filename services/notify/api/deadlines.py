@@ -1,4 +1,7 @@
-"""`GET /v1/deadlines`: the organisation's clocks for supervisors, read from the read model."""
+"""`GET /v1/deadlines`: clocks from the read model, for an organisation's supervisors and org
+admins (their organisation's, optionally one project's) and for an entrustor (the cases of the
+projects it commissions, whichever provider runs them; ARCHITECTURE: "an entrustor its
+projects'")."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -12,7 +15,7 @@ from notify import projections
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
 
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor", "org_admin"))]
+Reader = Annotated[Principal, Depends(require_roles("supervisor", "org_admin", "entrustor"))]
 
 
 class DeadlinePublic(BaseModel):
@@ -34,24 +37,36 @@ class DeadlinePublic(BaseModel):
     reminded_at: datetime | None
     missed_at: datetime | None
     met_at: datetime | None
+    series_id: str | None = None  # occurrences of a recurring clock share it
+    occurrence: int | None = None
 
 
 @router.get("")
 async def list_deadlines(
-    principal: Supervisor,
+    principal: Reader,
     backbone: BackboneDep,
     state: Literal["open", "overdue", "met"] | None = None,
     worker: str | None = None,
     organisation: str | None = None,
+    project: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeadlinePublic]:
-    """Deadlines of the caller's organisation, soonest due first (a supervisor sees their
-    organisation's, never another's)."""
+    """Deadlines soonest due first. A supervisor or org admin sees their organisation's, never
+    another's; an entrustor sees those of its projects' cases only."""
     own = principal.organisation
-    if own is None or (organisation is not None and organisation != own):
+    if own is None:
+        raise Forbidden("the token names no organisation")
+    staff = principal.has_role("supervisor", "org_admin")
+    if staff and organisation is not None and organisation != own:
         raise Forbidden("deadlines are listed for the caller's own organisation only")
     async with backbone.engine.connect() as conn:
         rows = await projections.list_deadlines(
-            conn, organisation=own, state=state, worker=worker, limit=limit
+            conn,
+            organisation=own if staff else organisation,
+            state=state,
+            worker=worker,
+            project=project,
+            entrustor=None if staff else own,
+            limit=limit,
         )
     return [DeadlinePublic.model_validate(row._asdict()) for row in rows]

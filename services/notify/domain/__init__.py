@@ -10,12 +10,14 @@ from notify.domain.calendar import (
     WorkingCalendar,
     WorkingDaySum,
     YearSchedule,
+    library_schedule,
 )
 from notify.domain.clocks import (
     CLOCK_TABLE,
     EVENT_CATALOG,
     ClockRule,
     ClockTableError,
+    DueAt,
     Duration,
     Repeat,
     Role,
@@ -28,7 +30,15 @@ from notify.domain.clocks import (
     rules_started_by,
     rules_stopped_by,
 )
-from notify.domain.deadlines import Due, add_months, due_at, occurrences, remind_at
+from notify.domain.deadlines import (
+    Due,
+    add_months,
+    due_at,
+    occurrence_due,
+    occurrences,
+    remind_at,
+    series_end,
+)
 
 __all__ = [
     "CLOCK_TABLE",
@@ -37,6 +47,7 @@ __all__ = [
     "ClockRule",
     "ClockTableError",
     "Due",
+    "DueAt",
     "Duration",
     "InvalidYearSchedule",
     "Repeat",
@@ -50,10 +61,13 @@ __all__ = [
     "YearSchedule",
     "add_months",
     "due_at",
+    "library_schedule",
+    "occurrence_due",
     "occurrences",
     "remind_at",
     "rule_for",
     "rules_satisfied_by",
     "rules_started_by",
     "rules_stopped_by",
+    "series_end",
 ]

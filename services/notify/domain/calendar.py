@@ -30,7 +30,12 @@ class CalendarYearUnknown(Exception):
 
 
 class InvalidYearSchedule(ValueError):
-    """A schedule handed to `load_year` contradicts itself or the year it claims to describe."""
+    """A schedule handed to `load_year` contradicts itself or the year it claims to describe;
+    `field` names the part that is wrong (`holidays` or `extra_workdays`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -70,20 +75,33 @@ class YearSchedule:
 
 def _check_schedule(schedule: YearSchedule) -> None:
     """Refuse a notice that cannot be right, since every later deadline would inherit the error."""
+    year = schedule.year
     if not schedule.holidays:
-        raise InvalidYearSchedule(f"{schedule.year}: a notice without public holidays")
-    stray = [d for d in (*schedule.holidays, *schedule.extra_workdays) if d.year != schedule.year]
-    if stray:
-        raise InvalidYearSchedule(f"{schedule.year}: dates outside the year: {sorted(stray)}")
+        raise InvalidYearSchedule("holidays", f"{year}: a notice without public holidays")
+    for part, dates in (
+        ("holidays", schedule.holidays),
+        ("extra_workdays", schedule.extra_workdays),
+    ):
+        stray = sorted(d for d in dates if d.year != year)
+        if stray:
+            raise InvalidYearSchedule(part, f"{year}: dates outside the year: {_iso(stray)}")
     weekdays = sorted(d for d in schedule.extra_workdays if d.weekday() < SATURDAY)
     if weekdays:
-        raise InvalidYearSchedule(f"only a weekend day can be declared a working day: {weekdays}")
+        raise InvalidYearSchedule(
+            "extra_workdays", f"only a weekend day can be declared a working day: {_iso(weekdays)}"
+        )
     both = sorted(set(schedule.holidays) & schedule.extra_workdays)
     if both:
-        raise InvalidYearSchedule(f"dates both holiday and working day: {both}")
+        raise InvalidYearSchedule(
+            "extra_workdays", f"dates both holiday and working day: {_iso(both)}"
+        )
     unnamed = sorted(d for d, name in schedule.holidays.items() if not name.strip())
     if unnamed:
-        raise InvalidYearSchedule(f"holidays need a name: {unnamed}")
+        raise InvalidYearSchedule("holidays", f"holidays need a name: {_iso(unnamed)}")
+
+
+def _iso(days: list[date]) -> str:
+    return ", ".join(d.isoformat() for d in days)
 
 
 def _library_years() -> frozenset[int]:
@@ -94,6 +112,15 @@ def _library_years() -> frozenset[int]:
 
 
 LIBRARY_YEARS = _library_years()
+
+
+def library_schedule(year: int) -> YearSchedule:
+    """What chinesecalendar holds for `year`, as a schedule (CalendarYearUnknown if nothing)."""
+    if year not in LIBRARY_YEARS:
+        raise CalendarYearUnknown(year)
+    holidays = {d: str(n) for d, n in chinese_calendar.holidays.items() if d.year == year}
+    workdays = frozenset(d for d in chinese_calendar.workdays if d.year == year)
+    return YearSchedule(year, holidays, workdays)
 
 
 class WorkingCalendar:
@@ -114,6 +141,16 @@ class WorkingCalendar:
         schedule = YearSchedule(year, holidays, frozenset(extra_workdays))
         self._loaded[year] = schedule
         return schedule
+
+    def loaded(self, year: int) -> YearSchedule | None:
+        """The schedule an administrator loaded for `year`, if any."""
+        return self._loaded.get(year)
+
+    def copy(self) -> "WorkingCalendar":
+        """An independent calendar with the same loaded years (to try a load before keeping it)."""
+        twin = WorkingCalendar()
+        twin._loaded = dict(self._loaded)
+        return twin
 
     def is_working_day(self, day: date) -> bool:
         day = _plain_date(day)

@@ -64,6 +64,17 @@ class SpanFraction:
 RemindBefore = Duration | SpanFraction
 
 
+@dataclass(frozen=True)
+class DueAt:
+    """The start event states the due time itself, in `data[field]` (an ISO-8601 instant with
+    offset): another service decided it (assessment's tasks), notify only keeps the clock."""
+
+    field: str
+
+
+Length = Duration | DueAt
+
+
 class Subject(StrEnum):
     """What the deadline is kept on; stop events must carry this entity's id."""
 
@@ -71,6 +82,7 @@ class Subject(StrEnum):
     CASE = "case"
     CHILD = "child"
     WORKER = "worker"
+    TASK = "task"
 
 
 class Role(StrEnum):
@@ -108,7 +120,7 @@ class ClockRule:
     clause: str
     subject: Subject
     starts_on: tuple[str, ...]
-    length: Duration
+    length: Length
     stopped_by: tuple[str, ...]
     remind_before: RemindBefore
     remind: tuple[Role, ...]
@@ -141,7 +153,9 @@ EVENT_CATALOG: Mapping[str, str] = MappingProxyType(
         "or changed; data.category",
         "intake.worker.registered": "a staff member joined the organisation",
         "intake.worker.background_check_recorded": "criminal-record check of a staff member done",
-        "intake.worker.deregistered": "a staff member left or was stopped from work",
+        "intake.worker.deregistered": "a staff member left the organisation",
+        "intake.worker.suspended": "a staff member was stopped from work (a positive "
+        "background check, §12)",
         "assessment.service_plan.agreement_signed": "agreement on number, content and period of "
         "mental-health service signed (M-3)",
         "assessment.mental_health_assessment.risk_graded": "dynamic monitoring graded a child's "
@@ -168,6 +182,10 @@ EVENT_CATALOG: Mapping[str, str] = MappingProxyType(
         "place",
         "referral.protection_order_application.filed": "application for a personal-safety "
         "protection ruling was filed with the court",
+        "assessment.task.set": "assessment gave the assigned workers a task due at data.due_at "
+        "(an intervention the grade requires, with its clause); a regrade cancels old tasks",
+        "assessment.task.completed": "an assessment task was done",
+        "assessment.task.cancelled": "an assessment task was withdrawn (e.g. by a regrade)",
     }
 )
 
@@ -462,10 +480,24 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         length=months(12),
         repeat=Repeat(every=months(12), within=None),
         satisfied_by=("intake.worker.background_check_recorded",),
-        stopped_by=("intake.worker.deregistered",),
+        stopped_by=("intake.worker.deregistered", "intake.worker.suspended"),
         remind_before=months(1),
         remind=(Role.ORG_ADMIN,),
         escalate_to=(Role.ORG_ADMIN, Role.ENTRUSTOR),
+    ),
+    ClockRule(
+        code="assessment.task",
+        clause="SZ-6.4",
+        domain_rule="§4",
+        subject=Subject.TASK,
+        starts_on=("assessment.task.set",),
+        length=DueAt("due_at"),
+        stopped_by=("assessment.task.completed", "assessment.task.cancelled"),
+        remind_before=QUARTER,
+        remind=WORKER,
+        escalate_to=(Role.SUPERVISOR,),
+        note="The task's own clause (data.clause) is kept on the clock; SZ-6.4 is the clause "
+        "of the rule as a whole: the interventions each grade requires.",
     ),
 )
 
@@ -476,6 +508,7 @@ class ClockTableError(ValueError):
 
 SERVICES = ("intake", "assessment", "referral", "archive", "notify")
 EVENT_NAME = re.compile(rf"^({'|'.join(SERVICES)})\.[a-z][a-z_]*\.[a-z][a-z_]*$")
+FIELD = re.compile(r"^[a-z][a-z_]*$")
 CLAUSE = re.compile(r"^(MZ|JX|SZ|NX|GB)-[0-9A-Z][0-9A-Za-z.]*$")
 
 
@@ -518,6 +551,8 @@ def _rule_problems(rule: ClockRule, catalog: Mapping[str, str]) -> list[str]:
 
 
 def _span_problems(rule: ClockRule) -> list[str]:
+    if isinstance(rule.length, DueAt):
+        return _stated_due_problems(rule, rule.length)
     problems = [] if rule.length.amount > 0 else ["length must be positive"]
     if rule.repeat is None:
         return problems
@@ -528,6 +563,15 @@ def _span_problems(rule: ClockRule) -> list[str]:
     within = rule.repeat.within
     if within is not None and (within.amount <= 0 or not within.is_wall_clock):
         problems.append("repeat.within must be a positive wall-clock span")
+    return problems
+
+
+def _stated_due_problems(rule: ClockRule, length: DueAt) -> list[str]:
+    problems = [] if FIELD.match(length.field) else [f"due-time field {length.field!r} is no name"]
+    if rule.repeat is not None:
+        problems.append("a clock due at a time its start event states cannot recur")
+    if not isinstance(rule.remind_before, SpanFraction):
+        problems.append("a clock due at a stated time needs its reminder as a share of its span")
     return problems
 
 
@@ -549,7 +593,7 @@ def _reminder_problems(rule: ClockRule) -> list[str]:
         return [] if 0 < before.share < 1 else ["remind share must be between 0 and 1"]
     if not before.is_wall_clock or before.amount <= 0:
         return ["a fixed reminder must be a positive wall-clock span"]
-    spans = (rule.length,) if rule.repeat is None else (rule.length, rule.repeat.every)
+    spans = [s for s in (rule.length, rule.repeat and rule.repeat.every) if isinstance(s, Duration)]
     if any(before.unit is s.unit and before.amount >= s.amount for s in spans):
         return ["the reminder must fall inside the span"]
     return []

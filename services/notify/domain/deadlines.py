@@ -4,6 +4,7 @@
 - Months are calendar months in China time with the day clamped to the month's end
   (31 January + 1 month = 28 or 29 February), because a month-long duty is read off the calendar
   on the wall of the office that owes it.
+- A stated due time (`DueAt`): the instant the start event names, as another service decided it.
 - Working days (DOMAIN §13): the start is taken as a date in China time (Asia/Shanghai); the clock
   falls due at the end of the n-th working day strictly after it, 23:59:59 China time, since the
   standards give the whole of the last day. A day in a year whose holiday notice is not loaded is
@@ -15,12 +16,13 @@ All results are aware datetimes in UTC.
 """
 
 from calendar import monthrange
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from notify.domain.calendar import WorkingCalendar
-from notify.domain.clocks import ClockRule, Duration, SpanFraction, Unit
+from notify.domain.clocks import ClockRule, DueAt, Duration, SpanFraction, Unit
 
 CHINA = ZoneInfo("Asia/Shanghai")
 END_OF_WORKING_DAY = time(23, 59, 59)
@@ -42,9 +44,44 @@ class Due:
         return year in self.missing_years
 
 
-def due_at(rule: ClockRule, started_at: datetime, calendar: WorkingCalendar) -> Due:
-    """When one run of `rule` started at `started_at` falls due (the first, if recurring)."""
+def due_at(
+    rule: ClockRule,
+    started_at: datetime,
+    calendar: WorkingCalendar,
+    data: Mapping[str, object] | None = None,
+) -> Due:
+    """When one run of `rule` started at `started_at` falls due (the first, if recurring);
+    `data` is the start event's payload, read when the rule's due time is stated there."""
+    if isinstance(rule.length, DueAt):
+        return Due(stated_due(rule.length, data or {}))
     return after(started_at, rule.length, calendar)
+
+
+def stated_due(length: DueAt, data: Mapping[str, object]) -> datetime:
+    """The due instant the start event states; ValueError when it is missing or has no offset
+    (the event is malformed: a guessed time zone would move the deadline by hours)."""
+    value = data.get(length.field)
+    try:
+        moment = (
+            datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+        )
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise ValueError(f"{length.field} must be an ISO-8601 instant, got {value!r}")
+    return _utc(moment)
+
+
+def occurrence_due(rule: ClockRule, started_at: datetime, k: int, calendar: WorkingCalendar) -> Due:
+    """Occurrence `k` (1-based) of a recurring rule started at `started_at`."""
+    return _occurrence(rule, started_at, k, calendar)
+
+
+def series_end(rule: ClockRule, started_at: datetime) -> datetime | None:
+    """When a recurring rule's window closes (`repeat.within` after the start), or None."""
+    if rule.repeat is None or rule.repeat.within is None:
+        return None
+    return _wall_clock(_utc(started_at), rule.repeat.within)
 
 
 def occurrences(
@@ -124,7 +161,8 @@ def _window_end(rule: ClockRule, started_at: datetime, until: datetime | None) -
 
 
 def _occurrence(rule: ClockRule, started_at: datetime, k: int, calendar: WorkingCalendar) -> Due:
-    assert rule.repeat is not None
+    if rule.repeat is None or not isinstance(rule.length, Duration) or k < 1:
+        raise ValueError(f"{rule.code} has no occurrence {k}")
     span = Duration(rule.length.amount + (k - 1) * rule.repeat.every.amount, rule.length.unit)
     return after(started_at, span, calendar)
 

@@ -12,6 +12,7 @@ from string import Template
 from zoneinfo import ZoneInfo
 
 from notify.domain.subscriptions import (
+    CALENDAR_YEAR_NEEDED,
     DEADLINE_MISSED,
     ESCALATED,
     MANDATORY_REPORT_FILED,
@@ -51,6 +52,24 @@ TEMPLATES: Mapping[str, Mapping[Language, tuple[Template, Template]]] = {
             Template("[Escalated] $rule ($clause)"),
             Template(
                 "The missed deadline $rule on $subject_id was escalated to: $roles ($clause)."
+            ),
+        ),
+    },
+    CALENDAR_YEAR_NEEDED: {
+        Language.ZH: (
+            Template("【日历待录入】需要 $year 年法定节假日安排"),
+            Template(
+                "期限 $rule 的计算涉及 $year 年，系统尚无该年的国务院节假日安排，"
+                "已暂按周一至周五计算。请机构管理员录入该年安排"
+                "（PUT /v1/calendar/years/$year），录入后自动重算（§13）。"
+            ),
+        ),
+        Language.EN: (
+            Template("[Calendar] the $year holiday schedule is needed"),
+            Template(
+                "The deadline $rule reaches $year, whose official holiday schedule is not loaded; "
+                "it was counted Monday to Friday for now. An org admin should load it (PUT "
+                "/v1/calendar/years/$year); clocks are recomputed then (§13)."
             ),
         ),
     },

@@ -27,6 +27,7 @@ MANDATORY_REPORT_FILED = "intake.mandatory_report.filed"
 REMINDER_SENT = "notify.reminder.sent"
 DEADLINE_MISSED = "notify.deadline.missed"
 ESCALATED = "notify.escalated"
+CALENDAR_YEAR_NEEDED = "notify.calendar.year_needed"
 
 #: Event names a subscription may ask for, and which field lists the roles or agencies each
 #: addresses (what a partner's agency must appear in).
@@ -35,6 +36,7 @@ NOTIFIABLE: Mapping[str, str] = {
     REMINDER_SENT: "remind",
     DEADLINE_MISSED: "escalate_to",
     ESCALATED: "escalate_to",
+    CALENDAR_YEAR_NEEDED: "roles",
 }
 
 MANAGERS = frozenset({"org_admin", "supervisor"})

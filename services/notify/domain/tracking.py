@@ -1,19 +1,33 @@
-"""Which deadlines an event starts or stops, and what a running clock owes at a given moment.
+"""Which deadlines an event starts, meets or stops, and what a running clock owes at a moment.
+
+A recurring rule (`Repeat`) runs as a series: one deadline per occurrence, the next one set when
+the current one is met by a `satisfied_by` event or missed, until the window (`within`) closes
+or a stop event ends the series. Occurrence k is due `length + (k-1) * every` after the series
+started, so a late or early visit does not shift the schedule (SZ-5.8.2 "at least weekly").
 
 Pure: takes an event's name and its plaintext (non-personal) fields, the clock table and the
 calendar; returns plans. Ids are derived (uuid5) from the facts that caused them, so handling
 one event twice plans the same deadlines with the same ids.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 from uuid import NAMESPACE_URL, uuid5
 
 from notify.domain.calendar import WorkingCalendar
-from notify.domain.clocks import ClockRule, Subject, rules_started_by, rules_stopped_by
-from notify.domain.deadlines import Due, due_at, remind_at
+from notify.domain.clocks import (
+    CLAUSE,
+    ClockRule,
+    DueAt,
+    Subject,
+    rules_satisfied_by,
+    rules_started_by,
+    rules_stopped_by,
+)
+from notify.domain.deadlines import Due, due_at, occurrence_due, remind_at, series_end
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://careledger.example/notify/deadlines")
 
@@ -24,6 +38,7 @@ SUBJECT_FIELDS: Mapping[Subject, tuple[str, ...]] = {
     Subject.CASE: ("case_id",),
     Subject.CHILD: ("child_id",),
     Subject.WORKER: ("worker_id",),
+    Subject.TASK: ("task_id",),
 }
 
 #: Fields that say when the starting fact happened, most specific first. A clock runs from the
@@ -45,6 +60,7 @@ FACT_TIME_FIELDS = (
 )
 #: Fields naming the staff who owe the work, for a supervisor's per-worker list.
 WORKER_FIELDS = (
+    "assignee_ids",
     "worker_ids",
     "worker_id",
     "received_by",
@@ -62,8 +78,18 @@ class Firing(StrEnum):
 
 
 @dataclass(frozen=True)
+class Series:
+    """A recurring rule's run on one subject: its id and when it started (occurrences count from
+    there)."""
+
+    series_id: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
 class PlannedDeadline:
-    """One run of `rule` on one subject, as the start event sets it."""
+    """One run of `rule` on one subject (or one occurrence of a series), as it is set.
+    `started_at` is when its span began: the start, or the previous occurrence's due time."""
 
     deadline_id: str
     rule: ClockRule
@@ -73,14 +99,32 @@ class PlannedDeadline:
     started_at: datetime
     due: Due
     remind_at: datetime
+    clause: str
+    series: Series | None = None
+    occurrence: int | None = None
 
     @property
     def stream_id(self) -> str:
         return stream_of(self.rule.code, self.subject_id)
 
 
+class Window(Protocol):
+    """A running occurrence as the read model holds it."""
+
+    @property
+    def started_at(self) -> datetime: ...
+
+
+W = TypeVar("W", bound=Window)
+
+
 def stream_of(rule_code: str, subject_id: str) -> str:
     return f"deadline-{rule_code}-{subject_id}"
+
+
+def series_id_of(rule_code: str, subject_id: str, started_by: str) -> str:
+    """The id of the series of `rule_code` on the subject that the event `started_by` began."""
+    return derived_id("series", rule_code, subject_id, started_by)
 
 
 def derived_id(*parts: str) -> str:
@@ -107,6 +151,15 @@ def entities_of(data: Mapping[str, object]) -> tuple[str, ...]:
         values = value if isinstance(value, list) else [value]
         found += [v for v in values if isinstance(v, str) and v]
     return tuple(dict.fromkeys(found))
+
+
+def linked_to_case(data: Mapping[str, object]) -> tuple[str, ...]:
+    """The reports, child and task an event names beside its case (deadlines kept on them
+    belong to that case's project)."""
+    task = data.get("task_id")
+    tasks = (task,) if isinstance(task, str) and task else ()
+    case_id = data.get("case_id")
+    return tuple(e for e in (*entities_of(data), *tasks) if e != case_id)
 
 
 def fact_time(data: Mapping[str, object], recorded_at: datetime) -> datetime:
@@ -136,38 +189,107 @@ def deadlines_started_by(
     recorded_at: datetime,
     calendar: WorkingCalendar,
 ) -> list[PlannedDeadline]:
-    """Every one-off clock this event starts (recurring schedules are not kept here yet)."""
+    """Every clock this event starts: one-off runs, and the first occurrence of each series."""
     started = fact_time(data, recorded_at)
     organisation = data.get("organisation")
+    owner = organisation if isinstance(organisation, str) else None
     plans = []
     for rule in rules_started_by(event_name):
-        if rule.is_recurring or not rule.applies_to(data):
+        if not rule.applies_to(data):
             continue
         for subject_id in subject_ids(rule.subject, data):
-            due = due_at(rule, started, calendar)
+            if rule.is_recurring:
+                series = Series(series_id_of(rule.code, subject_id, event_id), started)
+                first = next_occurrence(
+                    rule, subject_id, owner, workers_of(data), series, 0, calendar
+                )
+                plans += [first] if first is not None else []
+                continue
+            due = due_at(rule, started, calendar, data)
             plans.append(
                 PlannedDeadline(
                     deadline_id=derived_id("deadline", rule.code, subject_id, event_id),
                     rule=rule,
                     subject_id=subject_id,
-                    organisation=organisation if isinstance(organisation, str) else None,
+                    organisation=owner,
                     workers=workers_of(data),
                     started_at=started,
                     due=due,
                     remind_at=remind_at(rule, started, due.due_at),
+                    clause=clause_of(rule, data),
                 )
             )
     return plans
 
 
+def next_occurrence(
+    rule: ClockRule,
+    subject_id: str,
+    organisation: str | None,
+    workers: Sequence[str],
+    series: Series,
+    after: int,
+    calendar: WorkingCalendar,
+) -> PlannedDeadline | None:
+    """Occurrence `after + 1` of the series, or None once it would fall due after the window
+    closes (the series is then complete)."""
+    k = after + 1
+    due = occurrence_due(rule, series.started_at, k, calendar)
+    end = series_end(rule, series.started_at)
+    if end is not None and due.due_at > end:
+        return None
+    began = (
+        series.started_at
+        if k == 1
+        else occurrence_due(rule, series.started_at, k - 1, calendar).due_at
+    )
+    return PlannedDeadline(
+        deadline_id=derived_id("deadline", series.series_id, str(k)),
+        rule=rule,
+        subject_id=subject_id,
+        organisation=organisation,
+        workers=tuple(workers),
+        started_at=began,
+        due=due,
+        remind_at=remind_at(rule, began, due.due_at),
+        clause=rule.clause,
+        series=series,
+        occurrence=k,
+    )
+
+
+def clause_of(rule: ClockRule, data: Mapping[str, object]) -> str:
+    """The clause a clock cites: the start event's own when the rule takes its due time from
+    the event (an assessment task names the clause it enforces), else the rule's."""
+    stated = data.get("clause")
+    if isinstance(rule.length, DueAt) and isinstance(stated, str) and CLAUSE.match(stated):
+        return stated
+    return rule.clause
+
+
 def subjects_stopped_by(event_name: str, data: Mapping[str, object]) -> list[tuple[str, str]]:
-    """`(rule code, subject id)` of every one-off clock this event stops."""
+    """`(rule code, subject id)` of every clock or series this event stops."""
     return [
         (rule.code, subject_id)
         for rule in rules_stopped_by(event_name)
-        if not rule.is_recurring
         for subject_id in subject_ids(rule.subject, data)
     ]
+
+
+def subjects_satisfied_by(event_name: str, data: Mapping[str, object]) -> list[tuple[str, str]]:
+    """`(rule code, subject id)` of every series whose current occurrence this event meets."""
+    return [
+        (rule.code, subject_id)
+        for rule in rules_satisfied_by(event_name)
+        for subject_id in subject_ids(rule.subject, data)
+    ]
+
+
+def occurrences_met(running: Sequence[W], at: datetime) -> list[W]:
+    """The running occurrences an event at `at` meets: those whose span has begun (a missed
+    one late, the current one on time). An occurrence not yet begun is not met in advance, so
+    two visits in one week do not count for the next week (SZ-5.8.2 "at least weekly")."""
+    return [row for row in running if row.started_at <= at]
 
 
 def firing_due(due: datetime, remind: datetime, reminded: bool, now: datetime) -> Firing | None:

@@ -1,0 +1,163 @@
+"""`/v1/calendar/years`: the official holiday notice of each year (DOMAIN §13). An org admin
+loads a year chinesecalendar does not know yet from the State Council's notice; loading a year
+the library knows replaces it only with `replace_library: true` (a correction of the notice,
+never by accident). Loading recomputes the clocks that were set provisionally for that year."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from events.app import BackboneDep
+from events.auth import CurrentPrincipal, Principal, require_roles
+from events.problems import Problem
+from notify import calendar_store
+from notify.api.calendar import CalendarDep, YearUnknown
+from notify.domain import InvalidYearSchedule, YearSchedule, library_schedule
+from notify.domain.calendar import LIBRARY_YEARS
+from notify.scheduler import SystemClock
+
+router = APIRouter(prefix="/v1/calendar/years", tags=["calendar"])
+
+OrgAdmin = Annotated[Principal, Depends(require_roles("org_admin"))]
+Year = Annotated[int, Path(ge=2000, le=2100)]
+
+
+class HolidayIn(BaseModel):
+    date: date
+    name: str = Field(min_length=1, max_length=100)
+
+
+class YearScheduleIn(BaseModel):
+    holidays: list[HolidayIn] = Field(min_length=1, max_length=60)
+    extra_workdays: list[date] = Field(default_factory=list, max_length=30)
+    replace_library: bool = Field(
+        False, description="true to override a year chinesecalendar already knows"
+    )
+
+
+class YearScheduleOut(BaseModel):
+    year: int
+    source: Literal["library", "loaded"]
+    holidays: list[HolidayIn]
+    extra_workdays: list[date]
+    loaded_by: str | None = None
+    loaded_at: datetime | None = None
+
+
+class YearSummary(BaseModel):
+    year: int
+    source: Literal["library", "loaded"]
+    loaded_at: datetime | None = None
+
+
+class InvalidSchedule(Problem):
+    """422: the notice contradicts itself or its year; every later deadline would inherit it."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(
+            422,
+            "calendar-schedule-invalid",
+            "The holiday schedule is not valid",
+            detail,
+            rule="§13",
+            errors=[{"field": field, "message": detail}],
+        )
+
+
+class LibraryYear(Problem):
+    """409: replacing a year the library knows must be meant (`replace_library`), not a slip."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            409,
+            "calendar-year-known",
+            "The calendar library already knows this year",
+            f"{year} is in chinesecalendar; set replace_library to true to override it.",
+            rule="§13",
+            errors=[{"field": "replace_library", "message": "must be true to override"}],
+        )
+
+
+@router.put("/{year}")
+async def load_year(
+    year: Year,
+    body: YearScheduleIn,
+    principal: OrgAdmin,
+    backbone: BackboneDep,
+    calendar: CalendarDep,
+    request: Request,
+) -> YearScheduleOut:
+    """Load (or replace) one year's official schedule; provisional clocks are recomputed."""
+    if year in LIBRARY_YEARS and not body.replace_library:
+        raise LibraryYear(year)
+    schedule = _schedule(year, body)
+    now = getattr(request.app.state, "clock", SystemClock()).now()
+    trial = calendar.copy()  # kept only once the transaction commits
+    trial.load_year(year, schedule.holidays, schedule.extra_workdays)
+    async with backbone.uow() as uow:
+        await calendar_store.store_year(
+            uow, schedule, year in LIBRARY_YEARS, principal.subject, now
+        )
+        await calendar_store.recompute(uow, trial, [year], now)
+        row = await calendar_store.stored_year(uow.conn, year)
+        await uow.commit()
+    calendar.load_year(year, schedule.holidays, schedule.extra_workdays)
+    return _loaded(row)
+
+
+@router.get("")
+async def list_years(principal: CurrentPrincipal, backbone: BackboneDep) -> list[YearSummary]:
+    """Every year the calendar knows: the library's and those an administrator loaded."""
+    async with backbone.engine.connect() as conn:
+        rows = {r.year: r for r in await calendar_store.stored_years(conn)}
+    years = sorted(LIBRARY_YEARS | set(rows))
+    return [
+        YearSummary(year=y, source="loaded", loaded_at=rows[y].loaded_at)
+        if y in rows
+        else YearSummary(year=y, source="library")
+        for y in years
+    ]
+
+
+@router.get("/{year}")
+async def get_year(
+    year: Year, principal: CurrentPrincipal, backbone: BackboneDep
+) -> YearScheduleOut:
+    """One year's holidays and shifted working days; 404 problem when nobody knows the year."""
+    async with backbone.engine.connect() as conn:
+        row = await calendar_store.stored_year(conn, year)
+    if row is not None:
+        return _loaded(row)
+    if year not in LIBRARY_YEARS:
+        raise YearUnknown(year, status=404)
+    schedule = library_schedule(year)
+    return YearScheduleOut(source="library", **_parts(schedule))
+
+
+def _schedule(year: int, body: YearScheduleIn) -> YearSchedule:
+    dates = [h.date for h in body.holidays]
+    if len(set(dates)) != len(dates):
+        raise InvalidSchedule("holidays", "a date is listed twice")
+    try:
+        return YearSchedule(
+            year, {h.date: h.name for h in body.holidays}, frozenset(body.extra_workdays)
+        )
+    except InvalidYearSchedule as exc:
+        raise InvalidSchedule(exc.field, str(exc)) from exc
+
+
+def _loaded(row: Any) -> YearScheduleOut:
+    parts = _parts(calendar_store.schedule_of(row))
+    return YearScheduleOut(
+        source="loaded", loaded_by=row.loaded_by, loaded_at=row.loaded_at, **parts
+    )
+
+
+def _parts(schedule: YearSchedule) -> dict[str, Any]:
+    return {
+        "year": schedule.year,
+        "holidays": [HolidayIn(date=d, name=n) for d, n in sorted(schedule.holidays.items())],
+        "extra_workdays": sorted(schedule.extra_workdays),
+    }
