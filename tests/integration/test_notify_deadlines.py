@@ -370,8 +370,8 @@ async def supervisors(notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClie
             yield client
 
 
-def bearer(role: str, org: str = ORG) -> dict[str, str]:
-    return {"Authorization": f"Bearer {devissuer.issue_token(role, org=org)}"}
+def bearer(role: str, org: str = ORG, subject: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {devissuer.issue_token(role, org=org, subject=subject)}"}
 
 
 async def test_a_supervisor_lists_the_organisations_open_and_overdue_deadlines(notify, supervisors):
@@ -392,12 +392,25 @@ async def test_a_supervisor_lists_the_organisations_open_and_overdue_deadlines(n
     assert await listed(worker="worker-synthetic-1") == [overdue, running]
     assert await listed(worker="worker-synthetic-9") == []
 
+    async def seen_by(worker: str) -> list[str]:  # ARCHITECTURE: a worker sees their own
+        headers = bearer("worker", subject=worker)
+        response = await supervisors.get("/v1/deadlines", headers=headers)
+        assert response.status_code == 200, response.text
+        return [d["subject_id"] for d in response.json()]
 
-async def test_deadlines_are_not_listed_to_workers_or_other_organisations(notify, supervisors):
+    assert await seen_by("worker-synthetic-1") == [overdue, running]
+    assert await seen_by("worker-synthetic-9") == []
+
+
+async def test_a_worker_is_refused_others_deadlines_and_staff_other_organisations(
+    notify, supervisors
+):
     async def status(params: dict[str, str], headers: dict[str, str]) -> int:
         return (await supervisors.get("/v1/deadlines", params=params, headers=headers)).status_code
 
-    assert await status({}, bearer("worker")) == 403
+    mine = bearer("worker", subject="worker-synthetic-1")
+    assert await status({"worker": "worker-synthetic-2"}, mine) == 403
+    assert await status({"worker": "worker-synthetic-1"}, mine) == 200
     assert await status({"organisation": "org-other"}, bearer("supervisor")) == 403
     assert await status({"state": "late"}, bearer("supervisor")) == 422
 

@@ -1,7 +1,9 @@
-"""`GET /v1/deadlines`: clocks from the read model, for an organisation's supervisors and org
-admins (their organisation's, optionally one project's) and for an entrustor (the cases of the
-projects it commissions, whichever provider runs them; ARCHITECTURE: "an entrustor its
-projects'")."""
+"""`GET /v1/deadlines`: clocks from the read model, for a worker (the clocks naming them), an
+organisation's supervisors and org admins (their organisation's, optionally one project's) and
+for an entrustor (the cases of the
+projects it commissions, whichever provider runs them). ARCHITECTURE, record-level rules: "a
+worker sees cases assigned to them; a supervisor their organisation's; an entrustor its
+projects'"."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -15,7 +17,9 @@ from notify import projections
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
 
-Reader = Annotated[Principal, Depends(require_roles("supervisor", "org_admin", "entrustor"))]
+Reader = Annotated[
+    Principal, Depends(require_roles("worker", "supervisor", "org_admin", "entrustor"))
+]
 
 
 class DeadlinePublic(BaseModel):
@@ -51,12 +55,16 @@ async def list_deadlines(
     project: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeadlinePublic]:
-    """Deadlines soonest due first. A supervisor or org admin sees their organisation's, never
-    another's; an entrustor sees those of its projects' cases only."""
+    """Deadlines soonest due first. A worker sees the clocks naming them; a supervisor or org
+    admin their organisation's, never another's; an entrustor those of its projects' cases."""
     own = principal.organisation
     if own is None:
         raise Forbidden("the token names no organisation")
-    staff = principal.has_role("supervisor", "org_admin")
+    staff = principal.has_role("supervisor", "org_admin", "worker")
+    if not principal.has_role("supervisor", "org_admin", "entrustor"):  # a worker only
+        if worker not in (None, principal.subject):
+            raise Forbidden("a worker lists their own deadlines only")
+        worker = principal.subject
     if staff and organisation is not None and organisation != own:
         raise Forbidden("deadlines are listed for the caller's own organisation only")
     async with backbone.engine.connect() as conn:
