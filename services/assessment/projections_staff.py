@@ -1,12 +1,13 @@
-"""Read models `staff` and `children`: what assessment keeps of intake's staff registry and child
-registry to check an assessing team (MZ-6.2.2, MZ-7.1.3). Work identities, genders and check
-dates only; no name, no identity number."""
+"""Read models `staff`, `children` and `case_team`: what assessment keeps of intake's staff
+registry, child registry and case teams to check an assessing team (MZ-6.2.2, MZ-7.1.3) and who
+may work on a case (ARCHITECTURE, record-level rules). Work identities, genders and check dates
+only; no name, no identity number."""
 
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, Table, Text, select, update
+from sqlalchemy import Boolean, Column, Date, Table, Text, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,6 +32,14 @@ children = Table(
     Column("child_id", Text, primary_key=True),
     Column("organisation", Text, nullable=False),
     Column("gender", Text, nullable=False),
+)
+
+case_team = Table(
+    "case_team",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("worker_id", Text, primary_key=True),
+    Column("organisation", Text, nullable=False),
 )
 
 
@@ -71,3 +80,25 @@ async def child_gender(conn: AsyncConnection, child_id: str | None) -> Any:
         return None
     query = select(children.c.gender).where(children.c.child_id == child_id)
     return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def set_team(
+    conn: AsyncConnection, case_id: str, organisation: str, worker_ids: Iterable[str]
+) -> None:
+    """Intake assigns the whole team at once: the new one replaces the old."""
+    await conn.execute(delete(case_team).where(case_team.c.case_id == case_id))
+    rows = [{"case_id": case_id, "worker_id": w, "organisation": organisation} for w in worker_ids]
+    if rows:
+        await conn.execute(pg_insert(case_team).values(rows).on_conflict_do_nothing())
+
+
+async def remove_from_team(conn: AsyncConnection, case_id: str, worker_id: str) -> None:
+    on_case = (case_team.c.case_id == case_id) & (case_team.c.worker_id == worker_id)
+    await conn.execute(delete(case_team).where(on_case))
+
+
+async def team_of(conn: AsyncConnection, case_id: str) -> dict[str, str]:
+    """Each worker on the case and the organisation that assigned them."""
+    query = select(case_team.c.worker_id, case_team.c.organisation)
+    rows = await conn.execute(query.where(case_team.c.case_id == case_id))
+    return {worker: organisation for worker, organisation in rows}

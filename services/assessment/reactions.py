@@ -9,7 +9,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.projections import add_case
-from assessment.projections_staff import add_child, record_check, register_staff, suspend
+from assessment.projections_staff import (
+    add_child,
+    record_check,
+    register_staff,
+    remove_from_team,
+    set_team,
+    suspend,
+)
 from events.consumer import Handler
 from events.envelope import Envelope
 from events.errors import KeyShredded, KeyUnavailable
@@ -68,6 +75,17 @@ class SuspensionFacts(_Facts):
     worker_id: str
 
 
+class TeamFacts(_Facts):
+    case_id: str
+    organisation: str
+    worker_ids: list[str]
+
+
+class RemovalFacts(_Facts):
+    case_id: str
+    worker_id: str
+
+
 class ChildFacts(_Facts):
     class Details(_Facts):
         gender: Gender
@@ -110,10 +128,28 @@ async def when_a_child_is_registered_keep_their_gender(envelope: Envelope, uow: 
     await add_child(uow.conn, facts.child_id, facts.organisation, facts.child.gender)
 
 
+async def when_a_team_is_assigned_let_it_work_on_the_case(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """The workers who may see and work on the case (ARCHITECTURE, record-level rules)."""
+    facts = TeamFacts.model_validate(envelope.data)
+    await set_team(uow.conn, facts.case_id, facts.organisation, facts.worker_ids)
+
+
+async def when_a_worker_is_removed_close_the_case_to_them(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """At once, as after a positive background check (MZ-7.1.3)."""
+    facts = RemovalFacts.model_validate(envelope.data)
+    await remove_from_team(uow.conn, facts.case_id, facts.worker_id)
+
+
 HANDLERS: dict[str, Handler] = {
     "intake.case.opened": when_a_case_is_opened_record_its_owner_and_child,
     "intake.worker.registered": when_staff_is_registered_remember_who_may_assess,
     "intake.worker.background_check_recorded": when_a_background_check_is_recorded_keep_the_latest,
     "intake.worker.suspended": when_staff_is_suspended_stop_them_assessing,
     "intake.child.registered": when_a_child_is_registered_keep_their_gender,
+    "intake.case.team_assigned": when_a_team_is_assigned_let_it_work_on_the_case,
+    "intake.case.worker_removed": when_a_worker_is_removed_close_the_case_to_them,
 }

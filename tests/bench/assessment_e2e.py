@@ -4,8 +4,9 @@ consumer (this process, its own group, reading from the topic's end when the run
 
 Part of `python -m tests.bench.assessment` (`--e2e-requests`, `--e2e-concurrency`). Starts
 `python -m assessment` on a throwaway database of the local stack, as tests/e2e does. The two
-assessors are seeded into its `staff` read model directly (in production intake's events put
-them there; that path is tested in tests/e2e). Each request grades a new synthetic case (B.1
+assessors and the cases' team are seeded into its `staff` and `case_team` read models directly
+(in production intake's events put them there; that path is tested in tests/e2e). Each request
+grades a new synthetic case (B.1
 true, so grade D: 8 tasks are set in the same transaction). Columns: HTTP = request until 201;
 consumed = request start until the consumer has the `risk_graded` record; relay = event time
 until the Kafka record timestamp (the producer's send time).
@@ -14,6 +15,7 @@ until the Kafka record timestamp (the producer's send time).
 import asyncio
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,8 @@ TEAM = [
 ]
 BODY = {"assessors": TEAM, "child_gender": "female", "inputs": {"b1": {"abetting_crime": True}}}
 GRADED = "assessment.safety.risk_graded.v2"
+CALLER = "w-bench-f"
+WARM_UP = 10
 
 
 @dataclass
@@ -60,7 +64,8 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def _seed_staff(db_url: str) -> None:
+async def _seed(db_url: str, case_ids: list[str]) -> None:
+    """The assessors, and each case assigned to the one who calls (ARCHITECTURE, Security)."""
     conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
     try:
         for who in TEAM:
@@ -71,6 +76,8 @@ async def _seed_staff(db_url: str) -> None:
                 who["gender"],
                 datetime.now(UTC).date(),
             )
+        team = [(case_id, CALLER, ORG) for case_id in case_ids]
+        await conn.executemany("INSERT INTO case_team VALUES ($1, $2, $3)", team)
     finally:
         await conn.close()
 
@@ -110,9 +117,9 @@ class Arrivals:
         await self.consumer.stop()
 
 
-async def _one(client: httpx.AsyncClient, arrivals: Arrivals, row: E2eRow) -> None:
+async def _one(client: httpx.AsyncClient, arrivals: Arrivals, row: E2eRow, case_id: str) -> None:
     began = time.perf_counter()
-    response = await client.post(f"/v1/cases/case-bench-{uuid4()}/safety-assessments", json=BODY)
+    response = await client.post(f"/v1/cases/{case_id}/safety-assessments", json=BODY)
     row.http_ms.append((time.perf_counter() - began) * 1000)
     assert response.status_code == 201, response.text
     recorded = response.json()
@@ -124,17 +131,19 @@ async def _one(client: httpx.AsyncClient, arrivals: Arrivals, row: E2eRow) -> No
     )
 
 
-async def _level(url: str, arrivals: Arrivals, requests: int, concurrency: int) -> E2eRow:
-    token = devissuer.issue_token("worker", org=ORG, subject="w-bench-f")
+async def _level(
+    url: str, arrivals: Arrivals, cases: Iterator[str], requests: int, concurrency: int
+) -> E2eRow:
+    token = devissuer.issue_token("worker", org=ORG, subject=CALLER)
     row = E2eRow(concurrency)
-    queue = iter(range(requests))
+    queue = iter([next(cases) for _ in range(requests)])
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
     ) as client:
 
         async def caller() -> None:
-            for _ in queue:
-                await _one(client, arrivals, row)
+            for case_id in queue:
+                await _one(client, arrivals, row, case_id)
 
         started = time.perf_counter()
         await asyncio.gather(*(caller() for _ in range(concurrency)))
@@ -142,12 +151,14 @@ async def _level(url: str, arrivals: Arrivals, requests: int, concurrency: int) 
     return row
 
 
-async def _measure(url: str, bootstrap: str, requests: int, levels: list[int]) -> list[E2eRow]:
+async def _measure(
+    url: str, bootstrap: str, cases: Iterator[str], requests: int, levels: list[int]
+) -> list[E2eRow]:
     arrivals = Arrivals(bootstrap)
     await arrivals.start()
     try:
-        await _level(url, arrivals, 10, 1)  # warm-up, not reported
-        return [await _level(url, arrivals, requests, n) for n in levels]
+        await _level(url, arrivals, cases, WARM_UP, 1)  # not reported
+        return [await _level(url, arrivals, cases, requests, n) for n in levels]
     finally:
         await arrivals.stop()
 
@@ -162,9 +173,13 @@ def e2e_rows(requests: int, levels: list[int]) -> list[E2eRow]:
             service = start_service("assessment", db_url, Path(logs))
             try:
                 wait_until(service, "/ready", 200, within=60)
-                asyncio.run(_seed_staff(db_url))
+                case_ids = [
+                    f"case-bench-{uuid4()}" for _ in range(WARM_UP + requests * len(levels))
+                ]
+                asyncio.run(_seed(db_url, case_ids))
                 bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-                return asyncio.run(_measure(service.url, bootstrap, requests, levels))
+                cases = iter(case_ids)
+                return asyncio.run(_measure(service.url, bootstrap, cases, requests, levels))
             finally:
                 service.stop()
     finally:

@@ -1,19 +1,23 @@
 """What the assessment e2e modules share: the service (with intake beside it when assessors must
-come from intake's staff registry) on throwaway databases, tokens, and staff registered through
-intake's API until assessment has taken them in. All data synthetic."""
+come from intake's staff registry) on throwaway databases, tokens, staff registered through
+intake's API and case teams published as intake publishes them, each waited for until
+assessment has taken it in. All data synthetic."""
 
 import asyncio
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
 import httpx
 
-from events import devissuer
+from events import devissuer, kafka
+from events.canonical import GENESIS_HASH
+from events.envelope import Envelope, Metadata, make_envelope
 from tests.conftest import _asyncpg_url, _create_database, _drop_database
 from tests.e2e.conftest import Running, start_service, wait_until
 
@@ -88,5 +92,79 @@ async def _wait_for_staff(url: str, ids: list[str], suspended: bool, within: flo
         while await conn.fetchval(query, ids, suspended) < len(ids):
             assert time.monotonic() < deadline, f"assessment never recorded staff {ids}"
             await asyncio.sleep(0.3)
+    finally:
+        await conn.close()
+
+
+def intake_event(name: str, data: dict[str, Any], key_scope: str, **kw: Any) -> Envelope:
+    """An intake event as intake publishes it (synthetic values)."""
+    return make_envelope(
+        source="/careledger/intake",
+        event_type=f"{name}.v1",
+        dataschema=f"urn:careledger:schema:{name}.v1",
+        stream_id=key_scope,
+        version=1,
+        meta=Metadata(actor="dev-worker"),
+        key_scope=key_scope,
+        data=data,
+        prev_hash=GENESIS_HASH,
+        **kw,
+    )
+
+
+def team_assigned(case_id: str, org: str, worker_ids: list[str]) -> Envelope:
+    data = {
+        "case_id": case_id,
+        "organisation": org,
+        "child_id": f"child-{uuid4()}",
+        "worker_ids": worker_ids,
+        "assigned_on": date.today().isoformat(),
+        "assigned_by": f"dev-supervisor-{org}",
+        "rule": "MZ-6.2.2",
+    }
+    return intake_event("intake.case.team_assigned", data, case_id)
+
+
+def case_factory(db_url: str, org: str, *workers: str) -> Callable[[], str]:
+    """`new_case()`: a case id of this run whose team (`dev-worker` and `workers`) intake has
+    assigned on its topic and assessment has taken in (ARCHITECTURE: a worker sees the cases
+    assigned to them)."""
+
+    def new_case() -> str:
+        case_id = f"case-{uuid4()}"
+        publish_intake(team_assigned(case_id, org, ["dev-worker", *workers]))
+        wait_for_team(db_url, case_id, 1 + len(set(workers) - {"dev-worker"}))
+        return case_id
+
+    return new_case
+
+
+def publish_intake(*envelopes: Envelope) -> None:
+    asyncio.run(_publish(kafka.events_topic("intake"), envelopes))
+
+
+async def _publish(topic: str, envelopes: tuple[Envelope, ...]) -> None:
+    producer = kafka.make_producer(os.environ["KAFKA_BOOTSTRAP_SERVERS"], "assessment-e2e")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            value = envelope.model_dump_json().encode()
+            await producer.send_and_wait(topic, value, key=envelope.key_scope.encode())
+    finally:
+        await producer.stop()
+
+
+def wait_for_team(db_url: str, case_id: str, size: int, within: float = 60) -> None:
+    asyncio.run(_wait_for_team(db_url.replace("+asyncpg", ""), case_id, size, within))
+
+
+async def _wait_for_team(url: str, case_id: str, size: int, within: float) -> None:
+    query = "SELECT count(*) FROM case_team WHERE case_id = $1"
+    conn = await asyncpg.connect(url)
+    try:
+        deadline = time.monotonic() + within
+        while await conn.fetchval(query, case_id) != size:
+            assert time.monotonic() < deadline, f"assessment never took in the team of {case_id}"
+            await asyncio.sleep(0.05)
     finally:
         await conn.close()

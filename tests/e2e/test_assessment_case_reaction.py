@@ -35,9 +35,8 @@ from assessment.projections_review import review_item
 from assessment.projections_tasks import tasks_of
 from assessment.reactions import HANDLERS
 from events import migrate
-from events.canonical import GENESIS_HASH
 from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, make_envelope, new_id
+from events.envelope import Envelope, Metadata, new_id
 from events.errors import ConcurrencyError
 from events.kafka import events_topic
 from events.keystore import KeyStore
@@ -45,6 +44,7 @@ from events.registry import registry
 from events.store import EventStore
 from events.tables import outbox
 from events.uow import UnitOfWork
+from tests.e2e.assessment_support import intake_event
 
 MIGRATIONS = Path(assessment.__file__).parent / "migrations"
 ON_CASE_OPENED = HANDLERS["intake.case.opened"]
@@ -65,22 +65,6 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
     store = EventStore(registry, FieldCipher(keystore), source="/careledger/assessment")
     yield lambda: UnitOfWork(engine, store, events_topic("assessment"))
     await engine.dispose()
-
-
-def intake_event(name: str, data: dict[str, Any], key_scope: str, **kw: Any) -> Envelope:
-    """An intake event as intake publishes it (synthetic values)."""
-    return make_envelope(
-        source="/careledger/intake",
-        event_type=f"{name}.v1",
-        dataschema=f"urn:careledger:schema:{name}.v1",
-        stream_id=key_scope,
-        version=1,
-        meta=Metadata(actor="dev-worker"),
-        key_scope=key_scope,
-        data=data,
-        prev_hash=GENESIS_HASH,
-        **kw,
-    )
 
 
 def case_opened(case_id: str, organisation: str, **extra: Any) -> Envelope:

@@ -2,32 +2,43 @@
 process (SZ-6.4.4, Appendix I): issued with the table I.1 hours, guidance recorded, extensions
 bounded, completion only when the hours are delivered. All data synthetic."""
 
-from collections.abc import Iterator
-from uuid import uuid4
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from events import devissuer
-from tests.e2e.assessment_support import running
+from tests.e2e.assessment_support import case_factory, running
 from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import published
 
 ORG = "org-synthetic-fe"
+WORKER = "w-synthetic-fe"
 GUARDIAN = "合成监护人：王某某（祖母）"  # synthetic
 SIZES = {"personal_traits": 5, "motivation": 5, "stress_coping": 7, "family_function": 5}
 SIZES |= {"social_resources": 2, "parenting": 4}
 
 
 @pytest.fixture(scope="module")
-def assessment(stack, tmp_path_factory) -> Iterator[Running]:
+def service(stack, tmp_path_factory) -> Iterator[tuple[Running, str]]:
     """The assessment service on a new database of its own, ready."""
     with running(stack, tmp_path_factory.mktemp("fe-logs"), "assessment") as up:
-        yield up["assessment"][0]
+        yield up["assessment"]
+
+
+@pytest.fixture(scope="module")
+def assessment(service) -> Running:
+    return service[0]
+
+
+@pytest.fixture(scope="module")
+def new_case(service) -> Callable[[], str]:
+    """Cases intake assigned to the worker of these tests."""
+    return case_factory(service[1], ORG, WORKER)
 
 
 def who(org: str = ORG) -> dict[str, str]:
-    token = devissuer.issue_token("worker", org=org, subject="w-synthetic-fe")
+    token = devissuer.issue_token("worker", org=org, subject=WORKER)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -46,8 +57,10 @@ def post(service: Running, path: str, body: dict[str, object], org: str = ORG) -
     return httpx.post(f"{service.url}{path}", json=body, headers=who(org), timeout=15)
 
 
-def test_an_order_runs_from_issue_to_completion_and_is_published_keyed_by_the_case(assessment):
-    case_id = f"case-{uuid4()}"
+def test_an_order_runs_from_issue_to_completion_and_is_published_keyed_by_the_case(
+    assessment, new_case
+):
+    case_id = new_case()
     base = f"/v1/cases/{case_id}/family-education-orders"
     issued = post(assessment, base, order_body())
     assert issued.status_code == 201, issued.text
@@ -72,8 +85,8 @@ def test_an_order_runs_from_issue_to_completion_and_is_published_keyed_by_the_ca
     assert GUARDIAN not in str(events)
 
 
-def test_hours_outside_the_table_i1_band_and_short_periods_are_refused(assessment):
-    base = f"/v1/cases/case-{uuid4()}/family-education-orders"
+def test_hours_outside_the_table_i1_band_and_short_periods_are_refused(assessment, new_case):
+    base = f"/v1/cases/{new_case()}/family-education-orders"
     response = post(assessment, base, order_body(ordered_hours=20, months=2))
     assert response.status_code == 422
     assert [v["code"] for v in response.json()["violations"]] == [
@@ -82,8 +95,8 @@ def test_hours_outside_the_table_i1_band_and_short_periods_are_refused(assessmen
     ]
 
 
-def test_another_organisation_cannot_touch_an_order(assessment):
-    case_id = f"case-{uuid4()}"
+def test_another_organisation_cannot_touch_an_order(assessment, new_case):
+    case_id = new_case()
     base = f"/v1/cases/{case_id}/family-education-orders"
     order = post(assessment, base, order_body()).json()
     guidance = {"kind": "individual", "hours": 1, "held_on": "2025-06-16"}

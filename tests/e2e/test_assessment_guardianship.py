@@ -4,13 +4,13 @@ with its free text encrypted, read back with whether the safety grade requires i
 a reassessment, refused without two assessors. All data synthetic."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.assessment_support import register_staff, running
+from tests.e2e.assessment_support import case_factory, register_staff, running
 from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import (
     MAN,
@@ -20,7 +20,6 @@ from tests.e2e.test_assessment_safety import (
     assessment_body,
     auth,
     grade,
-    new_case,
     published,
 )
 
@@ -30,11 +29,23 @@ CONCLUSION = "合成结论：建议在社区支持下由祖母继续监护。"  
 
 
 @pytest.fixture(scope="module")
-def assessment(stack, tmp_path_factory) -> Iterator[Running]:
+def services(stack, tmp_path_factory) -> Iterator[dict[str, tuple[Running, str]]]:
     """Intake and assessment; the team registered at intake and known to assessment."""
     with running(stack, tmp_path_factory.mktemp("gd-logs"), "intake", "assessment") as up:
         register_staff(up["intake"][0], up["assessment"][1], ORG, WOMAN, MAN, OTHER_MAN)
-        yield up["assessment"][0]
+        yield up
+
+
+@pytest.fixture(scope="module")
+def assessment(services) -> Running:
+    return services["assessment"][0]
+
+
+@pytest.fixture(scope="module")
+def new_case(services) -> Callable[[], str]:
+    """Cases whose team (dev-worker and the three assessors) intake has assigned."""
+    staff = [p["worker_id"] for p in (WOMAN, MAN, OTHER_MAN)]
+    return case_factory(services["assessment"][1], ORG, *staff)
 
 
 def guardianship_body(**changes: Any) -> dict[str, Any]:
@@ -66,6 +77,7 @@ def guardianship(service: Running, case_id: str, **auth_args: str) -> httpx.Resp
 
 def test_an_assessment_is_recorded_read_back_and_published_keyed_by_the_case_without_clear_text(
     assessment,
+    new_case,
 ):
     case_id = new_case()
     assert grade(assessment, case_id, assessment_body()).status_code == 201  # grade B
@@ -107,7 +119,7 @@ def test_an_assessment_is_recorded_read_back_and_published_keyed_by_the_case_wit
     assert FINDING not in clear and CONCLUSION not in clear
 
 
-def test_a_reassessment_supersedes_the_current_assessment_and_keeps_the_first(assessment):
+def test_a_reassessment_supersedes_the_current_assessment_and_keeps_the_first(assessment, new_case):
     case_id = new_case()
     first = assess(assessment, case_id, guardianship_body()).json()
     inputs = {"capacity": {"protection": "concern"}, "conclusion": "not_capable"}
@@ -125,7 +137,7 @@ def test_a_reassessment_supersedes_the_current_assessment_and_keeps_the_first(as
     assert len({partition for partition, _, _ in events}) == 1
 
 
-def test_an_assessment_by_one_worker_is_refused_and_nothing_is_recorded(assessment):
+def test_an_assessment_by_one_worker_is_refused_and_nothing_is_recorded(assessment, new_case):
     case_id = new_case()
     response = assess(assessment, case_id, guardianship_body(assessors=[WOMAN]))
     assert response.status_code == 422
@@ -134,13 +146,13 @@ def test_an_assessment_by_one_worker_is_refused_and_nothing_is_recorded(assessme
     assert guardianship(assessment, case_id).status_code == 404
 
 
-def test_two_men_may_not_assess_a_girls_family(assessment):
+def test_two_men_may_not_assess_a_girls_family(assessment, new_case):
     response = assess(assessment, new_case(), guardianship_body(assessors=[MAN, OTHER_MAN]))
     assert response.status_code == 422
     assert [v["code"] for v in response.json()["violations"]] == ["no_female_assessor"]
 
 
-def test_at_grade_d_the_assessment_is_required_once_guardianship_is_disputed(assessment):
+def test_at_grade_d_the_assessment_is_required_once_guardianship_is_disputed(assessment, new_case):
     case_id = new_case()
     critical = assessment_body(inputs={"b1": {"abandonment_6_months": True}})
     assert grade(assessment, case_id, critical).status_code == 201
@@ -155,7 +167,7 @@ def test_at_grade_d_the_assessment_is_required_once_guardianship_is_disputed(ass
     }
 
 
-def test_another_organisation_neither_sees_nor_reassesses_the_case(assessment):
+def test_another_organisation_neither_sees_nor_reassesses_the_case(assessment, new_case):
     case_id = new_case()
     assert assess(assessment, case_id, guardianship_body()).status_code == 201
     assert guardianship(assessment, case_id, org="org-synthetic-b").status_code == 404
@@ -164,7 +176,7 @@ def test_another_organisation_neither_sees_nor_reassesses_the_case(assessment):
     assert guardianship(assessment, case_id, role="auditor").status_code == 403
 
 
-def test_a_guardianship_assessment_goes_to_the_supervisor_who_approves_it(assessment):
+def test_a_guardianship_assessment_goes_to_the_supervisor_who_approves_it(assessment, new_case):
     case_id = new_case()
     recorded = assess(assessment, case_id, guardianship_body()).json()
     item = recorded["assessment_id"]

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +15,17 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from events.kafka import events_topic
-from tests.e2e.assessment_support import auth, person, register_staff, running
+from tests.e2e.assessment_support import (
+    auth,
+    case_factory,
+    intake_event,
+    person,
+    publish_intake,
+    register_staff,
+    running,
+    team_assigned,
+    wait_for_team,
+)
 from tests.e2e.conftest import Running
 from tests.unit.test_assessment_events import TASK_CONTRACT
 
@@ -41,8 +51,11 @@ def assessment(services) -> Running:
     return services["assessment"][0]
 
 
-def new_case() -> str:
-    return f"case-{uuid4()}"
+@pytest.fixture(scope="module")
+def new_case(services) -> Callable[[], str]:
+    """Cases whose team (dev-worker and the three assessors) intake has assigned."""
+    staff = [p["worker_id"] for p in (WOMAN, MAN, OTHER_MAN)]
+    return case_factory(services["assessment"][1], ORG, *staff)
 
 
 def assessment_body(**changes: Any) -> dict[str, Any]:
@@ -101,7 +114,7 @@ async def _published(subject: str, count: int, within: float) -> list[tuple[int,
 # --- recording a grade ----------------------------------------------------------------------
 
 
-def test_a_grade_is_recorded_read_back_and_published_keyed_by_the_case_id(assessment):
+def test_a_grade_is_recorded_read_back_and_published_keyed_by_the_case_id(assessment, new_case):
     case_id = new_case()
     response = grade(assessment, case_id, assessment_body())
     assert response.status_code == 201, response.text
@@ -130,7 +143,7 @@ def test_a_grade_is_recorded_read_back_and_published_keyed_by_the_case_id(assess
     assert event["data"]["notes"] != NOTE and NOTE not in json.dumps(event, ensure_ascii=False)
 
 
-def test_a_regrade_supersedes_the_current_grade_and_keeps_the_first(assessment):
+def test_a_regrade_supersedes_the_current_grade_and_keeps_the_first(assessment, new_case):
     case_id = new_case()
     first = grade(assessment, case_id, assessment_body()).json()
     critical = {"b1": {"abandonment_6_months": True}}
@@ -154,7 +167,7 @@ def test_a_regrade_supersedes_the_current_grade_and_keeps_the_first(assessment):
     assert {key for _, key, _ in events} == {case_id}
 
 
-def test_an_idempotent_retry_records_the_grade_once(assessment):
+def test_an_idempotent_retry_records_the_grade_once(assessment, new_case):
     case_id = new_case()
     key = {"Idempotency-Key": f"retry-{uuid4()}"}
     first = grade(assessment, case_id, assessment_body(), **key)
@@ -164,7 +177,7 @@ def test_an_idempotent_retry_records_the_grade_once(assessment):
     assert len(risk(assessment, case_id).json()["history"]) == 1
 
 
-def test_an_idempotency_key_reused_for_another_assessment_is_a_conflict(assessment):
+def test_an_idempotency_key_reused_for_another_assessment_is_a_conflict(assessment, new_case):
     case_id = new_case()
     key = {"Idempotency-Key": f"reused-{uuid4()}"}
     assert grade(assessment, case_id, assessment_body(), **key).status_code == 201
@@ -174,7 +187,7 @@ def test_an_idempotency_key_reused_for_another_assessment_is_a_conflict(assessme
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_regrade_from_a_stale_version_is_refused_with_409(assessment):
+def test_a_regrade_from_a_stale_version_is_refused_with_409(assessment, new_case):
     case_id = new_case()
     assert grade(assessment, case_id, assessment_body(expected_version=0)).status_code == 201
     assert grade(assessment, case_id, assessment_body(expected_version=1)).status_code == 201
@@ -187,7 +200,7 @@ def test_a_regrade_from_a_stale_version_is_refused_with_409(assessment):
 # --- refusals -------------------------------------------------------------------------------
 
 
-def test_two_men_may_not_grade_a_girls_case_and_nothing_is_recorded(assessment):
+def test_two_men_may_not_grade_a_girls_case_and_nothing_is_recorded(assessment, new_case):
     case_id = new_case()
     response = grade(assessment, case_id, assessment_body(assessors=[MAN, OTHER_MAN]))
     assert response.status_code == 422
@@ -197,12 +210,12 @@ def test_two_men_may_not_grade_a_girls_case_and_nothing_is_recorded(assessment):
     assert risk(assessment, case_id).status_code == 404
 
 
-def test_two_men_may_grade_a_boys_case(assessment):
+def test_two_men_may_grade_a_boys_case(assessment, new_case):
     body = assessment_body(assessors=[MAN, OTHER_MAN], child_gender="male")
     assert grade(assessment, new_case(), body).status_code == 201
 
 
-def test_a_single_assessor_is_refused(assessment):
+def test_a_single_assessor_is_refused(assessment, new_case):
     response = grade(assessment, new_case(), assessment_body(assessors=[WOMAN]))
     assert response.status_code == 422
     assert [v["code"] for v in response.json()["violations"]] == ["too_few_assessors"]
@@ -218,7 +231,9 @@ def test_a_single_assessor_is_refused(assessment):
         ({"grade": "A"}, "grade"),
     ],
 )
-def test_bad_assessment_input_is_a_422_problem_naming_the_field(assessment, change, field):
+def test_bad_assessment_input_is_a_422_problem_naming_the_field(
+    assessment, change, field, new_case
+):
     response = grade(assessment, new_case(), assessment_body(**change))
     assert response.status_code == 422
     assert field in [e["field"] for e in response.json()["errors"]]
@@ -228,12 +243,12 @@ def test_a_case_id_with_characters_outside_the_id_alphabet_is_refused(assessment
     assert grade(assessment, "case%20one", assessment_body()).status_code == 422
 
 
-def test_an_auditor_may_not_grade_a_case(assessment):
+def test_an_auditor_may_not_grade_a_case(assessment, new_case):
     response = grade(assessment, new_case(), assessment_body(), **auth("auditor"))
     assert response.status_code == 403
 
 
-def test_another_organisation_neither_sees_nor_regrades_the_case(assessment):
+def test_another_organisation_neither_sees_nor_regrades_the_case(assessment, new_case):
     case_id = new_case()
     assert grade(assessment, case_id, assessment_body()).status_code == 201
     assert risk(assessment, case_id, org="org-synthetic-b").status_code == 404
@@ -242,13 +257,15 @@ def test_another_organisation_neither_sees_nor_regrades_the_case(assessment):
     assert len(risk(assessment, case_id).json()["history"]) == 1
 
 
-def test_a_case_never_graded_has_no_risk(assessment):
+def test_a_case_never_graded_has_no_risk(assessment, new_case):
     response = risk(assessment, new_case())
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_without_a_case_record_or_a_stated_gender_the_team_rule_cannot_be_checked(assessment):
+def test_without_a_case_record_or_a_stated_gender_the_team_rule_cannot_be_checked(
+    assessment, new_case
+):
     body = {k: v for k, v in assessment_body().items() if k != "child_gender"}
     response = grade(assessment, new_case(), body)
     assert response.status_code == 422
@@ -256,17 +273,78 @@ def test_without_a_case_record_or_a_stated_gender_the_team_rule_cannot_be_checke
     assert [v["code"] for v in response.json()["violations"]] == ["child_gender_unknown"]
 
 
+# --- record-level access (ARCHITECTURE, Security: a worker sees the cases assigned to them) ---
+
+OUTSIDER = {"subject": "w-synthetic-outsider"}  # a worker of the organisation, not on the team
+
+
+def test_a_worker_not_on_the_cases_team_neither_sees_nor_grades_it(assessment, new_case):
+    case_id = new_case()
+    assert grade(assessment, case_id, assessment_body()).status_code == 201
+    seen = risk(assessment, case_id, **OUTSIDER)
+    assert seen.status_code == 404
+    assert seen.json()["rule"] == "ARCHITECTURE-security-record-level"
+    assert grade(assessment, case_id, assessment_body(), **auth(**OUTSIDER)).status_code == 404
+    assert tasks(assessment, case_id, **OUTSIDER).status_code == 404
+    supervisor = risk(assessment, case_id, role="supervisor", subject="sup-synthetic")
+    assert supervisor.status_code == 200  # a supervisor sees the organisation's cases
+    assert len(risk(assessment, case_id).json()["history"]) == 1
+
+
+def test_a_case_intake_never_assigned_is_closed_to_workers(assessment):
+    response = grade(assessment, f"case-{uuid4()}", assessment_body())
+    assert response.status_code == 404
+    assert response.json()["rule"] == "ARCHITECTURE-security-record-level"
+
+
+def test_a_worker_removed_from_the_team_loses_the_case_and_a_new_team_replaces_the_old(
+    services, new_case
+):
+    assessment, db = services["assessment"]
+    case_id = new_case()
+    woman = {"subject": WOMAN["worker_id"]}
+    assert tasks(assessment, case_id).status_code == tasks(assessment, case_id, **woman).status_code
+    assert tasks(assessment, case_id).status_code == 200
+
+    removed = {
+        "case_id": case_id,
+        "organisation": ORG,
+        "child_id": f"child-{uuid4()}",
+        "worker_id": "dev-worker",
+        "removed_on": "2026-01-05",
+        "reason": "background_check_positive",
+        "rule": "MZ-7.1.3",
+    }
+    publish_intake(intake_event("intake.case.worker_removed", removed, case_id))
+    wait_for_team(db, case_id, 3)
+    assert tasks(assessment, case_id).status_code == 404
+    assert tasks(assessment, case_id, **woman).status_code == 200
+
+    publish_intake(team_assigned(case_id, ORG, ["w-synthetic-new", MAN["worker_id"]]))
+    wait_for_team(db, case_id, 2)
+    assert tasks(assessment, case_id, **woman).status_code == 404
+    assert tasks(assessment, case_id, subject="w-synthetic-new").status_code == 200
+
+
+def test_a_team_assigned_by_another_organisation_opens_nothing_here(services):
+    assessment, db = services["assessment"]
+    case_id = f"case-{uuid4()}"
+    publish_intake(team_assigned(case_id, "org-synthetic-b", ["dev-worker"]))
+    wait_for_team(db, case_id, 1)
+    assert tasks(assessment, case_id).status_code == 404  # the token names org-synthetic-a
+
+
 # --- assessors from intake's staff registry (MZ-6.2.2, MZ-7.1.3) ------------------------------
 
 
-def test_a_worker_intake_never_registered_may_not_assess(assessment):
+def test_a_worker_intake_never_registered_may_not_assess(assessment, new_case):
     stranger = person("female")
     response = grade(assessment, new_case(), assessment_body(assessors=[stranger, MAN]))
     assert response.status_code == 422
     assert [v["code"] for v in response.json()["violations"]] == ["assessor_not_registered"]
 
 
-def test_a_worker_whose_background_check_intake_found_positive_may_not_assess(services):
+def test_a_worker_whose_background_check_intake_found_positive_may_not_assess(services, new_case):
     intake, (assessment, db) = services["intake"][0], services["assessment"]
     flagged = person("male")
     register_staff(intake, db, ORG, flagged, clean=False)  # intake suspends them at once
@@ -291,7 +369,7 @@ def complete(service: Running, case_id: str, task_id: str, **auth_args: str) -> 
     return httpx.post(url, json={}, headers=auth(**auth_args), timeout=15)
 
 
-def test_a_critical_grade_sets_its_tasks_with_the_immediate_report_due_first(assessment):
+def test_a_critical_grade_sets_its_tasks_with_the_immediate_report_due_first(assessment, new_case):
     case_id = new_case()
     critical = assessment_body(inputs={"b1": {"abandonment_6_months": True}})
     recorded = grade(assessment, case_id, critical).json()
@@ -311,7 +389,7 @@ def test_a_critical_grade_sets_its_tasks_with_the_immediate_report_due_first(ass
     assert data["due_at"].endswith(("Z", "+00:00"))
 
 
-def test_an_assignee_completes_a_task_and_others_may_not(assessment):
+def test_an_assignee_completes_a_task_and_others_may_not(assessment, new_case):
     case_id = new_case()
     grade(assessment, case_id, assessment_body())
     task = tasks(assessment, case_id).json()["next_due"]
@@ -331,7 +409,7 @@ def test_an_assignee_completes_a_task_and_others_may_not(assessment):
     assert other_org.status_code == 404
 
 
-def test_a_regrade_cancels_the_open_tasks_and_sets_its_own(assessment):
+def test_a_regrade_cancels_the_open_tasks_and_sets_its_own(assessment, new_case):
     case_id = new_case()
     first = grade(assessment, case_id, assessment_body()).json()
     second = grade(assessment, case_id, assessment_body(inputs={"b2": {"neglect": "C"}})).json()
@@ -343,7 +421,7 @@ def test_a_regrade_cancels_the_open_tasks_and_sets_its_own(assessment):
     assert {t["source_event_id"] for t in open_now} == {second["event_id"]}
 
 
-def test_another_organisation_does_not_see_the_tasks(assessment):
+def test_another_organisation_does_not_see_the_tasks(assessment, new_case):
     case_id = new_case()
     grade(assessment, case_id, assessment_body())
     assert tasks(assessment, case_id, org="org-synthetic-b").status_code == 404
@@ -362,7 +440,7 @@ def queue(service: Running) -> list[dict]:
     return httpx.get(url, headers=auth("supervisor", subject="sup-synthetic-q")).json()
 
 
-def test_a_grade_waits_in_the_supervisors_queue_until_approved(assessment):
+def test_a_grade_waits_in_the_supervisors_queue_until_approved(assessment, new_case):
     case_id = new_case()
     recorded = grade(assessment, case_id, assessment_body()).json()
     pending = [i for i in queue(assessment) if i["item_id"] == recorded["assessment_id"]]
@@ -383,7 +461,7 @@ def test_a_grade_waits_in_the_supervisors_queue_until_approved(assessment):
     assert recorded["assessment_id"] not in [i["item_id"] for i in queue(assessment)]
 
 
-def test_a_return_needs_comments_and_an_assessor_may_not_review_their_own(assessment):
+def test_a_return_needs_comments_and_an_assessor_may_not_review_their_own(assessment, new_case):
     case_id = new_case()
     recorded = grade(assessment, case_id, assessment_body()).json()
     item = recorded["assessment_id"]
@@ -412,7 +490,7 @@ def test_a_return_needs_comments_and_an_assessor_may_not_review_their_own(assess
     assert unknown.status_code == 404
 
 
-def test_a_worker_reads_their_open_tasks_across_cases_and_not_anothers(assessment):
+def test_a_worker_reads_their_open_tasks_across_cases_and_not_anothers(assessment, new_case):
     case_id = new_case()
     grade(assessment, case_id, assessment_body(assessors=[WOMAN, OTHER_MAN], child_gender="female"))
     url = f"{assessment.url}/v1/workers/{OTHER_MAN['worker_id']}/tasks"
@@ -426,6 +504,7 @@ def test_a_worker_reads_their_open_tasks_across_cases_and_not_anothers(assessmen
 
 def test_a_supervisor_cancels_a_task_whose_condition_does_not_hold_and_a_worker_may_not(
     assessment,
+    new_case,
 ):
     case_id = new_case()
     grade(assessment, case_id, assessment_body(inputs={"b1": {"abetting_crime": True}}))

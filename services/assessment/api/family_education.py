@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from assessment.api.access import Assigned
 from assessment.api.case_assessment import CaseId, IdempotencyKey
 from assessment.api.common import now, organisation_of, problem_of
-from assessment.api.mental_health import Staff
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education import FamilyEducationInput
 from assessment.domain.refusals import Refused
@@ -75,7 +75,7 @@ class OrderPublic(BaseModel):
 async def issue(
     case_id: CaseId,
     body: OrderCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
@@ -98,7 +98,7 @@ async def record_guidance(
     case_id: CaseId,
     order_id: OrderId,
     body: GuidanceCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
@@ -115,7 +115,7 @@ async def extend(
     case_id: CaseId,
     order_id: OrderId,
     body: ExtensionCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
@@ -137,7 +137,7 @@ async def complete(
     case_id: CaseId,
     order_id: OrderId,
     body: CompletionCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
@@ -152,7 +152,7 @@ async def complete(
 
 @router.get("")
 async def read_orders(
-    case_id: CaseId, principal: Staff, backbone: BackboneDep
+    case_id: CaseId, principal: Assigned, backbone: BackboneDep
 ) -> list[OrderPublic]:
     async with backbone.engine.connect() as conn:
         rows = await orders_of(conn, case_id, organisation_of(principal))

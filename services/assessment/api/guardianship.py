@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from assessment.api import case_assessment as shared
+from assessment.api.access import Assigned
 from assessment.domain.guardianship import GuardianshipFindings, GuardianshipInput
 from assessment.domain.guardianship_assessment import AssessGuardianship
 from assessment.handlers_guardianship import GUARDIANSHIP
@@ -34,7 +35,7 @@ class GuardianshipAssessmentCreate(shared.AssessmentCreate):
 async def assess_case_guardianship(
     case_id: shared.CaseId,
     body: GuardianshipAssessmentCreate,
-    principal: shared.Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     response: Response,
     idempotency_key: shared.IdempotencyKey = None,
@@ -55,7 +56,7 @@ async def assess_case_guardianship(
 
 @router.get("/{case_id}/guardianship")
 async def read_case_guardianship(
-    case_id: shared.CaseId, principal: shared.Staff, backbone: BackboneDep
+    case_id: shared.CaseId, principal: Assigned, backbone: BackboneDep
 ) -> CaseGuardianshipPublic:
     """Whether the case's safety grade requires the assessment, its current one and history."""
     return await shared.read(backbone, principal, case_guardianship, case_id, MISSING)

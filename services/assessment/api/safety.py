@@ -5,6 +5,7 @@ organisation that graded the case."""
 from fastapi import APIRouter, Response
 
 from assessment.api import case_assessment as shared
+from assessment.api.access import Assigned
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
 from assessment.handlers_safety import SAFETY
@@ -25,7 +26,7 @@ class SafetyAssessmentCreate(shared.AssessmentCreate):
 async def grade_case_safety(
     case_id: shared.CaseId,
     body: SafetyAssessmentCreate,
-    principal: shared.Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     response: Response,
     idempotency_key: shared.IdempotencyKey = None,
@@ -41,7 +42,7 @@ async def grade_case_safety(
 
 @router.get("/{case_id}/risk")
 async def read_case_risk(
-    case_id: shared.CaseId, principal: shared.Staff, backbone: BackboneDep
+    case_id: shared.CaseId, principal: Assigned, backbone: BackboneDep
 ) -> CaseRiskPublic:
     """The case's current safety grade and the grades it superseded (read model)."""
     return await shared.read(backbone, principal, case_risk, case_id, MISSING)

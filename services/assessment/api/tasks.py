@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from assessment.api.access import Assigned
 from assessment.api.case_assessment import CaseId, Id, Staff, Supervisor, not_found, recorded
 from assessment.api.common import now, organisation_of
 from assessment.domain.safety_tasks import (
@@ -61,7 +62,7 @@ class CompletionCreate(BaseModel):
 @router.get("/{case_id}/tasks")
 async def read_tasks(
     case_id: CaseId,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     status: Literal["open", "completed", "cancelled", "all"] = "open",
 ) -> CaseTasksPublic:
@@ -80,7 +81,7 @@ async def complete(
     case_id: CaseId,
     task_id: Id,
     body: CompletionCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
 ) -> TaskPublic:
     """Record the task done: one of its assignees, or a supervisor of the organisation."""
