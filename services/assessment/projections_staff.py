@@ -63,6 +63,10 @@ async def suspend(conn: AsyncConnection, worker_id: str) -> None:
     await conn.execute(update(staff).where(staff.c.worker_id == worker_id).values(suspended=True))
 
 
+async def unregister(conn: AsyncConnection, worker_id: str) -> None:
+    await conn.execute(delete(staff).where(staff.c.worker_id == worker_id))
+
+
 async def staff_records(conn: AsyncConnection, worker_ids: Iterable[str]) -> dict[str, StaffRecord]:
     query = select(staff).where(staff.c.worker_id.in_(list(worker_ids)))
     rows = (await conn.execute(query)).all()

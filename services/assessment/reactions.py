@@ -16,6 +16,7 @@ from assessment.projections_staff import (
     remove_from_team,
     set_team,
     suspend,
+    unregister,
 )
 from events.consumer import Handler
 from events.envelope import Envelope
@@ -112,6 +113,13 @@ async def when_a_background_check_is_recorded_keep_the_latest(
     await record_check(uow.conn, facts.worker_id, facts.checked_on, facts.clean)
 
 
+async def when_staff_leave_they_are_no_longer_registered(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """A deregistered person (DOMAIN §12) is refused as an assessor who is not registered."""
+    await unregister(uow.conn, SuspensionFacts.model_validate(envelope.data).worker_id)
+
+
 async def when_staff_is_suspended_stop_them_assessing(envelope: Envelope, uow: UnitOfWork) -> None:
     await suspend(uow.conn, SuspensionFacts.model_validate(envelope.data).worker_id)
 
@@ -149,6 +157,7 @@ HANDLERS: dict[str, Handler] = {
     "intake.worker.registered": when_staff_is_registered_remember_who_may_assess,
     "intake.worker.background_check_recorded": when_a_background_check_is_recorded_keep_the_latest,
     "intake.worker.suspended": when_staff_is_suspended_stop_them_assessing,
+    "intake.worker.deregistered": when_staff_leave_they_are_no_longer_registered,
     "intake.child.registered": when_a_child_is_registered_keep_their_gender,
     "intake.case.team_assigned": when_a_team_is_assigned_let_it_work_on_the_case,
     "intake.case.worker_removed": when_a_worker_is_removed_close_the_case_to_them,

@@ -9,6 +9,7 @@ handed over and its key shredded), the staff member's id for staff events.
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,6 +112,18 @@ class WorkerSuspended(EventData):
     organisation: str
     suspended_on: date
     reason: str
+    rule: str
+
+
+@registry.register("intake.worker.deregistered", 1)
+class WorkerDeregistered(EventData):
+    """The person no longer works for the organisation (left or dismissed, SZ-7.1.4): they
+    leave every case at once and their yearly check is no longer due (DOMAIN §12)."""
+
+    worker_id: str
+    organisation: str
+    deregistered_on: date
+    reason: Literal["left_organisation", "dismissed"]
     rule: str
 
 

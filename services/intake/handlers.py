@@ -25,6 +25,7 @@ from intake.domain import categories as category_rules
 from intake.domain import children as child_rules
 from intake.domain import reports as report_rules
 from intake.domain import staff as staff_rules
+from intake.domain.assignment import CHECK_RULE
 from intake.domain.refusals import Kind, refuse
 from intake.events import (
     ChildRegistered,
@@ -156,13 +157,44 @@ async def record_background_check(
         return True
 
 
-async def _remove_from_cases(uow: UnitOfWork, worker_id: str, on: date, meta: Metadata) -> None:
-    """A suspended person leaves every case at once, in the suspension's transaction."""
+async def deregister_worker(
+    uows: UowFactory,
+    command: staff_rules.DeregisterWorker,
+    meta: Metadata,
+    seed: str | None,
+) -> bool:
+    """Deregister the person; False when there is no such staff member."""
+    stream = worker_stream(command.worker_id)
+    async with uows() as uow:
+        history = await load(uow, stream)
+        state = staff_rules.staff_state(history.events)
+        if state is None:
+            return False
+        if _retried(history, seed):
+            return True
+        events = staff_rules.deregister_worker(command, state)
+        await append(uow, stream, history, events, meta, seed)
+        await _remove_from_cases(
+            uow, command.worker_id, command.today, meta, command.reason, staff_rules.REGISTRY_RULE
+        )
+        await uow.commit()
+        return True
+
+
+async def _remove_from_cases(
+    uow: UnitOfWork,
+    worker_id: str,
+    on: date,
+    meta: Metadata,
+    reason: str = staff_rules.POSITIVE_CHECK,
+    rule: str = CHECK_RULE,
+) -> None:
+    """A suspended or deregistered person leaves every case at once, in the same transaction."""
     for case_id in await cases_of_worker(uow.conn, worker_id):
         history = await load(uow, case_id)
         state = case_rules.case_state(history.events)
         if state is not None:
-            events = case_rules.remove_suspended(state, worker_id, on)
+            events = case_rules.remove_suspended(state, worker_id, on, reason, rule)
             await append(uow, case_id, history, events, meta, None, key_scope=state.child_id)
 
 

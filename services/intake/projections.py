@@ -50,6 +50,7 @@ from intake.events import (
     ReportReceived,
     TeamAssigned,
     VisitRecorded,
+    WorkerDeregistered,
     WorkerRegistered,
     WorkerRemoved,
     WorkerSuspended,
@@ -81,6 +82,8 @@ staff = Table(
     Column("suspended", Boolean, nullable=False),
     Column("suspended_on", Date),
     Column("suspension_rule", Text),
+    Column("deregistered_on", Date),
+    Column("deregistration_reason", Text),
     Column("version", Integer, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
 )
@@ -181,6 +184,12 @@ async def _apply(
             "suspended": True,
             "suspended_on": event.suspended_on,
             "suspension_rule": event.rule,
+        }
+        await conn.execute(_staff_update(event.worker_id, version, changes))
+    elif isinstance(event, WorkerDeregistered):
+        changes = {
+            "deregistered_on": event.deregistered_on,
+            "deregistration_reason": event.reason,
         }
         await conn.execute(_staff_update(event.worker_id, version, changes))
     elif isinstance(event, ReportReceived):
@@ -335,6 +344,7 @@ def staff_from_row(row: Any) -> Staff:
         background_check_date=row.background_check_date,
         background_check_clean=row.background_check_clean,
         suspended=row.suspended,
+        deregistered=row.deregistered_on is not None,
     )
 
 

@@ -56,6 +56,8 @@ class StaffPublic(BaseModel):
     suspended: bool
     suspended_on: date | None
     suspension_rule: str | None
+    deregistered_on: date | None = None
+    deregistration_reason: str | None = None
     clearance: list[Violation]
 
 

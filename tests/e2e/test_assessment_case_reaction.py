@@ -301,6 +301,20 @@ async def test_a_worker_suspended_by_intake_may_no_longer_assess(team):
     ]
 
 
+async def test_a_worker_who_left_the_organisation_is_no_longer_registered_to_assess(team):
+    left = {
+        "worker_id": MAN.worker_id,
+        "organisation": ORG,
+        "deregistered_on": "2025-06-01",
+        "reason": "left_organisation",
+        "rule": "§12",
+    }
+    await react(team, intake_event("intake.worker.deregistered", left, MAN.worker_id))
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_registered"]
+
+
 async def test_a_positive_background_check_stops_the_worker_assessing(uows):
     await register(uows, WOMAN)
     await register(uows, MAN, clean=False)

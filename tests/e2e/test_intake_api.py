@@ -423,6 +423,46 @@ def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org,
     ]
 
 
+def test_a_worker_who_leaves_is_taken_off_their_cases_and_cannot_be_assigned(
+    service, org, bootstrap
+):
+    suffix = uuid4().hex[:6]
+    woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
+    cleared_worker(service, org, woman, "female")
+    cleared_worker(service, org, man, "male")
+    case = girls_case(service, org, 53)
+    headers, admin = auth("supervisor", org), auth("org_admin", org)
+    team_url = f"{service.url}/v1/cases/{case['case_id']}/team"
+    assert httpx.put(team_url, json={"worker_ids": [woman, man]}, headers=headers)
+
+    url = f"{service.url}/v1/staff/{man}/deregistration"
+    later = {"deregistered_on": str(date.today() + timedelta(days=2)), "reason": "dismissed"}
+    assert httpx.post(url, json=later, headers=admin).status_code == 422
+    assert httpx.post(url, json={"reason": "retired"}, headers=admin).status_code == 422
+    body = {"deregistered_on": str(date.today()), "reason": "left_organisation"}
+    assert httpx.post(url, json=body, headers=auth("worker", org)).status_code == 403
+    left = httpx.post(url, json=body, headers=admin)
+    assert left.status_code == 201, left.text
+    assert (left.json()["deregistered_on"], left.json()["deregistration_reason"]) == (
+        str(date.today()),
+        "left_organisation",
+    )
+    assert "staff_deregistered" in {v["code"] for v in left.json()["clearance"]}
+    assert httpx.post(url, json=body, headers=admin).status_code == 409
+
+    after = httpx.get(f"{service.url}/v1/cases/{case['case_id']}", headers=headers).json()
+    assert after["team"] == [woman]
+    second_man = f"w-m2-{suffix}"
+    cleared_worker(service, org, second_man, "male")
+    body = {"worker_ids": [woman, man, second_man]}
+    again = httpx.put(team_url, json=body, headers=headers)
+    assert again.status_code == 409
+    assert [v["code"] for v in again.json()["violations"]] == ["staff_deregistered"]
+    removed = envelopes(keyed(bootstrap, case["case_id"], expect=3))[-1]
+    assert removed.type == "intake.case.worker_removed.v1"
+    assert (removed.data["worker_id"], removed.data["reason"]) == (man, "left_organisation")
+
+
 # --- case work, status, categories, lists (DOMAIN §2, §5, I-2 to I-5) ------------------------
 
 FINDINGS = {  # synthetic

@@ -179,6 +179,24 @@ async def test_the_yearly_background_check_recurs_per_worker_mz_7_1_3(notify):
     assert second.escalate_to == ["org_admin", "entrustor"]
 
 
+async def test_a_worker_who_leaves_has_no_yearly_check_due_any_more_dom_12(notify):
+    worker = f"worker-{uuid4().hex[:8]}"
+    data = {"worker_id": worker, "organisation": ORG, "registered_at": SET.isoformat()}
+    await notify.handle(published("intake.worker.registered", data, SET, worker))
+    left = SET + timedelta(days=100)
+    deregistered = {
+        "worker_id": worker,
+        "organisation": ORG,
+        "deregistered_on": left.date().isoformat(),
+        "reason": "left_organisation",
+        "rule": "§12",
+    }
+    await notify.handle(published("intake.worker.deregistered", deregistered, left, worker))
+    [only] = await occurrences(notify, "staff.background_check", worker)
+    assert only.state == "met"
+    assert await notify.scheduler(SET + timedelta(days=800)).tick() == 0
+
+
 async def test_a_crash_while_a_week_is_missed_loses_no_occurrence_and_fires_none_twice(
     notify, database_url
 ):

@@ -1,4 +1,5 @@
-"""Staff registry rules: supervisors per SZ-7.1.5, yearly check and suspension per MZ-7.1.3."""
+"""Staff registry rules: supervisors per SZ-7.1.5, yearly check and suspension per MZ-7.1.3,
+leaving the organisation (DOMAIN §12)."""
 
 import random
 from datetime import date
@@ -6,10 +7,13 @@ from datetime import date
 import pytest
 
 from intake.domain import Gender
+from intake.domain.assignment import clearance_violations
 from intake.domain.refusals import Kind, Refused
 from intake.domain.staff import (
+    DeregisterWorker,
     RecordBackgroundCheck,
     RegisterWorker,
+    deregister_worker,
     record_background_check,
     register_worker,
     staff_state,
@@ -18,6 +22,7 @@ from intake.events import (
     BackgroundCheckRecorded,
     Qualification,
     StaffRole,
+    WorkerDeregistered,
     WorkerRegistered,
     WorkerSuspended,
 )
@@ -110,3 +115,32 @@ def test_an_older_check_recorded_late_does_not_replace_the_newer_one() -> None:
     history += record_background_check(check(clean=True, on=date(2025, 5, 1)), staff_state(history))
     history += record_background_check(check(clean=True, on=date(2024, 9, 1)), staff_state(history))
     assert staff_state(history).background_check_date == date(2025, 5, 1)
+
+
+def leaving(on: date = TODAY, reason: str = "left_organisation") -> DeregisterWorker:
+    return DeregisterWorker(worker_id="staff-0001", deregistered_on=on, reason=reason, today=TODAY)
+
+
+def test_a_person_who_leaves_is_deregistered_once_and_may_no_longer_work_dom_12() -> None:
+    history = [*register_worker(registration(), None)]
+    events = deregister_worker(leaving(reason="dismissed"), staff_state(history))
+    assert [type(e) for e in events] == [WorkerDeregistered]
+    assert (events[0].reason, events[0].rule, events[0].deregistered_on) == (
+        "dismissed",
+        "§12",
+        TODAY,
+    )
+    after = staff_state([*history, *events])
+    assert after is not None and after.deregistered and not after.suspended
+    codes = [v.code for v in clearance_violations(after.as_member(), TODAY)]
+    assert "staff_deregistered" in codes
+    with pytest.raises(Refused) as again:
+        deregister_worker(leaving(), after)
+    assert again.value.kind == Kind.CONFLICT and again.value.rule == "§12"
+
+
+def test_a_deregistration_dated_in_the_future_is_refused() -> None:
+    with pytest.raises(Refused) as refused:
+        deregister_worker(leaving(on=date(2025, 6, 2)), registered())
+    assert refused.value.kind == Kind.INVALID
+    assert [v.code for v in refused.value.violations] == ["deregistration_in_future"]

@@ -2,7 +2,7 @@
 write and read its staff; a worker reads their own entry."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,7 @@ from intake.api.common import (
 )
 from intake.domain import Gender
 from intake.domain.refusals import Refused
-from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
+from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
 from intake.events import Qualification, StaffRole
 from intake.projections import staff_row
 from intake.queries import StaffPublic, staff_of, staff_public
@@ -85,6 +85,37 @@ async def list_staff(principal: Manager, backbone: BackboneDep) -> list[StaffPub
 @router.get("/{worker_id}")
 async def read(worker_id: str, principal: CurrentPrincipal, backbone: BackboneDep) -> StaffPublic:
     """One staff member: managers of their organisation, or the person themselves."""
+    return await _visible(backbone, principal, worker_id)
+
+
+class DeregistrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deregistered_on: date = Field(
+        description="the last day with the organisation; not later than today"
+    )
+    reason: Literal["left_organisation", "dismissed"]
+
+
+@router.post("/{worker_id}/deregistration", status_code=201)
+async def deregister(
+    worker_id: str,
+    body: DeregistrationCreate,
+    principal: Manager,
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> StaffPublic:
+    """The person leaves the organisation (DOMAIN §12): they leave every case at once
+    (`intake.case.worker_removed`) and no yearly check falls due for them any more. 409 when
+    already deregistered."""
+    await _visible(backbone, principal, worker_id)
+    command = DeregisterWorker(worker_id=worker_id, today=today(), **body.model_dump())
+    try:
+        await handlers.deregister_worker(
+            backbone.uow, command, metadata(principal), seed(principal, f"leave:{worker_id}", key)
+        )
+    except Refused as refused:
+        raise problem_of(refused) from None
     return await _visible(backbone, principal, worker_id)
 
 

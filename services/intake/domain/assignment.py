@@ -39,6 +39,7 @@ class StaffMember(BaseModel):
     background_check_date: date | None
     background_check_clean: bool | None
     suspended: bool = False
+    deregistered: bool = False  # no longer with the organisation (DOMAIN §12)
     supervisor_registered: bool | None = None  # 督导资质备案 (SZ-7.1.5); None = not recorded
 
 
@@ -140,9 +141,14 @@ def _background_violations(member: StaffMember, on: date) -> list[Violation]:
 
 
 def _suspension_violations(member: StaffMember) -> list[Violation]:
-    if not member.suspended:
-        return []
-    return [_check_violation("staff_suspended", member, "suspended from work with children")]
+    violations = []
+    if member.suspended:
+        message = "suspended from work with children"
+        violations.append(_check_violation("staff_suspended", member, message))
+    if member.deregistered:
+        message = f"staff {member.id}: no longer with the organisation"
+        violations.append(_violation("staff_deregistered", "§12", message))
+    return violations
 
 
 def _check_violation(code: str, member: StaffMember, message: str) -> Violation:

@@ -176,8 +176,11 @@ def assign_team(
     ]
 
 
-def remove_suspended(case: Case, worker_id: str, on: date) -> list[EventData]:
-    """Take a suspended worker off the case at once (MZ-7.1.3); nothing if not on it."""
+def remove_suspended(
+    case: Case, worker_id: str, on: date, reason: str = POSITIVE_CHECK, rule: str = CHECK_RULE
+) -> list[EventData]:
+    """Take a suspended (MZ-7.1.3) or deregistered (§12) worker off the case at once; nothing
+    if not on it."""
     if worker_id not in case.team:
         return []
     return [
@@ -187,8 +190,8 @@ def remove_suspended(case: Case, worker_id: str, on: date) -> list[EventData]:
             child_id=case.child_id,
             worker_id=worker_id,
             removed_on=on,
-            reason=POSITIVE_CHECK,
-            rule=CHECK_RULE,
+            reason=reason,
+            rule=rule,
         )
     ]
 

@@ -5,11 +5,14 @@ child services and the social-worker qualification). The yearly background check
 as a fact; a positive one (a record of sexual assault, abuse, trafficking or violence) suspends
 the person at once (MZ-7.1.3).
 **Resolution**: a later clean check does not lift a suspension; SZ-7.1.4 asks for dismissal,
-so reinstatement is not something a check can decide.
+so reinstatement is not something a check can decide. A person who leaves the organisation (or
+is dismissed) is deregistered: they leave their cases and no check falls due for them any more;
+the registration stays in the stream, so they are not registered again under the same id.
 """
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,11 +24,13 @@ from intake.events import (
     BackgroundCheckRecorded,
     Qualification,
     StaffRole,
+    WorkerDeregistered,
     WorkerRegistered,
     WorkerSuspended,
 )
 
 POSITIVE_CHECK = "background_check_not_clean"
+REGISTRY_RULE = "§12"
 
 
 class RegisterWorker(BaseModel):
@@ -50,6 +55,15 @@ class RecordBackgroundCheck(BaseModel):
     today: date
 
 
+class DeregisterWorker(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    worker_id: str
+    deregistered_on: date
+    reason: Literal["left_organisation", "dismissed"]
+    today: date
+
+
 class Staff(BaseModel):
     """A staff member's current state, folded from their events."""
 
@@ -64,6 +78,7 @@ class Staff(BaseModel):
     background_check_date: date | None = None
     background_check_clean: bool | None = None
     suspended: bool = False
+    deregistered: bool = False
 
     def as_member(self) -> StaffMember:
         """The view the assignment rules (MZ-6.2.2, MZ-7.1.3, SZ-7.1.5) take of this person."""
@@ -76,6 +91,7 @@ class Staff(BaseModel):
             background_check_date=self.background_check_date,
             background_check_clean=self.background_check_clean,
             suspended=self.suspended,
+            deregistered=self.deregistered,
             supervisor_registered=Qualification.SUPERVISOR_REGISTERED in self.qualifications
             or None,
         )
@@ -126,6 +142,24 @@ def record_background_check(command: RecordBackgroundCheck, staff: Staff) -> lis
     return [recorded, suspended]
 
 
+def deregister_worker(command: DeregisterWorker, staff: Staff) -> list[EventData]:
+    """The person leaves the organisation (DOMAIN §12); once only, not dated in the future."""
+    if staff.deregistered:
+        raise refuse(Kind.CONFLICT, "already_deregistered", REGISTRY_RULE, "already deregistered")
+    if command.deregistered_on > command.today:
+        message = f"dated {command.deregistered_on}, after today {command.today}"
+        raise refuse(Kind.INVALID, "deregistration_in_future", REGISTRY_RULE, message)
+    return [
+        WorkerDeregistered(
+            worker_id=staff.worker_id,
+            organisation=staff.organisation,
+            deregistered_on=command.deregistered_on,
+            reason=command.reason,
+            rule=REGISTRY_RULE,
+        )
+    ]
+
+
 def staff_state(events: Iterable[EventData]) -> Staff | None:
     """The staff member as their events leave them; None before registration."""
     state: Staff | None = None
@@ -157,4 +191,6 @@ def _fold(state: Staff | None, event: EventData) -> Staff | None:
         return state.model_copy(update=changes)
     if isinstance(event, WorkerSuspended):
         return state.model_copy(update={"suspended": True})
+    if isinstance(event, WorkerDeregistered):
+        return state.model_copy(update={"deregistered": True})
     return state
