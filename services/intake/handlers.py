@@ -25,12 +25,12 @@ from intake.domain import categories as category_rules
 from intake.domain import children as child_rules
 from intake.domain import reports as report_rules
 from intake.domain import staff as staff_rules
-from intake.domain.assignment import CHECK_RULE
 from intake.domain.refusals import Kind, refuse
 from intake.events import (
     ChildRegistered,
     FollowupCategorySet,
     ReportReceived,
+    WorkerDeregistered,
     WorkerSuspended,
 )
 from intake.projections import (
@@ -141,20 +141,8 @@ async def record_background_check(
     seed: str | None,
 ) -> bool:
     """Record the check; False when there is no such staff member."""
-    stream = worker_stream(command.worker_id)
-    async with uows() as uow:
-        history = await load(uow, stream)
-        state = staff_rules.staff_state(history.events)
-        if state is None:
-            return False
-        if _retried(history, seed):
-            return True
-        events = staff_rules.record_background_check(command, state)
-        await append(uow, stream, history, events, meta, seed)
-        if any(isinstance(e, WorkerSuspended) for e in events):
-            await _remove_from_cases(uow, command.worker_id, command.today, meta)
-        await uow.commit()
-        return True
+    decide = partial(staff_rules.record_background_check, command)
+    return await _change_staff(uows, command.worker_id, command.today, decide, meta, seed)
 
 
 async def deregister_worker(
@@ -164,7 +152,21 @@ async def deregister_worker(
     seed: str | None,
 ) -> bool:
     """Deregister the person; False when there is no such staff member."""
-    stream = worker_stream(command.worker_id)
+    decide = partial(staff_rules.deregister_worker, command)
+    return await _change_staff(uows, command.worker_id, command.today, decide, meta, seed)
+
+
+async def _change_staff(
+    uows: UowFactory,
+    worker_id: str,
+    today: date,
+    decide: Callable[[staff_rules.Staff], list[EventData]],
+    meta: Metadata,
+    seed: str | None,
+) -> bool:
+    """Append what `decide` makes of the staff member; one suspended or deregistered leaves
+    every case at once, in the same transaction. False when there is no such staff member."""
+    stream = worker_stream(worker_id)
     async with uows() as uow:
         history = await load(uow, stream)
         state = staff_rules.staff_state(history.events)
@@ -172,24 +174,18 @@ async def deregister_worker(
             return False
         if _retried(history, seed):
             return True
-        events = staff_rules.deregister_worker(command, state)
+        events = decide(state)
         await append(uow, stream, history, events, meta, seed)
-        await _remove_from_cases(
-            uow, command.worker_id, command.today, meta, command.reason, staff_rules.REGISTRY_RULE
-        )
+        for event in events:
+            if isinstance(event, WorkerSuspended | WorkerDeregistered):
+                await _remove_from_cases(uow, worker_id, today, meta, event.reason, event.rule)
         await uow.commit()
         return True
 
 
 async def _remove_from_cases(
-    uow: UnitOfWork,
-    worker_id: str,
-    on: date,
-    meta: Metadata,
-    reason: str = staff_rules.POSITIVE_CHECK,
-    rule: str = CHECK_RULE,
+    uow: UnitOfWork, worker_id: str, on: date, meta: Metadata, reason: str, rule: str
 ) -> None:
-    """A suspended or deregistered person leaves every case at once, in the same transaction."""
     for case_id in await cases_of_worker(uow.conn, worker_id):
         history = await load(uow, case_id)
         state = case_rules.case_state(history.events)

@@ -78,20 +78,31 @@ def register_staff(
 def wait_for_staff(
     db_url: str, ids: list[str], suspended: bool = False, within: float = 90
 ) -> None:
-    asyncio.run(_wait_for_staff(db_url.replace("+asyncpg", ""), ids, suspended, within))
-
-
-async def _wait_for_staff(url: str, ids: list[str], suspended: bool, within: float) -> None:
     query = (
         "SELECT count(*) FROM staff WHERE worker_id = ANY($1) "
         "AND background_check_on IS NOT NULL AND suspended = $2"
     )
+    what = f"assessment never recorded staff {ids}"
+    wait_for_count(db_url, query, (ids, suspended), len(ids), within, what)
+
+
+def wait_for_count(
+    db_url: str, query: str, args: tuple[Any, ...], count: int, within: float, what: str
+) -> None:
+    """Poll assessment's read model until `query` counts `count` rows (its consumer took the
+    events in), failing with `what` after `within` seconds."""
+    asyncio.run(_wait_for_count(db_url.replace("+asyncpg", ""), query, args, count, within, what))
+
+
+async def _wait_for_count(
+    url: str, query: str, args: tuple[Any, ...], count: int, within: float, what: str
+) -> None:
     conn = await asyncpg.connect(url)
     try:
         deadline = time.monotonic() + within
-        while await conn.fetchval(query, ids, suspended) < len(ids):
-            assert time.monotonic() < deadline, f"assessment never recorded staff {ids}"
-            await asyncio.sleep(0.3)
+        while await conn.fetchval(query, *args) != count:
+            assert time.monotonic() < deadline, what
+            await asyncio.sleep(0.05)
     finally:
         await conn.close()
 
@@ -155,16 +166,6 @@ async def _publish(topic: str, envelopes: tuple[Envelope, ...]) -> None:
 
 
 def wait_for_team(db_url: str, case_id: str, size: int, within: float = 60) -> None:
-    asyncio.run(_wait_for_team(db_url.replace("+asyncpg", ""), case_id, size, within))
-
-
-async def _wait_for_team(url: str, case_id: str, size: int, within: float) -> None:
     query = "SELECT count(*) FROM case_team WHERE case_id = $1"
-    conn = await asyncpg.connect(url)
-    try:
-        deadline = time.monotonic() + within
-        while await conn.fetchval(query, case_id) != size:
-            assert time.monotonic() < deadline, f"assessment never took in the team of {case_id}"
-            await asyncio.sleep(0.05)
-    finally:
-        await conn.close()
+    what = f"assessment never took in the team of {case_id}"
+    wait_for_count(db_url, query, (case_id,), size, within, what)

@@ -4,48 +4,27 @@ with its free text encrypted, read back with whether the safety grade requires i
 a reassessment, refused without two assessors. All data synthetic."""
 
 import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.e2e.assessment_support import case_factory, register_staff, running
 from tests.e2e.conftest import Running
-from tests.e2e.test_assessment_safety import (
+from tests.e2e.test_assessment_safety import (  # noqa: F401 (the fixtures, for this module)
     MAN,
-    ORG,
     OTHER_MAN,
     WOMAN,
     assessment_body,
+    assessment_fixture,
     auth,
     grade,
+    new_case_fixture,
     published,
+    services_fixture,
 )
 
 ASSESSED = "assessment.guardianship.capacity_assessed.v2"
 FINDING = "合成记录：祖母独自照料，近三个月两次未按时接送。"  # synthetic free text
 CONCLUSION = "合成结论：建议在社区支持下由祖母继续监护。"  # synthetic free text
-
-
-@pytest.fixture(scope="module")
-def services(stack, tmp_path_factory) -> Iterator[dict[str, tuple[Running, str]]]:
-    """Intake and assessment; the team registered at intake and known to assessment."""
-    with running(stack, tmp_path_factory.mktemp("gd-logs"), "intake", "assessment") as up:
-        register_staff(up["intake"][0], up["assessment"][1], ORG, WOMAN, MAN, OTHER_MAN)
-        yield up
-
-
-@pytest.fixture(scope="module")
-def assessment(services) -> Running:
-    return services["assessment"][0]
-
-
-@pytest.fixture(scope="module")
-def new_case(services) -> Callable[[], str]:
-    """Cases whose team (dev-worker and the three assessors) intake has assigned."""
-    staff = [p["worker_id"] for p in (WOMAN, MAN, OTHER_MAN)]
-    return case_factory(services["assessment"][1], ORG, *staff)
 
 
 def guardianship_body(**changes: Any) -> dict[str, Any]:

@@ -38,21 +38,24 @@ OTHER_MAN = person("male")
 NOTE = "合成测试备注：社工第二次上门，监护人态度有所改善。"  # synthetic free text
 
 
-@pytest.fixture(scope="module")
-def services(stack, tmp_path_factory) -> Iterator[dict[str, tuple[Running, str]]]:
+# Named with `name=` so that the guardianship module can import them under their function
+# names without its tests' parameters shadowing an import.
+@pytest.fixture(scope="module", name="services")
+def services_fixture(stack, tmp_path_factory) -> Iterator[dict[str, tuple[Running, str]]]:
     """Intake and assessment, the team registered at intake and known to assessment."""
-    with running(stack, tmp_path_factory.mktemp("safety-logs"), "intake", "assessment") as up:
+    logs = tmp_path_factory.mktemp("assessment-team-logs")
+    with running(stack, logs, "intake", "assessment") as up:
         register_staff(up["intake"][0], up["assessment"][1], ORG, WOMAN, MAN, OTHER_MAN)
         yield up
 
 
-@pytest.fixture(scope="module")
-def assessment(services) -> Running:
+@pytest.fixture(scope="module", name="assessment")
+def assessment_fixture(services) -> Running:
     return services["assessment"][0]
 
 
-@pytest.fixture(scope="module")
-def new_case(services) -> Callable[[], str]:
+@pytest.fixture(scope="module", name="new_case")
+def new_case_fixture(services) -> Callable[[], str]:
     """Cases whose team (dev-worker and the three assessors) intake has assigned."""
     staff = [p["worker_id"] for p in (WOMAN, MAN, OTHER_MAN)]
     return case_factory(services["assessment"][1], ORG, *staff)

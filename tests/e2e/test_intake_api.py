@@ -391,15 +391,22 @@ def test_once_a_case_is_open_its_reports_events_are_keyed_by_the_case_id(service
     assert types == ["intake.case.opened.v1", "intake.mandatory_report.acknowledged.v1"]
 
 
-def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org, bootstrap):
+def girls_case_with_team(service, org: str, seed: int) -> tuple[str, str, str, dict, str]:
+    """(suffix, woman, man, case, team URL): a girl's case whose team is a cleared woman and man."""
     suffix = uuid4().hex[:6]
     woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
     cleared_worker(service, org, woman, "female")
     cleared_worker(service, org, man, "male")
-    case = girls_case(service, org, 51)
-    headers = auth("supervisor", org)
+    case = girls_case(service, org, seed)
     team_url = f"{service.url}/v1/cases/{case['case_id']}/team"
-    assert httpx.put(team_url, json={"worker_ids": [woman, man]}, headers=headers)
+    body = {"worker_ids": [woman, man]}
+    assert httpx.put(team_url, json=body, headers=auth("supervisor", org)).status_code == 200
+    return suffix, woman, man, case, team_url
+
+
+def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org, bootstrap):
+    suffix, woman, man, case, team_url = girls_case_with_team(service, org, 51)
+    headers = auth("supervisor", org)
 
     positive = {"checked_on": str(date.today()), "clean": False}
     url = f"{service.url}/v1/staff/{man}/background-checks"
@@ -426,14 +433,8 @@ def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org,
 def test_a_worker_who_leaves_is_taken_off_their_cases_and_cannot_be_assigned(
     service, org, bootstrap
 ):
-    suffix = uuid4().hex[:6]
-    woman, man = f"w-f-{suffix}", f"w-m-{suffix}"
-    cleared_worker(service, org, woman, "female")
-    cleared_worker(service, org, man, "male")
-    case = girls_case(service, org, 53)
+    suffix, woman, man, case, team_url = girls_case_with_team(service, org, 53)
     headers, admin = auth("supervisor", org), auth("org_admin", org)
-    team_url = f"{service.url}/v1/cases/{case['case_id']}/team"
-    assert httpx.put(team_url, json={"worker_ids": [woman, man]}, headers=headers)
 
     url = f"{service.url}/v1/staff/{man}/deregistration"
     later = {"deregistered_on": str(date.today() + timedelta(days=2)), "reason": "dismissed"}

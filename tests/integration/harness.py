@@ -1,23 +1,30 @@
-"""Small in-process stand-ins for two services built from the real backbone parts, and helpers
-to read a Kafka topic directly. Everything talks to the real PostgreSQL and Kafka."""
+"""Small in-process stand-ins for two services built from the real backbone parts, helpers to
+read a Kafka topic directly, and one router served in-process with development tokens.
+Everything talks to the real PostgreSQL and Kafka."""
 
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from events import kafka, migrate
+from events import devissuer, kafka, migrate
+from events.auth import TokenVerifier
 from events.consumer import ConsumerRunner, Handler
 from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata
 from events.keystore import KeyStore
 from events.outbox import OutboxRelay
+from events.problems import install_problem_handlers
 from events.store import EventStore
 from events.uow import UnitOfWork
 from tests.sample_events import sample_registry
@@ -148,3 +155,23 @@ async def eventually(
             return
         await asyncio.sleep(every)
     raise AssertionError(f"condition not met within {within} s")
+
+
+@asynccontextmanager
+async def served(
+    tmp_path_factory: pytest.TempPathFactory, router: APIRouter, **state: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `router` alone in an app over ASGI that verifies development tokens; `state`
+    goes on `app.state` (the backbone and whatever else the router reads); `client.app`."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(devissuer.DIR_ENV, str(tmp_path_factory.mktemp("dev-issuer")))
+        app = FastAPI()
+        install_problem_handlers(app)
+        app.state.verifier = TokenVerifier(devissuer.dev_auth_config())
+        for name, value in state.items():
+            setattr(app.state, name, value)
+        app.include_router(router)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client

@@ -12,12 +12,9 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from events import devissuer
-from events.auth import TokenVerifier
-from events.problems import install_problem_handlers
 from notify import calendar_store
 from notify import subscriptions as subscription_handlers
 from notify.api import calendar_years
@@ -25,6 +22,7 @@ from notify.domain import WorkingCalendar, YearSchedule
 from notify.domain.subscriptions import Channel, Language
 from notify.queue import deliveries
 from tests.integration import test_notify_deadlines
+from tests.integration.harness import served
 from tests.integration.test_notify_deadlines import (
     ORG,
     FrozenClock,
@@ -45,18 +43,10 @@ SCHEDULE_2027 = {
 
 @pytest.fixture
 async def api(notify: Notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(devissuer.DIR_ENV, str(tmp_path_factory.mktemp("dev-issuer")))
-        app = FastAPI()
-        install_problem_handlers(app)
-        app.state.verifier = TokenVerifier(devissuer.dev_auth_config())
-        app.state.backbone = SimpleNamespace(engine=notify.engine, uow=notify.uow)
-        app.state.calendar, app.state.clock = WorkingCalendar(), FrozenClock(NOW)
-        app.include_router(calendar_years.router)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+    backbone = SimpleNamespace(engine=notify.engine, uow=notify.uow)
+    state = {"calendar": WorkingCalendar(), "clock": FrozenClock(NOW)}
+    async with served(tmp_path_factory, calendar_years.router, backbone=backbone, **state) as api:
+        yield api
 
 
 def bearer(role: str) -> dict[str, str]:

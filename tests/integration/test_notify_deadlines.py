@@ -19,19 +19,16 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from events import devissuer, kafka, migrate
-from events.auth import TokenVerifier
 from events.canonical import GENESIS_HASH
 from events.consumer import ConsumerRunner
 from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata, make_envelope
 from events.keystore import KeyStore
 from events.outbox import OutboxRelay
-from events.problems import install_problem_handlers
 from events.registry import registry
 from events.store import EventStore
 from events.uow import UnitOfWork
@@ -42,7 +39,7 @@ from notify.projections import deadlines
 from notify.reactions import reactions
 from notify.scheduler import Scheduler
 from tests.integration.harness import envelopes as decode_records
-from tests.integration.harness import eventually, read_topic
+from tests.integration.harness import eventually, read_topic, served
 
 NOTIFY_MIGRATIONS = "services/notify/migrations"
 ORG = "org-synthetic-1"
@@ -358,16 +355,9 @@ async def test_a_stop_event_after_the_miss_closes_the_clock_as_met_late(notify):
 
 @pytest.fixture
 async def supervisors(notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(devissuer.DIR_ENV, str(tmp_path_factory.mktemp("dev-issuer")))
-        app = FastAPI()
-        install_problem_handlers(app)
-        app.state.verifier = TokenVerifier(devissuer.dev_auth_config())
-        app.state.backbone = SimpleNamespace(engine=notify.engine)  # only its engine is read
-        app.include_router(deadlines_api.router)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            yield client
+    backbone = SimpleNamespace(engine=notify.engine)  # only its engine is read
+    async with served(tmp_path_factory, deadlines_api.router, backbone=backbone) as client:
+        yield client
 
 
 def bearer(role: str, org: str = ORG, subject: str | None = None) -> dict[str, str]:

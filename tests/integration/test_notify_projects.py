@@ -10,14 +10,12 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from events import devissuer
-from events.auth import TokenVerifier
 from events.envelope import Envelope
-from events.problems import install_problem_handlers
 from notify.api import deadlines as deadlines_api
 from tests.integration import test_notify_deadlines
+from tests.integration.harness import served
 from tests.integration.test_notify_deadlines import (
     ORG,
     RECEIVED,
@@ -33,16 +31,9 @@ ENTRUSTOR = "civil-affairs-synthetic"
 
 @pytest.fixture
 async def api(notify: Notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(devissuer.DIR_ENV, str(tmp_path_factory.mktemp("dev-issuer")))
-        app = FastAPI()
-        install_problem_handlers(app)
-        app.state.verifier = TokenVerifier(devissuer.dev_auth_config())
-        app.state.backbone = SimpleNamespace(engine=notify.engine)
-        app.include_router(deadlines_api.router)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            yield client
+    backbone = SimpleNamespace(engine=notify.engine)
+    async with served(tmp_path_factory, deadlines_api.router, backbone=backbone) as client:
+        yield client
 
 
 def bearer(role: str, org: str = ORG) -> dict[str, str]:

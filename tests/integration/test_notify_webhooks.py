@@ -20,18 +20,15 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from events import devissuer, kafka, migrate
-from events.auth import TokenVerifier
 from events.canonical import GENESIS_HASH
 from events.consumer import ConsumerRunner
 from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata, make_envelope
 from events.keystore import KeyStore
-from events.problems import install_problem_handlers
 from events.registry import registry
 from events.store import EventStore
 from events.uow import UnitOfWork
@@ -46,7 +43,7 @@ from notify.domain.subscriptions import Channel, Language
 from notify.reactions import reactions
 from notify.scheduler import Scheduler
 from notify.senders import Sender, WebhookSender
-from tests.integration.harness import eventually
+from tests.integration.harness import eventually, served
 
 ORG = "org-synthetic-1"
 FILED = "intake.mandatory_report.filed"
@@ -402,18 +399,9 @@ def bearer(role: str, org: str = ORG, agency: str | None = None) -> dict[str, st
 
 @pytest.fixture
 async def api(notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(devissuer.DIR_ENV, str(tmp_path_factory.mktemp("dev-issuer")))
-        app = FastAPI()
-        install_problem_handlers(app)
-        app.state.verifier = TokenVerifier(devissuer.dev_auth_config())
-        app.state.backbone = SimpleNamespace(
-            engine=notify.engine, uow=notify.uow, keystore=notify.keystore
-        )
-        app.include_router(subscriptions_api.router)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
-            yield client
+    backbone = SimpleNamespace(engine=notify.engine, uow=notify.uow, keystore=notify.keystore)
+    async with served(tmp_path_factory, subscriptions_api.router, backbone=backbone) as client:
+        yield client
 
 
 async def test_the_secret_is_returned_at_creation_only_and_stored_sealed(notify, api):

@@ -65,13 +65,13 @@ def check_supervisor(member: StaffMember, on: date | None = None) -> list[Violat
     """Violations of SZ-7.1.5 by a supervisor; with `on`, also of the yearly check MZ-7.1.3."""
     violations = _supervisor_violations(member)
     if on is None:
-        return violations + _suspension_violations(member)
+        return violations + _stopped_violations(member)
     return violations + clearance_violations(member, on)
 
 
 def clearance_violations(member: StaffMember, on: date) -> list[Violation]:
     """Is `member` allowed to work with children on `on` (MZ-7.1.3)?"""
-    return _background_violations(member, on) + _suspension_violations(member)
+    return _background_violations(member, on) + _stopped_violations(member)
 
 
 def home_visit_rules(
@@ -140,7 +140,8 @@ def _background_violations(member: StaffMember, on: date) -> list[Violation]:
     return violations
 
 
-def _suspension_violations(member: StaffMember) -> list[Violation]:
+def _stopped_violations(member: StaffMember) -> list[Violation]:
+    """Suspended (MZ-7.1.3) or no longer with the organisation (§12)."""
     violations = []
     if member.suspended:
         message = "suspended from work with children"
