@@ -19,6 +19,7 @@ from events.keystore import KeyStore, decode_kek
 from events.metrics import BACKLOG, RESTARTS
 from events.outbox import OutboxRelay
 from events.registry import Registry, registry
+from events.runtime import tune_gc
 from events.settings import ServiceSettings
 from events.status import ComponentStatus
 from events.store import EventStore
@@ -98,6 +99,7 @@ class Backbone:
 
     async def start(self) -> None:
         """Returns at once: the service answers (and reports not ready) while it connects."""
+        tune_gc(self.settings.gc_young_threshold)  # start-up is over: its objects stay
         self._tasks.append(asyncio.create_task(self._run(), name=f"{self.name}-backbone"))
 
     async def _run(self) -> None:

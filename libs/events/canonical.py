@@ -2,23 +2,22 @@
 
 `rfc8785` is the reference implementation. It is pure Python, and hashing every appended event
 through it costs more than the database write, so values made only of strings, booleans, nulls,
-safe integers and BMP-keyed objects take the standard library's C encoder instead: for exactly
-those values, sorted keys, no whitespace and minimal string escaping produce the RFC 8785 bytes
+safe integers and BMP-keyed objects take orjson's encoder instead: for exactly those values,
+sorted keys, no whitespace and minimal string escaping produce the RFC 8785 bytes
 (tests/unit/test_canonical.py checks the two agree). Anything else (floats, huge integers,
 astral-plane keys, lone surrogates) goes to `rfc8785`.
 """
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 import rfc8785
 
 GENESIS_HASH = "0" * 64
 SAFE_INT = 2**53 - 1  # RFC 8785 / I-JSON: integers beyond this are not exact in IEEE 754
-_encode = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-).encode
+# orjson sorts keys by their UTF-8 bytes: the UTF-16 order RFC 8785 asks for, within the BMP.
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 def _bmp(text: str) -> bool:
@@ -51,8 +50,8 @@ def canonical_json(value: Any) -> bytes:
     """Bytes that are equal exactly when the JSON values are equal (key order, spacing aside)."""
     if _plain(value):
         try:
-            return _encode(value).encode()
-        except UnicodeEncodeError:  # a lone surrogate: RFC 8785 escapes it
+            return orjson.dumps(value, option=_SORTED)
+        except orjson.JSONEncodeError:  # a lone surrogate: left to RFC 8785's own answer
             pass
     return rfc8785.dumps(value)
 

@@ -1,6 +1,5 @@
 """Kafka topic names and client factories with safe settings (aiokafka's defaults are weak)."""
 
-import json
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -19,10 +18,6 @@ def dlq_topic(service: str) -> str:
 
 def share_topic(agency: str) -> str:
     return f"careledger.share.{agency}.v1"
-
-
-def encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def make_producer(bootstrap_servers: str, client_id: str, **overrides: Any) -> AIOKafkaProducer:

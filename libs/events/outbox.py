@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,11 +30,14 @@ ProducerFactory = Callable[[], AIOKafkaProducer]
 FaultHook = Callable[[str, Sequence[Any]], Awaitable[None]]
 
 
-# Payloads leave as PostgreSQL's text of the stored JSON: nothing is decoded and re-encoded.
+# Payloads leave as the text the store wrote: nothing is decoded and re-encoded. Rows in
+# flight (sent, not yet marked) are skipped as the range from the lowest to the highest of
+# them ($1..$2): a range costs the index scan nothing, a list of ids costs a comparison with
+# each of them for every row. An unpublished row inside that range that is not in flight (a
+# transaction that committed late) is read once the range has moved past it.
 NEXT_BATCH_SQL = (
-    "SELECT id, event_id::text AS event_id, topic, key, payload::text AS payload, "
-    "payload->>'type' AS type FROM outbox "
-    "WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $2"
+    "SELECT id, event_id::text AS event_id, topic, key, payload, type FROM outbox "
+    "WHERE published_at IS NULL AND (id < $1 OR id > $2) ORDER BY id LIMIT $3"
 )
 MARK_SQL = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 # Published rows are only a transport record (the event itself is in `events`): kept for a while
@@ -41,6 +47,10 @@ PRUNE_SQL = (
     "WHERE published_at < now() - $1::interval ORDER BY id LIMIT $2)"
 )
 PRUNE_SLICE = 5000
+
+
+def _record(key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> dict[str, Any]:
+    return {"key": key, "value": value, "headers": headers, "timestamp": None}  # None: now
 
 
 def asyncpg_dsn(engine: AsyncEngine) -> str:
@@ -58,6 +68,7 @@ class OutboxRelay:
         idle_seconds: float = 1.0,
         retry_seconds: float = 1.0,
         linger_seconds: float = 0.005,
+        unconfirmed_batches: int = 2,
         keep_published: timedelta = timedelta(days=7),
         prune_every_seconds: float = 3600.0,
         fault: FaultHook | None = None,
@@ -72,6 +83,9 @@ class OutboxRelay:
             retry_seconds,
         )
         self.linger_seconds = linger_seconds
+        # Batches sent whose acknowledgements and marks are still awaited: while they are, the
+        # next batches go out. More of them keep the producer busy while PostgreSQL marks.
+        self.unconfirmed_batches = unconfirmed_batches
         self.keep_published, self.prune_every_seconds = keep_published, prune_every_seconds
         self._pruned_at = 0.0  # monotonic time of the last prune; 0: prune on start
         self.fault = fault  # test hook: called at "after_publish" with the rows
@@ -79,8 +93,9 @@ class OutboxRelay:
         self.published = 0
         self._producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
-        self._marking: asyncio.Task[None] | None = None
-        self._marking_ids: list[int] = []
+        self._unconfirmed: deque[tuple[range, asyncio.Task[None]]] = deque()  # ids, confirm
+        self._prefetch: asyncio.Task[Sequence[Any]] | None = None
+        self._partitioner = DefaultPartitioner()  # as `send()` would place keyed messages
 
     async def run(self) -> None:
         """Relay until cancelled; recreates the producer after any Kafka failure."""
@@ -117,9 +132,11 @@ class OutboxRelay:
             self.status.set("running")
             while True:
                 if await self.publish_batch() < self.batch_size:  # drained: wait for a NOTIFY
+                    await self.flush()
                     await self._prune_when_due()
                     await self._idle()
         finally:
+            await self._drop_prefetch()  # read under this lead: stale once another may lead
             await listener.close()
             await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
 
@@ -168,30 +185,98 @@ class OutboxRelay:
                 log.debug("producer stop failed: %r", exc)
 
     async def publish_batch(self) -> int:
-        """Publish the oldest unpublished rows; mark them once every one was acknowledged.
+        """Send the oldest unpublished rows; mark them once every one was acknowledged.
 
-        The mark is written while the next batch is read and sent (at most one mark in
-        flight, its rows excluded from that read); `flush()` waits for it."""
-        in_flight = self._marking_ids
-        async with self._statements.connect() as conn:
-            rows = (await conn.exec_driver_sql(NEXT_BATCH_SQL, (in_flight, self.batch_size))).all()
+        A batch's acknowledgements are awaited, and its rows marked, while the next batches are
+        sent: the producer's pipeline does not empty under a backlog. Up to
+        `unconfirmed_batches` wait so, their rows skipped by the next reads; `flush()` waits for
+        them all and raises a failure of any. Under a backlog (a full batch), the next batch is
+        also read while this one is sent."""
+        rows = await self._take_rows()
         if not rows:
             await self.flush()
             return 0
         producer = await self._ensure_producer()
-        pending = [
-            await producer.send(
-                r.topic, r.payload.encode(), key=r.key.encode(), headers=self._headers(r)
-            )
-            for r in rows
-        ]
-        await asyncio.gather(*pending)
+        ids = range(rows[0].id, rows[-1].id + 1)  # the rows come in id order
+        if len(rows) == self.batch_size:
+            self._prefetch = asyncio.create_task(self._read(self._skipped(ids)))
+        try:
+            acks = await self._send(producer, rows)
+            while len(self._unconfirmed) >= self.unconfirmed_batches:
+                await self._confirm_oldest()
+        except BaseException:
+            await self._drop_prefetch()  # unmarked rows go first next time
+            raise
+        self._unconfirmed.append((ids, asyncio.create_task(self._confirm(rows, acks))))
+        return len(rows)
+
+    async def _send(
+        self, producer: AIOKafkaProducer, rows: Sequence[Any]
+    ) -> list[asyncio.Future[Any]]:
+        """Queue the rows as record batches: per partition (the key's, as Kafka's default
+        partitioner places it), in row order. A record batch costs the producer one future and
+        one queue entry; `send()` would cost that for every message."""
+        partitions: dict[str, list[int]] = {}
+        filling: dict[tuple[str, int], BatchBuilder] = {}
+        acks = []
+        for row in rows:
+            if row.topic not in partitions:
+                partitions[row.topic] = sorted(await producer.partitions_for(row.topic))
+            key, value, headers = row.key.encode(), row.payload.encode(), self._headers(row)
+            every = partitions[row.topic]
+            target = (row.topic, self._partitioner(key, every, every))
+            batch = filling.get(target)
+            if batch is None or batch.append(**_record(key, value, headers)) is None:
+                if batch is not None:  # full: it goes, a new one starts with this row
+                    acks.append(await self._submit(producer, batch, target))
+                batch = filling[target] = producer.create_batch()
+                batch.append(**_record(key, value, headers))  # a first record always fits
+        for target, batch in filling.items():
+            acks.append(await self._submit(producer, batch, target))
+        return acks
+
+    @staticmethod
+    async def _submit(
+        producer: AIOKafkaProducer, batch: BatchBuilder, target: tuple[str, int]
+    ) -> asyncio.Future[Any]:
+        batch.close()  # nothing else may join it
+        topic, partition = target
+        ack: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
+        return ack
+
+    async def _confirm(self, rows: Sequence[Any], acks: list[asyncio.Future[Any]]) -> None:
+        """Mark the rows once the broker acknowledged every one of them."""
+        await asyncio.gather(*acks)
         if self.fault:
             await self.fault("after_publish", rows)
-        await self.flush()
-        self._marking_ids = [r.id for r in rows]
-        self._marking = asyncio.create_task(self._mark(self._marking_ids))
-        return len(rows)
+        await self._mark([r.id for r in rows])
+
+    async def _take_rows(self) -> Sequence[Any]:
+        """The rows read ahead while the last batch was sent, else the oldest unpublished.
+        Rows committed after a read-ahead are not lost: their NOTIFY wakes the next read."""
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            return await prefetch
+        return await self._read(self._skipped())
+
+    def _skipped(self, *more: range) -> tuple[int, int]:
+        """The id range the next read skips: from the lowest to the highest id in flight."""
+        spans = [ids for ids, _ in self._unconfirmed] + list(more)
+        if not spans:
+            return (0, 0)  # ids start at 1: nothing skipped
+        return (min(s.start for s in spans), max(s.stop - 1 for s in spans))
+
+    async def _read(self, skipped: tuple[int, int]) -> Sequence[Any]:
+        async with self._statements.connect() as conn:
+            result = await conn.exec_driver_sql(NEXT_BATCH_SQL, (*skipped, self.batch_size))
+            return result.all()
+
+    async def _drop_prefetch(self) -> None:
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            prefetch.cancel()
+            with contextlib.suppress(BaseException):
+                await prefetch
 
     async def _mark(self, ids: list[int]) -> None:
         async with self._statements.connect() as conn:
@@ -200,14 +285,21 @@ class OutboxRelay:
         PUBLISHED.labels(self.name).inc(len(ids))
 
     async def flush(self) -> None:
-        """Wait for the mark in flight; its failure surfaces here (the rows stay unmarked and
-        are published again: consumers dedupe)."""
-        marking, self._marking = self._marking, None
+        """Wait until every batch sent is acknowledged and marked; a failure of any surfaces
+        here (its rows stay unmarked and are published again: consumers dedupe)."""
+        while self._unconfirmed:
+            await self._confirm_oldest()
+
+    async def _confirm_oldest(self) -> None:
+        _, confirming = self._unconfirmed[0]
         try:
-            if marking is not None:
-                await marking
-        finally:
-            self._marking_ids = []
+            await confirming
+        except BaseException:
+            for _, task in self._unconfirmed:  # the rest go again with the failed ones
+                task.cancel()
+            self._unconfirmed.clear()
+            raise
+        self._unconfirmed.popleft()
 
     @staticmethod
     def _headers(row: Any) -> list[tuple[str, bytes]]:

@@ -9,6 +9,8 @@ from typing import ClassVar
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.runtime import DEFAULT_YOUNG_THRESHOLD
+
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "placeholder", "xxx"}
 
 
@@ -44,6 +46,11 @@ class ServiceSettings(BaseSettings):
     consumer_stall_seconds: float = 30.0
     consumer_max_attempts: int = 5
     outbox_keep_published_days: float = 7.0  # published outbox rows are deleted after this
+    # Allocations between two scans of the collector's young generation (events.runtime);
+    # 0 keeps Python's defaults.
+    gc_young_threshold: int = Field(
+        DEFAULT_YOUNG_THRESHOLD, ge=0, validation_alias=shared("CARELEDGER_GC_YOUNG_THRESHOLD")
+    )
 
     @field_validator("kek")
     @classmethod

@@ -5,7 +5,6 @@ events, outbox rows and projections in one transaction.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.canonical import GENESIS_HASH
-from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, Sealed, new_id, seal_document, utcnow
+from events.crypto import FieldCipher, ScopeSealer
+from events.envelope import Envelope, Metadata, Sealed, iso_time, new_id, seal_document, utcnow
 from events.errors import ConcurrencyError, IdempotencyConflict
+from events.metrics import APPENDED
 from events.registry import EventData, Registry
 from events.tables import events
 
@@ -47,10 +47,11 @@ def _as_new(item: EventData | NewEvent) -> NewEvent:
 
 
 # One round trip writes the batch and, for a unit of work, its outbox rows. Documents travel
-# as text and are cast to jsonb by PostgreSQL, which parses them once, server-side. The guard
-# makes the write conditional on the head it was sealed after ($10 = version, $11 = hash) still
-# being the stream's event at that version: a head remembered from an earlier append may be
-# stale (that transaction rolled back); a newer event is refused by the unique key anyway.
+# as text: the events table casts them to jsonb, the outbox keeps the text it will publish.
+# The guard makes the write conditional on the head it was sealed after ($10 = version,
+# $11 = hash) still being the stream's event at that version: a head remembered from an
+# earlier append may be stale (that transaction rolled back); a newer event is refused by the
+# unique key anyway.
 APPEND_SQL = """
 WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
@@ -67,8 +68,8 @@ WITH batch AS (
     WHERE (SELECT holds FROM guard) ORDER BY version
     RETURNING position
 ), queued AS (
-    INSERT INTO outbox (event_id, topic, key, payload)
-    SELECT id, $8, $9, document::jsonb FROM batch
+    INSERT INTO outbox (event_id, topic, key, type, payload)
+    SELECT id, $8, $9, type, document FROM batch
     WHERE $8::text IS NOT NULL AND (SELECT holds FROM guard) ORDER BY version
 )
 SELECT position FROM stored ORDER BY position
@@ -92,6 +93,7 @@ class Outbound:
 class EventStore:
     def __init__(self, registry: Registry, cipher: FieldCipher, source: str) -> None:
         self.registry, self.cipher, self.source = registry, cipher, source
+        self.appended = APPENDED.labels(source.rsplit("/", 1)[-1])  # looked up once
         self._heads: dict[str, tuple[int, str]] = {}  # stream -> (version, hash) last appended
 
     async def append(
@@ -140,11 +142,13 @@ class EventStore:
             version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(stream_id, expected_version, version)
-        head, when = (version, prev_hash), utcnow()  # one command, one time for its events
+        head, when = (version, prev_hash), iso_time(utcnow())  # one command, one time
+        scope = key_scope or stream_id
+        sealer = self.cipher.sealer(scope)
         sealed = []
         for offset, event in enumerate(batch, start=1):
             seal = await self._seal(
-                stream_id, version + offset, event, meta, key_scope, prev_hash, when
+                stream_id, version + offset, event, meta, sealer, prev_hash, when
             )
             sealed.append(seal)
             prev_hash = seal.hash
@@ -165,16 +169,14 @@ class EventStore:
         version: int,
         event: NewEvent,
         meta: Metadata,
-        key_scope: str | None,
+        sealer: ScopeSealer,
         prev_hash: str,
-        when: datetime,
+        when: str,
     ) -> Sealed:
         info = self.registry.info_for(type(event.data))
-        scope = key_scope or stream_id
         assert event.event_id is not None
-        data = await self.cipher.encrypt(
-            event.data.model_dump(mode="json"), info.personal, scope, event.event_id
-        )
+        plain = event.data.model_dump(mode="json")
+        data = await sealer.encrypt(plain, info.personal, event.event_id)
         return seal_document(
             source=self.source,
             event_type=info.type_string,
@@ -182,7 +184,7 @@ class EventStore:
             stream_id=stream_id,
             version=version,
             meta=meta,
-            key_scope=scope,
+            key_scope=sealer.scope,
             data=data,
             prev_hash=prev_hash,
             event_id=event.event_id,

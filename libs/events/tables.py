@@ -41,7 +41,8 @@ outbox = Table(
     Column("event_id", Uuid(as_uuid=False), nullable=False),
     Column("topic", Text, nullable=False),
     Column("key", Text, nullable=False),
-    Column("payload", JSONB, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # the published text (canonical, hash appended)
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
 )

@@ -6,10 +6,9 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.envelope import Envelope, Metadata
-from events.metrics import APPENDED
 from events.registry import EventData
 from events.store import EventStore, NewEvent, Outbound
 from events.tables import inbox
@@ -26,7 +25,6 @@ class UnitOfWork:
     def __init__(self, engine: AsyncEngine, store: EventStore, topic: str) -> None:
         self.engine, self.store, self.topic = engine, store, topic
         self._conn: AsyncConnection | None = None
-        self._tx: AsyncTransaction | None = None
         self._appended = 0
 
     @property
@@ -36,8 +34,9 @@ class UnitOfWork:
         return self._conn
 
     async def __aenter__(self) -> Self:
+        # The transaction begins with the first statement (SQLAlchemy's autobegin), which saves
+        # a call into the connection per unit of work; it is one transaction all the same.
         self._conn = await self.engine.connect()
-        self._tx = await self._conn.begin()
         return self
 
     async def __aexit__(
@@ -47,11 +46,11 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self._tx is not None and self._tx.is_active:
-                await self._tx.rollback()
+            if self.conn.in_transaction():  # not committed: nothing of it stays
+                await self.conn.rollback()
         finally:
             await self.conn.close()
-            self._conn = self._tx = None
+            self._conn = None
 
     async def append(
         self,
@@ -91,12 +90,10 @@ class UnitOfWork:
         return {str(event_id) for (event_id,) in result.all()}
 
     async def commit(self) -> None:
-        if self._tx is None:
-            raise RuntimeError("nothing to commit")
         # An outbox insert trigger NOTIFYs OUTBOX_CHANNEL; PostgreSQL delivers it on commit.
-        await self._tx.commit()
+        await self.conn.commit()
         if self._appended:
-            APPENDED.labels(self.store.source.rsplit("/", 1)[-1]).inc(self._appended)
+            self.store.appended.inc(self._appended)
 
 
 def caused_by(envelope: Envelope, actor: str) -> Metadata:

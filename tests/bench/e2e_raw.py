@@ -24,7 +24,7 @@ import asyncpg
 from events import kafka
 
 OUTBOX_SELECT = (
-    "SELECT id, event_id::text, topic, key, payload::text FROM outbox WHERE published_at IS NULL "
+    "SELECT id, event_id::text, topic, key, payload FROM outbox WHERE published_at IS NULL "
     "ORDER BY id LIMIT 500"
 )
 OUTBOX_MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
@@ -36,7 +36,7 @@ RAW_EVENT = (
     "INSERT INTO events (id, stream_id, stream_version, type, envelope, prev_hash, hash) "
     "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)"
 )
-RAW_OUTBOX = "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4::jsonb)"
+RAW_OUTBOX = "INSERT INTO outbox (event_id, topic, key, type, payload) VALUES ($1, $2, $3, $4, $5)"
 
 
 def _now_iso() -> str:
@@ -68,7 +68,7 @@ class RawSender:
             await conn.execute(
                 RAW_EVENT, event_id, stream, version, doc["type"], text, doc["prev_hash"], digest
             )
-            await conn.execute(RAW_OUTBOX, event_id, self.topic, stream, text)
+            await conn.execute(RAW_OUTBOX, event_id, self.topic, stream, doc["type"], text)
         self.versions[stream] = version
 
 

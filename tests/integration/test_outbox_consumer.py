@@ -8,11 +8,13 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from events.envelope import Envelope
+from events.envelope import Envelope, Metadata
 from events.errors import KeyShredded
 from events.uow import UnitOfWork
 from tests.integration.harness import Service, envelopes, eventually, read_topic, record_effect
 from tests.sample_events import CaseNoted, ChildReported
+
+META = Metadata(actor="worker-1")
 
 
 class Killed(BaseException):
@@ -75,6 +77,27 @@ async def test_events_flow_from_an_outbox_through_kafka_to_a_consumer_in_another
         by_key.setdefault(env.subject, []).append(env.stream_version)
     assert all(versions == [1, 2, 3, 4, 5] for versions in by_key.values())
     assert await a.relay().backlog() == 0
+
+
+async def test_a_row_that_commits_late_amid_the_rows_in_flight_is_published_once(pair, bootstrap):
+    """Under a backlog the relay reads ahead and skips the rows in flight as one id range. A
+    transaction that took its outbox id early and commits late lands inside that range: it is
+    published once the range has moved on, and exactly once."""
+    a, _, _ = pair
+    for i in range(3):
+        await a.append(f"case-{i}", 0, [CaseNoted(note_code="x", seq=j) for j in range(10)])
+    async with a.uow() as late:  # its outbox id comes after the 30 rows above ...
+        await late.append("case-late", 0, [CaseNoted(note_code="late")], META)
+        for i in range(3, 12):  # ... and before these 90
+            await a.append(f"case-{i}", 0, [CaseNoted(note_code="x", seq=j) for j in range(10)])
+        relay = a.relay(batch_size=50)
+        assert await relay.publish_batch() == 50  # ids 1-30 and 32-51; 52-101 read ahead
+        assert await relay.publish_batch() == 50  # in flight: 1-101; 102-121 read ahead
+        await late.commit()  # id 31: unpublished, inside the range in flight
+    a.start(relay.run())
+    await eventually(all_published(a))
+    copies = Counter(e.subject for e in envelopes(await read_topic(bootstrap, a.topic, 121)))
+    assert copies["case-late"] == 1 and sum(copies.values()) == 121
 
 
 async def test_relay_killed_between_publish_and_mark_loses_nothing_and_causes_no_double_effect(

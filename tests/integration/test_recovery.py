@@ -26,10 +26,16 @@ class FailingOnce:
     async def stop(self) -> None:
         await self.real.stop()
 
-    async def send(self, *args, **kwargs):
+    async def send_batch(self, *args, **kwargs):
         if self.broken:
             raise OutOfOrderSequenceNumber()
-        return await self.real.send(*args, **kwargs)
+        return await self.real.send_batch(*args, **kwargs)
+
+    def create_batch(self):
+        return self.real.create_batch()
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return await self.real.partitions_for(topic)
 
 
 async def test_relay_recreates_a_producer_stuck_on_out_of_order_sequence(

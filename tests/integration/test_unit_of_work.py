@@ -1,8 +1,11 @@
 """The unit of work: events and outbox rows commit together or not at all."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
+from events.canonical import canonical_json
 from events.envelope import Metadata
 from events.store import NewEvent
 from events.tables import events, outbox
@@ -27,7 +30,12 @@ async def test_events_and_their_outbox_rows_commit_together(engine, store):
     async with engine.connect() as conn:
         row = (await conn.execute(select(outbox))).one()
     assert (row.topic, row.key, str(row.event_id)) == ("topic", "c1", envs[0].id)
-    assert row.payload["hash"] == envs[0].hash and row.published_at is None
+    assert row.type == envs[0].type and row.published_at is None
+    # the text that goes to Kafka is the canonical form the hash was computed over
+    assert json.loads(row.payload) == envs[0].to_wire()
+    assert row.payload == canonical_json(envs[0].hashed_content())[:-1].decode() + (
+        f',"hash":"{envs[0].hash}"}}'
+    )
 
 
 async def test_a_unit_of_work_left_without_commit_writes_nothing(engine, store):
