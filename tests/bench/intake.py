@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "services"))
 sys.path.insert(0, str(ROOT / "libs"))
 
 from events import devissuer  # noqa: E402
+from intake.domain.identity import ADULT_AGE, age_on  # noqa: E402
 from tests.conftest import _asyncpg_url, _create_database, _drop_database, _parse_exports  # noqa: E402
 from tests.e2e.conftest import Running, start_service, wait_until  # noqa: E402
 from tests.synthetic import fake_report  # noqa: E402
@@ -60,8 +61,13 @@ class Level:
 
 
 def report_body(seed: int) -> dict:
-    """A synthetic report received an hour ago (tests/synthetic.py: nothing real)."""
-    report = fake_report(random.Random(seed), on=datetime.now(UTC).date() - timedelta(days=1))
+    """A synthetic report received an hour ago (tests/synthetic.py: nothing real), about a child
+    who is still a minor tomorrow: one made 17 as of yesterday may turn 18 on the day intake
+    checks, in China's time zone, and be refused as no longer a child (I-7)."""
+    today = datetime.now(UTC).date()
+    report = fake_report(random.Random(seed), on=today - timedelta(days=1))
+    if age_on(report.child.birth_date, today + timedelta(days=1)) >= ADULT_AGE:
+        return report_body(seed + 1_000_003)  # another child, as synthetic as this one
     child = report.child
     return {
         "source": "hotline",
