@@ -143,9 +143,9 @@ async def new_topic(bootstrap: str) -> AsyncIterator[object]:
     await admin.start()
     made: list[str] = []
 
-    async def make(partitions: int = 3) -> str:
+    async def make(partitions: int = 3, configs: dict[str, str] | None = None) -> str:
         name = f"test.{uuid4().hex[:12]}"
-        await admin.create_topics([NewTopic(name, partitions, 1)])
+        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs or {})])
         made.append(name)
         return name
 

@@ -19,6 +19,14 @@ class IdempotencyConflict(BackboneError):
     """An event id already stored is re-appended with different content or stream."""
 
 
+class EventTooLarge(BackboneError):
+    """A sealed event is larger than a Kafka message may be: it could never be published."""
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        super().__init__(f"a {event_type} event of {size} bytes is over the limit of {limit}")
+        self.event_type, self.size, self.limit = event_type, size, limit
+
+
 class UnknownEventType(BackboneError):
     """The registry has no model for an event type string."""
 

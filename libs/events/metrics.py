@@ -13,6 +13,12 @@ PUBLISHED = Counter(
     ["service"],
     registry=REGISTRY,
 )
+PARKED = Counter(
+    "careledger_outbox_parked",
+    "Outbox rows set aside unpublished (too large for the broker): each one needs an operator",
+    ["service"],
+    registry=REGISTRY,
+)
 HANDLED = Counter(
     "careledger_consumer_handled",
     "Events handled by the consumer (redeliveries included)",

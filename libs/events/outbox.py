@@ -10,34 +10,43 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from aiokafka.producer.message_accumulator import BatchBuilder
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.kafka import CLOUDEVENT_CONTENT_TYPE
-from events.metrics import PUBLISHED
+from events.metrics import PARKED, PUBLISHED
 from events.status import ComponentStatus
+from events.store import MAX_EVENT_BYTES
 from events.tables import outbox
 from events.uow import OUTBOX_CHANNEL
+from events.windows import Window, window_sql
+
+if TYPE_CHECKING:  # the type `AIOKafkaProducer.create_batch()` returns, named for annotations
+    from aiokafka.producer.message_accumulator import BatchBuilder
 
 log = logging.getLogger(__name__)
 ProducerFactory = Callable[[], AIOKafkaProducer]
 FaultHook = Callable[[str, Sequence[Any]], Awaitable[None]]
 
 
-# Payloads leave as the text the store wrote: nothing is decoded and re-encoded. Rows in
-# flight (sent, not yet marked) are skipped as the range from the lowest to the highest of
-# them ($1..$2): a range costs the index scan nothing, a list of ids costs a comparison with
-# each of them for every row. An unpublished row inside that range that is not in flight (a
-# transaction that committed late) is read once the range has moved past it.
-NEXT_BATCH_SQL = (
-    "SELECT id, event_id::text AS event_id, topic, key, payload, type FROM outbox "
-    "WHERE published_at IS NULL AND (id < $1 OR id > $2) ORDER BY id LIMIT $3"
+# The next rows in commit order (see events/windows.py). Payloads leave as the text the store
+# wrote: nothing is decoded and re-encoded.
+NEXT_BATCH_SQL = window_sql(
+    "id, event_id::text AS event_id, topic, key, payload, type",
+    "outbox",
+    "id",
+    where="published_at IS NULL AND parked_reason IS NULL",
+)
+PARK_SQL = "UPDATE outbox SET parked_reason = $2 WHERE id = $1"
+# The lock connection holds no other advisory lock: holding one at all is holding this one.
+HOLDS_LOCK_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND pid = pg_backend_pid())"
 )
 MARK_SQL = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
 # Published rows are only a transport record (the event itself is in `events`): kept for a while
@@ -57,6 +66,10 @@ def asyncpg_dsn(engine: AsyncEngine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class LeadershipLost(Exception):
+    """The relay's advisory lock is gone (its session ended): another relay may lead now."""
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -67,33 +80,37 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_seconds: float = 1.0,
         retry_seconds: float = 1.0,
+        standby_seconds: float = 5.0,
         linger_seconds: float = 0.005,
-        unconfirmed_batches: int = 2,
+        unmarked_batches: int = 2,
+        max_message_bytes: int = MAX_EVENT_BYTES,
         keep_published: timedelta = timedelta(days=7),
         prune_every_seconds: float = 3600.0,
         fault: FaultHook | None = None,
     ) -> None:
         self.engine, self.producer_factory, self.name = engine, producer_factory, name
         # Each read and each mark is one statement: autocommit spares a BEGIN and a COMMIT
-        # (or ROLLBACK) round trip around every one of them.
+        # (or ROLLBACK) round trip around every one of them. The lock's session too: a lock
+        # taken inside a transaction would hold it open for the relay's whole life, pinning
+        # the xmin horizon so that VACUUM could remove no dead row anywhere in the database.
         self._statements = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.batch_size, self.idle_seconds, self.retry_seconds = (
-            batch_size,
-            idle_seconds,
-            retry_seconds,
-        )
+        self.batch_size, self.idle_seconds = batch_size, idle_seconds
+        self.retry_seconds, self.standby_seconds = retry_seconds, standby_seconds
         self.linger_seconds = linger_seconds
-        # Batches sent whose acknowledgements and marks are still awaited: while they are, the
-        # next batches go out. More of them keep the producer busy while PostgreSQL marks.
-        self.unconfirmed_batches = unconfirmed_batches
+        # Batches acknowledged whose marks are still being written while the next batch goes.
+        self.unmarked_batches = unmarked_batches
+        self.max_message_bytes = max_message_bytes
         self.keep_published, self.prune_every_seconds = keep_published, prune_every_seconds
         self._pruned_at = 0.0  # monotonic time of the last prune; 0: prune on start
         self.fault = fault  # test hook: called at "after_publish" with the rows
         self.status = ComponentStatus(f"outbox-relay:{name}")
         self.published = 0
+        self.parked = 0
         self._producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
-        self._unconfirmed: deque[tuple[range, asyncio.Task[None]]] = deque()  # ids, confirm
+        self._window: Window | None = None  # None: start again from every unpublished row
+        self._sent: tuple[Sequence[Any], list[asyncio.Future[Any]]] | None = None  # not acked
+        self._marking: deque[asyncio.Task[None]] = deque()
         self._prefetch: asyncio.Task[Sequence[Any]] | None = None
         self._partitioner = DefaultPartitioner()  # as `send()` would place keyed messages
 
@@ -101,7 +118,7 @@ class OutboxRelay:
         """Relay until cancelled; recreates the producer after any Kafka failure."""
         while True:
             try:
-                async with self.engine.connect() as lock_conn:
+                async with self._statements.connect() as lock_conn:
                     await self._lead(lock_conn)
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
@@ -110,11 +127,12 @@ class OutboxRelay:
                 self.status.set("stopped")
                 raise
             except Exception as exc:  # recover by recreating clients, never by dropping rows
-                log.warning("outbox relay %s failed; restarting: %r", self.name, exc)
+                log.warning("outbox relay %s failed; restarting: %s", self.name, type(exc).__name__)
                 self.status.set("reconnecting", exc)
                 self.status.restarts += 1
                 with contextlib.suppress(Exception):
                     await self.flush()
+                self._forget_in_flight()
                 await self._close_producer()
                 await asyncio.sleep(self.retry_seconds)
 
@@ -124,13 +142,19 @@ class OutboxRelay:
             text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key}
         ):
             self.status.set("standby")
-            await asyncio.sleep(5)
+            await asyncio.sleep(self.standby_seconds)
         listener = await asyncpg.connect(asyncpg_dsn(self.engine))
         try:
             await listener.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
             await self._ensure_producer()
+            # A new lead starts from every unpublished row: another relay may have led
+            # meanwhile. What this one still had in flight is settled first, not sent twice.
+            await self.flush()
+            await self._drop_prefetch()
+            self._window = None
             self.status.set("running")
             while True:
+                await self._still_leading(lock_conn)
                 if await self.publish_batch() < self.batch_size:  # drained: wait for a NOTIFY
                     await self.flush()
                     await self._prune_when_due()
@@ -138,7 +162,16 @@ class OutboxRelay:
         finally:
             await self._drop_prefetch()  # read under this lead: stale once another may lead
             await listener.close()
-            await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+            with contextlib.suppress(Exception):  # a lost session has released it already
+                await lock_conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
+
+    @staticmethod
+    async def _still_leading(lock_conn: AsyncConnection) -> None:
+        """The lock lives as long as its session: a killed session, a failover or a pooling
+        proxy loses it without a word. Checked before every batch, so a relay that lost it
+        stops before another one's rows overtake its own."""
+        if not await lock_conn.scalar(text(HOLDS_LOCK_SQL)):
+            raise LeadershipLost("the outbox relay's advisory lock is no longer held")
 
     async def _prune_when_due(self) -> None:
         if time.monotonic() - self._pruned_at >= self.prune_every_seconds:
@@ -185,29 +218,27 @@ class OutboxRelay:
                 log.debug("producer stop failed: %r", exc)
 
     async def publish_batch(self) -> int:
-        """Send the oldest unpublished rows; mark them once every one was acknowledged.
+        """Send the next rows in commit order; mark them once the broker acknowledged them.
 
-        A batch's acknowledgements are awaited, and its rows marked, while the next batches are
-        sent: the producer's pipeline does not empty under a backlog. Up to
-        `unconfirmed_batches` wait so, their rows skipped by the next reads; `flush()` waits for
-        them all and raises a failure of any. Under a backlog (a full batch), the next batch is
-        also read while this one is sent."""
+        The batch sent before this one must be acknowledged before this one goes: with one
+        unacknowledged batch per partition at most, a failed batch is never overtaken by a
+        later one. Its marks are written while this batch is sent (up to `unmarked_batches`
+        wait so), and under a backlog (a full batch) the next rows are read meanwhile too.
+        `flush()` waits for everything and raises a failure of any."""
         rows = await self._take_rows()
+        rows = await self._park_oversized(rows)
         if not rows:
             await self.flush()
             return 0
         producer = await self._ensure_producer()
-        ids = range(rows[0].id, rows[-1].id + 1)  # the rows come in id order
         if len(rows) == self.batch_size:
-            self._prefetch = asyncio.create_task(self._read(self._skipped(ids)))
+            self._prefetch = asyncio.create_task(self._read())
         try:
-            acks = await self._send(producer, rows)
-            while len(self._unconfirmed) >= self.unconfirmed_batches:
-                await self._confirm_oldest()
+            await self._settle_sent()
+            self._sent = (rows, await self._send(producer, rows))
         except BaseException:
             await self._drop_prefetch()  # unmarked rows go first next time
             raise
-        self._unconfirmed.append((ids, asyncio.create_task(self._confirm(rows, acks))))
         return len(rows)
 
     async def _send(
@@ -215,7 +246,8 @@ class OutboxRelay:
     ) -> list[asyncio.Future[Any]]:
         """Queue the rows as record batches: per partition (the key's, as Kafka's default
         partitioner places it), in row order. A record batch costs the producer one future and
-        one queue entry; `send()` would cost that for every message."""
+        one queue entry; `send()` would cost that for every message. A partition whose record
+        batch fills up waits for its acknowledgement before the next one starts."""
         partitions: dict[str, list[int]] = {}
         filling: dict[tuple[str, int], BatchBuilder] = {}
         acks = []
@@ -227,49 +259,85 @@ class OutboxRelay:
             target = (row.topic, self._partitioner(key, every, every))
             batch = filling.get(target)
             if batch is None or batch.append(**_record(key, value, headers)) is None:
-                if batch is not None:  # full: it goes, a new one starts with this row
-                    acks.append(await self._submit(producer, batch, target))
+                if batch is not None:  # full: it goes and is acknowledged before the next
+                    await (await self._submit(producer, batch, target))
                 batch = filling[target] = producer.create_batch()
-                batch.append(**_record(key, value, headers))  # a first record always fits
+                batch.append(**_record(key, value, headers))  # parked if it would not fit
         for target, batch in filling.items():
-            acks.append(await self._submit(producer, batch, target))
-        return acks
+            acks.append(self._submit(producer, batch, target))
+        return list(await asyncio.gather(*acks))
 
     @staticmethod
     async def _submit(
-        producer: AIOKafkaProducer, batch: BatchBuilder, target: tuple[str, int]
+        producer: AIOKafkaProducer, batch: "BatchBuilder", target: tuple[str, int]
     ) -> asyncio.Future[Any]:
         batch.close()  # nothing else may join it
         topic, partition = target
         ack: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
         return ack
 
-    async def _confirm(self, rows: Sequence[Any], acks: list[asyncio.Future[Any]]) -> None:
-        """Mark the rows once the broker acknowledged every one of them."""
+    async def _park_oversized(self, rows: Sequence[Any]) -> Sequence[Any]:
+        """Set aside, with an alert, a row the broker would refuse for its size: retried, it
+        would block every row behind it for good. The store refuses such events at append;
+        this catches rows written before that limit or under a larger one."""
+        fits = [r for r in rows if not self._too_large(r.payload)]
+        if len(fits) == len(rows):
+            return rows
+        for row in rows:
+            if self._too_large(row.payload):
+                size = len(row.payload.encode())
+                await self._park(row, f"event of {size} bytes over the limit")
+        return fits
+
+    def _too_large(self, payload: str) -> bool:
+        # A character is at most 4 bytes of UTF-8: most payloads are measured without encoding.
+        limit = self.max_message_bytes
+        return len(payload) * 4 > limit and len(payload.encode()) > limit
+
+    async def _park(self, row: Any, reason: str) -> None:
+        async with self._statements.connect() as conn:
+            await conn.exec_driver_sql(PARK_SQL, (row.id, reason))
+        self.parked += 1
+        PARKED.labels(self.name).inc()
+        log.error(
+            "outbox relay %s: parked outbox row %d (event %s, %s): %s",
+            self.name,
+            row.id,
+            row.event_id,
+            row.type,
+            reason,
+        )
+
+    async def _settle_sent(self) -> None:
+        """Wait for the acknowledgements of the batch last sent, then mark it in the
+        background; a failure raises here and its rows stay unmarked."""
+        sent, self._sent = self._sent, None
+        if sent is None:
+            return
+        rows, acks = sent
         await asyncio.gather(*acks)
         if self.fault:
             await self.fault("after_publish", rows)
-        await self._mark([r.id for r in rows])
+        self._marking.append(asyncio.create_task(self._mark([r.id for r in rows])))
+        while len(self._marking) > self.unmarked_batches:
+            await self._marking.popleft()
 
     async def _take_rows(self) -> Sequence[Any]:
-        """The rows read ahead while the last batch was sent, else the oldest unpublished.
-        Rows committed after a read-ahead are not lost: their NOTIFY wakes the next read."""
+        """The rows read ahead while the last batch was sent, else the next ones."""
         prefetch, self._prefetch = self._prefetch, None
         if prefetch is not None:
             return await prefetch
-        return await self._read(self._skipped())
+        return await self._read()
 
-    def _skipped(self, *more: range) -> tuple[int, int]:
-        """The id range the next read skips: from the lowest to the highest id in flight."""
-        spans = [ids for ids, _ in self._unconfirmed] + list(more)
-        if not spans:
-            return (0, 0)  # ids start at 1: nothing skipped
-        return (min(s.start for s in spans), max(s.stop - 1 for s in spans))
-
-    async def _read(self, skipped: tuple[int, int]) -> Sequence[Any]:
+    async def _read(self) -> Sequence[Any]:
+        """The next rows in commit order; moves the window on."""
+        window = self._window or Window()
         async with self._statements.connect() as conn:
-            result = await conn.exec_driver_sql(NEXT_BATCH_SQL, (*skipped, self.batch_size))
-            return result.all()
+            result = await conn.exec_driver_sql(NEXT_BATCH_SQL, window.parameters(self.batch_size))
+            found = result.all()
+        rows = [r for r in found if r.id is not None]
+        self._window = window.after(found[0].high, [r.id for r in rows], self.batch_size)
+        return rows
 
     async def _drop_prefetch(self) -> None:
         prefetch, self._prefetch = self._prefetch, None
@@ -277,6 +345,7 @@ class OutboxRelay:
             prefetch.cancel()
             with contextlib.suppress(BaseException):
                 await prefetch
+            self._window = None  # what it read is forgotten: read from the unpublished again
 
     async def _mark(self, ids: list[int]) -> None:
         async with self._statements.connect() as conn:
@@ -287,19 +356,22 @@ class OutboxRelay:
     async def flush(self) -> None:
         """Wait until every batch sent is acknowledged and marked; a failure of any surfaces
         here (its rows stay unmarked and are published again: consumers dedupe)."""
-        while self._unconfirmed:
-            await self._confirm_oldest()
-
-    async def _confirm_oldest(self) -> None:
-        _, confirming = self._unconfirmed[0]
         try:
-            await confirming
+            await self._settle_sent()
+            while self._marking:
+                await self._marking[0]
+                self._marking.popleft()
         except BaseException:
-            for _, task in self._unconfirmed:  # the rest go again with the failed ones
-                task.cancel()
-            self._unconfirmed.clear()
+            self._forget_in_flight()
             raise
-        self._unconfirmed.popleft()
+
+    def _forget_in_flight(self) -> None:
+        """After a failure: whatever was in flight goes again, from every unpublished row."""
+        self._sent = None
+        for task in self._marking:
+            task.cancel()
+        self._marking.clear()
+        self._window = None
 
     @staticmethod
     def _headers(row: Any) -> list[tuple[str, bytes]]:
@@ -310,8 +382,11 @@ class OutboxRelay:
         ]
 
     async def backlog(self) -> int:
+        """Rows waiting to be published (parked rows are not waiting: they are alerted)."""
         async with self.engine.connect() as conn:
             count = await conn.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.published_at.is_(None), outbox.c.parked_reason.is_(None))
             )
         return int(count or 0)

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from events.errors import ConcurrencyError, IdempotencyConflict
+from events.errors import ConcurrencyError, EventTooLarge, IdempotencyConflict
 
 PROBLEM_BASE = "https://careledger.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -98,6 +98,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyError, _on_concurrency)  # type: ignore[arg-type]
     app.add_exception_handler(IdempotencyConflict, _on_idempotency)  # type: ignore[arg-type]
+    app.add_exception_handler(EventTooLarge, _on_too_large)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -183,6 +184,17 @@ async def _on_idempotency(request: Request, exc: IdempotencyConflict) -> JSONRes
         "This request repeats an earlier one with different content",
         "An idempotency key or event id was reused for a different change.",
         instance=request.url.path,
+    )
+
+
+async def _on_too_large(request: Request, exc: EventTooLarge) -> JSONResponse:
+    return problem_response(
+        413,
+        "event-too-large",
+        "The change is too large to record",
+        "The event this request would record exceeds the size an event may have; shorten it.",
+        instance=request.url.path,
+        limit_bytes=exc.limit,
     )
 
 

@@ -14,12 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from events.canonical import GENESIS_HASH
 from events.crypto import FieldCipher, ScopeSealer
 from events.envelope import Envelope, Metadata, Sealed, iso_time, new_id, seal_document, utcnow
-from events.errors import ConcurrencyError, IdempotencyConflict
+from events.errors import ConcurrencyError, EventTooLarge, IdempotencyConflict
 from events.metrics import APPENDED
 from events.registry import EventData, Registry
 from events.tables import events
+from events.windows import Window, window_sql
 
 ANY_VERSION = None
+# The largest sealed event the store takes: what a Kafka message may hold with room for its key
+# and headers (the broker's default message.max.bytes is 1,048,588). A larger event could never
+# be published; refused here, it never reaches the outbox.
+MAX_EVENT_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,11 @@ class Appended:
 
 def _envelope(row: Any) -> Envelope:
     return Envelope.model_validate({**row.envelope, "position": row.position})
+
+
+def _refuse_oversized(seal: Sealed) -> None:
+    if len(seal.text) * 4 > MAX_EVENT_BYTES and len(seal.text.encode()) > MAX_EVENT_BYTES:
+        raise EventTooLarge(seal.document["type"], len(seal.text.encode()), MAX_EVENT_BYTES)
 
 
 def _as_new(item: EventData | NewEvent) -> NewEvent:
@@ -75,6 +85,9 @@ WITH batch AS (
 SELECT position FROM stored ORDER BY position
 """
 HEADS_REMEMBERED = 10_000  # streams whose head this process remembers from its own appends
+
+# Every event in commit order, a window at a time (see events/windows.py).
+READ_ALL_SQL = window_sql("position, envelope", "events", "position")
 
 HEAD_SQL = (
     "SELECT stream_version, hash FROM events WHERE stream_id = $1 "
@@ -150,6 +163,7 @@ class EventStore:
             seal = await self._seal(
                 stream_id, version + offset, event, meta, sealer, prev_hash, when
             )
+            _refuse_oversized(seal)
             sealed.append(seal)
             prev_hash = seal.hash
         positions = await self._insert(conn, stream_id, expected_version, sealed, outbound, head)
@@ -260,16 +274,16 @@ class EventStore:
         return [_envelope(r) for r in (await conn.execute(query)).all()]
 
     async def read_all(
-        self, conn: AsyncConnection, from_position: int = 0, limit: int = 1000
-    ) -> list[Envelope]:
-        """Events with a position greater than `from_position`, in commit-independent order."""
-        query = (
-            select(events)
-            .where(events.c.position > from_position)
-            .order_by(events.c.position)
-            .limit(limit)
-        )
-        return [_envelope(r) for r in (await conn.execute(query)).all()]
+        self, conn: AsyncConnection, after: Window | None = None, limit: int = 1000
+    ) -> tuple[list[Envelope], Window]:
+        """The events committed after `after` (None: from the first), in commit order: a
+        position that commits late is returned, and never after an event written in reaction
+        to it. Hand the returned window back to read on; an empty list means caught up."""
+        window = after or Window()
+        found = (await conn.exec_driver_sql(READ_ALL_SQL, window.parameters(limit))).all()
+        rows = [r for r in found if r.position is not None]
+        following = window.after(found[0].high, [r.position for r in rows], limit)
+        return [_envelope(r) for r in rows], following
 
     async def decode(self, envelope: Envelope) -> EventData:
         """The event's payload as its newest model, personal fields decrypted (or KeyShredded)."""

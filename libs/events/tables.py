@@ -31,6 +31,7 @@ events = Table(
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # xid (xid8, the writing transaction; see migration 0004) is read in SQL only.
     UniqueConstraint("stream_id", "stream_version", name="events_stream_version_key"),
 )
 
@@ -45,6 +46,7 @@ outbox = Table(
     Column("payload", Text, nullable=False),  # the published text (canonical, hash appended)
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
+    Column("parked_reason", Text),  # set aside unpublished (too large), with an alert
 )
 
 inbox = Table(
@@ -67,4 +69,15 @@ data_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("shredded_at", DateTime(timezone=True)),
     Column("shred_reason", Text),
+    # The KEK that wraps the key (events.keystore.kek_id; kept on a tombstone: the KEK that
+    # must be destroyed before the shred is complete). NULL: wrapped before ids were recorded.
+    Column("kek_id", Text),
+)
+
+# KEKs rotated away: no data key may be wrapped by one again (migration k0002).
+retired_keks = Table(
+    "retired_keks",
+    keys_metadata,
+    Column("kek_id", Text, primary_key=True),
+    Column("retired_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from events.errors import ConcurrencyError, IdempotencyConflict
+from events.errors import ConcurrencyError, EventTooLarge, IdempotencyConflict
 from events.problems import (
     PROBLEM_BASE,
     Problem,
@@ -60,6 +60,10 @@ def make_app() -> FastAPI:
     @app.get("/replayed")
     async def replayed() -> None:
         raise IdempotencyConflict("event id reused")
+
+    @app.get("/huge")
+    async def huge() -> None:
+        raise EventTooLarge("careledger.case.noted.v1", 2_000_000, 1_000_000)
 
     @app.get("/boom")
     async def boom() -> None:
@@ -149,6 +153,16 @@ def test_a_reused_idempotency_key_with_other_content_is_a_409(client: TestClient
     response = client.get("/replayed")
     assert response.status_code == 409
     assert response.json()["type"] == PROBLEM_BASE + "idempotency-conflict"
+
+
+def test_an_event_too_large_to_publish_is_a_413_problem_with_the_limit(
+    client: TestClient,
+) -> None:
+    """Issue 11, item 5: refused at append with a clear error, never a 500."""
+    response = client.get("/huge")
+    assert response.status_code == 413
+    assert response.json()["type"] == PROBLEM_BASE + "event-too-large"
+    assert response.json()["limit_bytes"] == 1_000_000
 
 
 def test_an_unexpected_error_is_a_500_problem_that_hides_internals(
