@@ -31,9 +31,14 @@ def iso_time(value: datetime) -> str:
 
 
 class Envelope(BaseModel):
-    """One stored, immutable event. `data` holds the stored form (ciphertext tokens)."""
+    """One stored, immutable event. `data` holds the stored form (ciphertext tokens).
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Attributes a newer producer adds are kept, not refused: refusing them would make every
+    older consumer dead-letter everything. Kept, they stay in `hashed_content()`, so the hash
+    is computed over the whole document that was sealed and still verifies, and `to_wire()`
+    passes them on unchanged. Nothing here reads them."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     specversion: Literal["1.0"] = "1.0"
     id: str

@@ -13,6 +13,8 @@ from tests.e2e.conftest import start_service, wait_until
 
 # uvicorn finishes the lifespan shutdown, then re-raises the signal it caught.
 STOPPED_BY_SIGTERM = {0, -15}
+# Services whose consumers are not built yet subscribe to nothing (issue 11, item 8).
+HANDLE_NOTHING_YET = {"referral", "archive"}
 
 
 def test_every_service_is_healthy_and_ready_with_each_dependency_reported(services):
@@ -23,7 +25,10 @@ def test_every_service_is_healthy_and_ready_with_each_dependency_reported(servic
         checks = ready["checks"]
         assert checks["database"]["ok"] and checks["keystore"]["ok"] and checks["kafka"]["ok"]
         assert checks["outbox_relay"]["state"] in {"running", "standby"}
-        assert checks["consumer"]["state"] == "running"
+        if service.name in HANDLE_NOTHING_YET:  # no consumer: it would skip the history
+            assert "consumer" not in checks
+        else:
+            assert checks["consumer"]["state"] in {"running", "standby"}
 
 
 def test_an_endpoint_without_a_token_is_refused_with_a_problem_body(services):

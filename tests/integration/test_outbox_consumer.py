@@ -80,9 +80,8 @@ async def test_events_flow_from_an_outbox_through_kafka_to_a_consumer_in_another
 
 
 async def test_a_row_that_commits_late_amid_the_rows_in_flight_is_published_once(pair, bootstrap):
-    """Under a backlog the relay reads ahead and skips the rows in flight as one id range. A
-    transaction that took its outbox id early and commits late lands inside that range: it is
-    published once the range has moved on, and exactly once."""
+    """Under a backlog the relay reads ahead while it sends. A transaction that took its outbox
+    id early and commits late, amid the rows in flight, is published once, and exactly once."""
     a, _, _ = pair
     for i in range(3):
         await a.append(f"case-{i}", 0, [CaseNoted(note_code="x", seq=j) for j in range(10)])
@@ -92,8 +91,8 @@ async def test_a_row_that_commits_late_amid_the_rows_in_flight_is_published_once
             await a.append(f"case-{i}", 0, [CaseNoted(note_code="x", seq=j) for j in range(10)])
         relay = a.relay(batch_size=50)
         assert await relay.publish_batch() == 50  # ids 1-30 and 32-51; 52-101 read ahead
-        assert await relay.publish_batch() == 50  # in flight: 1-101; 102-121 read ahead
-        await late.commit()  # id 31: unpublished, inside the range in flight
+        assert await relay.publish_batch() == 50  # 102-121 read ahead
+        await late.commit()  # id 31: unpublished, amid the rows in flight
     a.start(relay.run())
     await eventually(all_published(a))
     copies = Counter(e.subject for e in envelopes(await read_topic(bootstrap, a.topic, 121)))
@@ -201,7 +200,7 @@ async def test_a_poison_message_lands_in_the_dead_letter_topic_after_the_retries
     headers = {k: v.decode() for k, v in dead.headers}
     poisoned = Envelope.model_validate(json.loads(dead.value))
     assert poisoned.data["note_code"] == "poison" and attempts[poisoned.id] == 3
-    assert "ValueError: note code 'poison' is not allowed" in headers["dlq.reason"]
+    assert headers["dlq.reason"] == "handler-failed:ValueError"  # the type, never the text
     assert headers["dlq.original_topic"] == a.topic and headers["dlq.attempts"] == "3"
     [original] = [r for r in await read_topic(bootstrap, a.topic, 3) if r.value == dead.value]
     assert headers["dlq.original_partition"] == str(original.partition)
@@ -218,7 +217,7 @@ async def test_an_undecodable_message_is_dead_lettered_at_once(pair, bootstrap):
     b.start(b.runner([a.topic], {"case.noted": record_effect}, dlq).run())
     [dead] = await read_topic(bootstrap, dlq, 1)
     headers = dict(dead.headers)
-    assert headers["dlq.reason"].startswith(b"undecodable event")
+    assert headers["dlq.reason"] == b"undecodable:JSONDecodeError"
     assert headers["dlq.attempts"] == b"1" and dead.value == b"{not json"
 
 
