@@ -37,10 +37,22 @@ PY
     return 1
 }
 
+# Each service migrates as its database's owner and runs as the database's runtime role, which
+# may append events but never change or remove them (libs/events/grants.py).
+use_runtime_roles() {
+    local upper owner runtime
+    for upper in INTAKE ASSESSMENT REFERRAL ARCHIVE NOTIFY KEYSTORE; do
+        owner="${upper}_DATABASE_URL" runtime="${upper}_RUNTIME_DATABASE_URL"
+        [ -n "${!runtime:-}" ] || { echo "no $runtime in .local/stack.env: run 'make stack'"; exit 1; }
+        export "${upper}_MIGRATION_DATABASE_URL=${!owner}" "${upper}_DATABASE_URL=${!runtime}"
+    done
+}
+
 start() {
     [ -f "$ROOT/.local/stack.env" ] || { echo "no .local/stack.env: run 'make stack' first"; exit 1; }
     # shellcheck disable=SC1091
     . "$ROOT/.local/stack.env"
+    use_runtime_roles
     export CARELEDGER_DEV_AUTH=${CARELEDGER_DEV_AUTH:-true}
     export PYTHONPATH="$ROOT/libs:$ROOT/services"
     mkdir -p "$RUN_DIR" "$LOG_DIR"

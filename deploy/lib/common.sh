@@ -100,21 +100,36 @@ ensure_kek() {
     chmod 600 "$KEK_FILE"
 }
 
-# render_env: print the export lines for the running stack.
+# pg_url ROLE DATABASE [SCHEME]: URL of DATABASE on the local cluster, logged in as ROLE.
+pg_url() {
+    printf '%s://%s:%s@%s:%s/%s' "${3:-postgresql+asyncpg}" "$1" \
+        "$(read_secret_file "$(pg_password_file "$1")")" "$HOST" "$PG_PORT" "$2"
+}
+
+# render_env: print the export lines for the running stack. <SERVICE>_DATABASE_URL is the
+# owner's (migrations, tools, tests), <SERVICE>_RUNTIME_DATABASE_URL the role the service runs
+# as; deploy/services.sh hands a service both (as <SERVICE>_MIGRATION_DATABASE_URL and
+# <SERVICE>_DATABASE_URL). Tests keep the owner's URL: they make throwaway databases with it.
 render_env() {
-    local pw kek pg_url svc upper
-    pw=$(read_secret_file "$PG_PASSWORD_FILE") || die "$PG_PASSWORD_FILE missing; run deploy/stack.sh up"
+    local kek svc upper db role
     kek=$(read_secret_file "$KEK_FILE") || die "$KEK_FILE missing; run deploy/stack.sh up"
-    pg_url="careledger:$pw@$HOST:$PG_PORT"
+    for role in "$PG_ROLE" "$PG_TEST_RUNTIME_ROLE" "${PG_DATABASES[@]/%/_app}"; do # see pg_runtime_role
+        [ -s "$(pg_password_file "$role")" ] || die "$(pg_password_file "$role") missing; run deploy/stack.sh up"
+    done
     printf '# CareLedger local stack (deploy/stack.sh). Local development only.\n'
     printf 'export KAFKA_BOOTSTRAP_SERVERS=%s\n' "$(shell_quote "$HOST:$KAFKA_PORT")"
-    printf 'export CARELEDGER_PG_ADMIN_URL=%s\n' "$(shell_quote "postgresql://$pg_url/postgres")"
-    for svc in intake assessment referral archive notify; do
+    printf 'export CARELEDGER_PG_ADMIN_URL=%s\n' \
+        "$(shell_quote "$(pg_url "$PG_ROLE" postgres postgresql)")"
+    printf 'export CARELEDGER_PG_RUNTIME_URL=%s\n' \
+        "$(shell_quote "$(pg_url "$PG_TEST_RUNTIME_ROLE" postgres postgresql)")"
+    for svc in intake assessment referral archive notify keystore; do
         upper=$(printf '%s' "$svc" | tr '[:lower:]' '[:upper:]')
-        printf 'export %s_DATABASE_URL=%s\n' "$upper" \
-            "$(shell_quote "postgresql+asyncpg://$pg_url/careledger_$svc")"
+        db=careledger_$svc
+        [ "$svc" != keystore ] || db=careledger_keys
+        printf 'export %s_DATABASE_URL=%s\n' "$upper" "$(shell_quote "$(pg_url "$PG_ROLE" "$db")")"
+        printf 'export %s_RUNTIME_DATABASE_URL=%s\n' "$upper" \
+            "$(shell_quote "$(pg_url "$(pg_runtime_role "$db")" "$db")")"
     done
-    printf 'export KEYSTORE_DATABASE_URL=%s\n' "$(shell_quote "postgresql+asyncpg://$pg_url/careledger_keys")"
     printf 'export CARELEDGER_KEK=%s\n' "$(shell_quote "$kek")"
 }
 

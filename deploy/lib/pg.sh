@@ -9,7 +9,13 @@ PG_DIR="$LOCAL_DIR/pg"
 PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/server.log"
 PG_PASSWORD_FILE="$PG_DIR/password"
+# Two roles per database: `careledger` owns every database and its tables (migrations, and the
+# tests' admin URL: it creates their throwaway databases); `<database>_app` is the role the
+# service runs as, granted by the migrations what it needs and no more (it cannot change or
+# remove events). PG_TEST_RUNTIME_ROLE plays that part in the tests' throwaway databases.
 PG_ROLE=careledger
+PG_TEST_RUNTIME_ROLE=careledger_test_app
+PG_RUNTIME_ATTRIBUTES=(NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS)
 PG_DATABASES=(careledger_intake careledger_assessment careledger_referral
     careledger_archive careledger_notify careledger_keys)
 
@@ -193,26 +199,53 @@ pg_start() {
     say "postgres: ready"
 }
 
-pg_ensure_role_and_databases() {
-    local pw db missing list=""
-    if [ ! -s "$PG_PASSWORD_FILE" ]; then
-        write_secret "$PG_PASSWORD_FILE" "$(random_token)"
-        say "postgres: generated password for role $PG_ROLE in $PG_PASSWORD_FILE"
+# pg_runtime_role DATABASE: the role the service of DATABASE runs as.
+pg_runtime_role() { printf '%s_app' "$1"; }
+
+pg_password_file() {
+    if [ "$1" = "$PG_ROLE" ]; then echo "$PG_PASSWORD_FILE"; else echo "$PG_DIR/$1.password"; fi
+}
+
+# pg_password ROLE: the role's password, generated on first use (mode 600, URL-safe).
+pg_password() {
+    local file pw
+    file=$(pg_password_file "$1")
+    if [ ! -s "$file" ]; then
+        write_secret "$file" "$(random_token)"
+        say "postgres: generated password for role $1 in $file" >&2
     fi
-    chmod 600 "$PG_PASSWORD_FILE"
-    pw=$(read_secret_file "$PG_PASSWORD_FILE")
+    chmod 600 "$file"
+    pw=$(read_secret_file "$file")
     case "$pw" in
-        '' | *[!A-Za-z0-9._~-]*) die "postgres: $PG_PASSWORD_FILE must hold a URL-safe password ([A-Za-z0-9._~-]+)" ;;
+        '' | *[!A-Za-z0-9._~-]*) die "postgres: $file must hold a URL-safe password ([A-Za-z0-9._~-]+)" ;;
     esac
-    # The password goes through stdin, not argv (invisible to ps).
-    pg_psql <<SQL || die "postgres: could not create/update role $PG_ROLE"
+    printf '%s' "$pw"
+}
+
+# pg_ensure_role ROLE ATTRIBUTES...: create the login role if missing, then set its attributes.
+# The password goes through stdin, not argv (invisible to ps).
+pg_ensure_role() {
+    local role=$1 pw
+    shift
+    pw=$(pg_password "$role") || exit 1
+    pg_psql <<SQL || die "postgres: could not create/update role $role"
 \\set pw '$pw'
-SELECT 'CREATE ROLE $PG_ROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE') \\gexec
-ALTER ROLE $PG_ROLE WITH LOGIN CREATEDB NOSUPERUSER PASSWORD :'pw';
--- Dropping a throwaway test database WITH (FORCE) must be able to stop an autovacuum worker
--- busy in it; without this the drop fails with "must be a member of the role ...".
-GRANT pg_signal_backend TO $PG_ROLE;
+SELECT 'CREATE ROLE $role' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') \\gexec
+ALTER ROLE $role WITH LOGIN $* PASSWORD :'pw';
 SQL
+}
+
+pg_ensure_role_and_databases() {
+    local db missing list="" grants=""
+    pg_ensure_role "$PG_ROLE" CREATEDB NOSUPERUSER
+    # Dropping a throwaway test database WITH (FORCE) must be able to stop an autovacuum worker
+    # busy in it; without this the drop fails with "must be a member of the role ...".
+    pg_psql -c "SET client_min_messages = warning; GRANT pg_signal_backend TO $PG_ROLE" ||
+        die "postgres: could not grant pg_signal_backend"
+    for db in "${PG_DATABASES[@]}"; do
+        pg_ensure_role "$(pg_runtime_role "$db")" "${PG_RUNTIME_ATTRIBUTES[@]}"
+    done
+    pg_ensure_role "$PG_TEST_RUNTIME_ROLE" "${PG_RUNTIME_ATTRIBUTES[@]}"
     for db in "${PG_DATABASES[@]}"; do list+="${list:+,}'$db'"; done
     missing=$(pg_psql -At -c "SELECT d FROM unnest(ARRAY[$list]) AS d
         WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = d)") ||
@@ -221,7 +254,15 @@ SQL
         pg_psql -c "CREATE DATABASE $db OWNER $PG_ROLE" || die "postgres: could not create $db"
         say "postgres: created database $db"
     done
-    say "postgres: role $PG_ROLE and ${#PG_DATABASES[@]} databases ok"
+    # A service's runtime role connects to its own database only; what it may do inside is
+    # granted by the migrations (libs/events/migrations), which run as the owner.
+    for db in "${PG_DATABASES[@]}"; do
+        grants+="REVOKE CONNECT ON DATABASE $db FROM PUBLIC;
+GRANT CONNECT ON DATABASE $db TO $(pg_runtime_role "$db");
+"
+    done
+    pg_psql <<<"$grants" || die "postgres: could not grant CONNECT to the runtime roles"
+    say "postgres: roles $PG_ROLE (owner) and <database>_app (runtime), ${#PG_DATABASES[@]} databases ok"
 }
 
 pg_stop() {

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from events import kafka, migrate
 from events.consumer import ConsumerRunner, Handler
@@ -53,7 +54,8 @@ class Backbone:
         self.engine: AsyncEngine = make_engine(settings.database_url, pool_size=10)
         self.keys_engine: AsyncEngine = make_engine(settings.keystore_database_url)
         kek = decode_kek(settings.kek.get_secret_value())
-        self.keystore = KeyStore(self.keys_engine, kek, settings.key_cache_seconds)
+        previous = [decode_kek(k.get_secret_value()) for k in [settings.previous_kek] if k]
+        self.keystore = KeyStore(self.keys_engine, kek, settings.key_cache_seconds, previous)
         self.store = EventStore(
             event_registry, FieldCipher(self.keystore), source=f"/careledger/{name}"
         )
@@ -72,7 +74,9 @@ class Backbone:
         return kafka.make_producer(self.settings.kafka_bootstrap_servers, f"{self.name}-relay")
 
     def _runner(self, handlers: Mapping[str, Handler], topics: list[str]) -> ConsumerRunner | None:
-        if not topics:
+        if not topics or not handlers:
+            # A group that handles nothing must not join: it would commit offsets past every
+            # event, and once handlers came it would start at the end and miss the history.
             return None
         servers = self.settings.kafka_bootstrap_servers
         group = self.settings.consumer_group or self.name
@@ -92,10 +96,22 @@ class Backbone:
         return UnitOfWork(self.engine, self.store, self.topic)
 
     async def migrate(self) -> None:
-        await migrate.upgrade(self.engine, "store")
-        await migrate.upgrade(self.keys_engine, "keys")
-        if self.migrations is not None:  # the service's own read models
-            await migrate.upgrade_tree(self.engine, self.migrations, f"alembic_version_{self.name}")
+        """As the tables' owner (the migration URLs, when set), granting the runtime roles."""
+        s = self.settings
+        store_role = migrate.runtime_role(s.database_url, s.migration_database_url)
+        keys_role = migrate.runtime_role(s.keystore_database_url, s.keystore_migration_database_url)
+        store = _owner(s.migration_database_url, self.engine)
+        keys = _owner(s.keystore_migration_database_url, self.keys_engine)
+        try:
+            await migrate.upgrade(store, "store", store_role)
+            await migrate.upgrade(keys, "keys", keys_role)
+            if self.migrations is not None:  # the service's own read models
+                table = f"alembic_version_{self.name}"
+                await migrate.upgrade_tree(store, self.migrations, table, store_role)
+        finally:
+            for engine, runtime in ((store, self.engine), (keys, self.keys_engine)):
+                if engine is not runtime:
+                    await engine.dispose()
 
     async def start(self) -> None:
         """Returns at once: the service answers (and reports not ready) while it connects."""
@@ -153,6 +169,13 @@ class Backbone:
             checks[component.status.name] = component.status.report()
             ok = ok and component.status.healthy
         return {"ready": ok, "checks": checks}
+
+
+def _owner(migration_url: str | None, runtime: AsyncEngine) -> AsyncEngine:
+    """An engine for one migration run (no pool kept), or the runtime one when no owner is set."""
+    if migration_url is None:
+        return runtime
+    return create_async_engine(migration_url, poolclass=NullPool)
 
 
 async def _ping(engine: AsyncEngine) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Verification of the per-stream hash chains: finds the first broken link.
+"""Verification of the per-stream hash chains: finds the first broken link, then the first
+stream whose last stored event is not the head recorded for it (`stream_heads`, kept by a
+trigger on append: a removed tail leaves the chain intact but the head behind).
 
 `python -m events.chain DATABASE_URL [STREAM_ID]` checks a store; exit code 1 when broken.
 """
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from events.canonical import GENESIS_HASH
@@ -22,7 +24,9 @@ from events.tables import events
 class BrokenLink:
     stream_id: str
     stream_version: int
-    field: str  # "hash" (content), "prev_hash" (link), "stream_version" (gap), "envelope"
+    # "hash" (content), "prev_hash" (link), "stream_version" (gap), "envelope",
+    # "prev_hash_column" (the column disagrees with the envelope), "head" (recorded head)
+    field: str
     expected: str
     found: str
 
@@ -55,6 +59,7 @@ async def _rows(conn: AsyncConnection, stream_id: str | None) -> AsyncIterator[A
         events.c.stream_id,
         events.c.stream_version,
         events.c.envelope,
+        events.c.prev_hash,
         events.c.hash,
     ).order_by(events.c.stream_id, events.c.stream_version)
     if stream_id is not None:
@@ -73,7 +78,8 @@ def _parse(row: Any) -> Envelope | BrokenLink:
 
 
 async def verify(conn: AsyncConnection, stream_id: str | None = None) -> BrokenLink | None:
-    """Walk one stream (or every stream) and return the first broken link, or None."""
+    """Walk one stream (or every stream) and return the first broken link; if there is none,
+    the first stream whose last stored event is not its recorded head; or None."""
     current, prev_hash, version = None, GENESIS_HASH, 0
     async for row in _rows(conn, stream_id):
         if row.stream_id != current:
@@ -82,11 +88,54 @@ async def verify(conn: AsyncConnection, stream_id: str | None = None) -> BrokenL
         envelope = _parse(row)
         if isinstance(envelope, BrokenLink):
             return envelope
-        broken = check_link(envelope, row.hash, prev_hash, version)
+        broken = check_link(envelope, row.hash, prev_hash, version) or _check_column(row, envelope)
         if broken:
             return broken
         prev_hash = envelope.hash
-    return None
+    return await _check_heads(conn, stream_id)
+
+
+def _check_column(row: Any, envelope: Envelope) -> BrokenLink | None:
+    """The prev_hash column is read without parsing the envelope: it must say the same."""
+    if row.prev_hash == envelope.prev_hash:
+        return None
+    sid, v = row.stream_id, row.stream_version
+    return BrokenLink(sid, v, "prev_hash_column", envelope.prev_hash, row.prev_hash)
+
+
+# Every stream whose recorded head is not its last stored event (or that has only one of them).
+HEADS_SQL = """
+WITH last AS (
+    SELECT DISTINCT ON (stream_id) stream_id, stream_version, hash FROM events
+     WHERE CAST(:stream AS text) IS NULL OR stream_id = :stream
+     ORDER BY stream_id, stream_version DESC
+), head AS (
+    SELECT stream_id, version, hash FROM stream_heads
+     WHERE CAST(:stream AS text) IS NULL OR stream_id = :stream
+)
+SELECT stream_id, head.version AS head_version, head.hash AS head_hash,
+       last.stream_version AS last_version, last.hash AS last_hash
+  FROM head FULL JOIN last USING (stream_id)
+ WHERE head.version IS DISTINCT FROM last.stream_version OR head.hash IS DISTINCT FROM last.hash
+ ORDER BY stream_id LIMIT 1
+"""
+
+
+def _described(version: int | None, hash_: str | None, missing: str) -> str:
+    return missing if version is None else f"version {version} ({hash_})"
+
+
+async def _check_heads(conn: AsyncConnection, stream_id: str | None) -> BrokenLink | None:
+    row = (await conn.execute(text(HEADS_SQL), {"stream": stream_id})).first()
+    if row is None:
+        return None
+    return BrokenLink(
+        row.stream_id,
+        row.head_version or row.last_version,
+        "head",
+        _described(row.head_version, row.head_hash, "no recorded head"),
+        _described(row.last_version, row.last_hash, "no stored event"),
+    )
 
 
 async def _main(url: str, stream_id: str | None) -> int:

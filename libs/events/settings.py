@@ -25,6 +25,9 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = ""
 
     database_url: str
+    # Migrations run as the tables' owner; `database_url` may then name a runtime role that can
+    # only append events (libs/events/README.md, "Database roles"). Unset: one role does both.
+    migration_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int
     log_level: str = "INFO"
@@ -33,7 +36,12 @@ class ServiceSettings(BaseSettings):
         "127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
     )
     keystore_database_url: str = Field(validation_alias=shared("KEYSTORE_DATABASE_URL"))
+    keystore_migration_database_url: str | None = Field(
+        None, validation_alias=shared("KEYSTORE_MIGRATION_DATABASE_URL")
+    )
     kek: SecretStr = Field(validation_alias=shared("CARELEDGER_KEK"))
+    # During a KEK rotation: the KEK being retired, still read (never written with).
+    previous_kek: SecretStr | None = Field(None, validation_alias=shared("CARELEDGER_PREVIOUS_KEK"))
     key_cache_seconds: float = Field(30.0, validation_alias=shared("CARELEDGER_KEY_CACHE_SECONDS"))
 
     jwt_issuer: str | None = Field(None, validation_alias=shared("JWT_ISSUER"))
@@ -52,9 +60,11 @@ class ServiceSettings(BaseSettings):
         DEFAULT_YOUNG_THRESHOLD, ge=0, validation_alias=shared("CARELEDGER_GC_YOUNG_THRESHOLD")
     )
 
-    @field_validator("kek")
+    @field_validator("kek", "previous_kek")
     @classmethod
-    def _real_kek(cls, value: SecretStr) -> SecretStr:
+    def _real_kek(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         raw = value.get_secret_value()
         if raw.strip().lower() in PLACEHOLDERS:
             raise ValueError(
@@ -68,9 +78,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError("CARELEDGER_KEK must be 32 random bytes, base64-encoded")
         return value
 
-    @field_validator("database_url", "keystore_database_url")
+    @field_validator(
+        "database_url",
+        "keystore_database_url",
+        "migration_database_url",
+        "keystore_migration_database_url",
+    )
     @classmethod
-    def _asyncpg_url(cls, value: str) -> str:
-        if not value.startswith("postgresql+asyncpg://"):
+    def _asyncpg_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("postgresql+asyncpg://"):
             raise ValueError("database URLs must use the asyncpg driver: postgresql+asyncpg://...")
         return value
