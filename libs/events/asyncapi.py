@@ -13,6 +13,11 @@ from events.kafka import SERVICES, events_topic
 from events.registry import Registry, registry
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events"
+KEY_RULE = (  # libs/events/README.md, "Kafka keys"
+    "Kafka key = the case id for everything about a case once it exists, before that the "
+    "report id; what belongs to no case is keyed by its own stream or subject (a delivery by "
+    "its subscription id)."
+)
 
 
 def load_service_events() -> list[str]:
@@ -43,7 +48,7 @@ def document(reg: Registry = registry) -> dict[str, Any]:
         types = sorted(t for t in schemas if t.startswith(f"{service}."))
         channels[service] = {
             "address": events_topic(service),
-            "description": f"Events of the {service} service; Kafka key = case id.",
+            "description": f"Events of the {service} service; {KEY_RULE}",
             "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in types},
         }
     return {

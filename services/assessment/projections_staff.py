@@ -52,8 +52,9 @@ async def register_staff(
     await conn.execute(insert.on_conflict_do_update(index_elements=[staff.c.worker_id], set_=row))
 
 
-async def record_check(conn: AsyncConnection, worker_id: str, on: date, clean: bool) -> None:
-    """Keep the latest check; an older one arriving late changes nothing."""
+async def record_check(conn: AsyncConnection, worker_id: str, on: date, clean: bool | None) -> None:
+    """Keep the latest check; an older one arriving late changes nothing. `clean` None: the
+    result could not be read, which clears nobody (MZ-7.1.3)."""
     later = (staff.c.background_check_on.is_(None)) | (staff.c.background_check_on <= on)
     query = update(staff).where(staff.c.worker_id == worker_id, later)
     await conn.execute(query.values(background_check_on=on, background_check_clean=clean))

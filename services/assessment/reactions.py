@@ -4,7 +4,7 @@ Each runs in one transaction with the inbox row of the event, so a redelivery ch
 """
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -69,7 +69,7 @@ class WorkerFacts(_Facts):
 class CheckFacts(_Facts):
     worker_id: str
     checked_on: date
-    clean: bool
+    clean: bool | None  # None: the result is sealed under a key this service cannot open
 
 
 class SuspensionFacts(_Facts):
@@ -108,9 +108,22 @@ async def when_staff_is_registered_remember_who_may_assess(
 async def when_a_background_check_is_recorded_keep_the_latest(
     envelope: Envelope, uow: UnitOfWork
 ) -> None:
-    """The yearly check of MZ-7.1.3 (its note, personal, is not read)."""
-    facts = CheckFacts.model_validate(envelope.data)
+    """The yearly check of MZ-7.1.3 (its note, personal, is not kept). Since v2 the result is
+    sealed under the staff scope; without that key (shredded, or not in this key store) the
+    check counts as not clean, so nobody is cleared on a result nobody could read."""
+    plain = await _opened(envelope, uow)
+    unread = {**envelope.data, "clean": None}
+    facts = CheckFacts.model_validate(unread if plain is None else plain)
     await record_check(uow.conn, facts.worker_id, facts.checked_on, facts.clean)
+
+
+async def _opened(envelope: Envelope, uow: UnitOfWork) -> dict[str, Any] | None:
+    """The event's data with its personal fields opened (v1 had none sealed); None without
+    the key."""
+    try:
+        return await uow.store.cipher.decrypt(envelope.data, envelope.key_scope, envelope.id)
+    except (KeyShredded, KeyUnavailable):
+        return None
 
 
 async def when_staff_leave_they_are_no_longer_registered(
@@ -128,9 +141,8 @@ async def when_a_child_is_registered_keep_their_gender(envelope: Envelope, uow: 
     """Only the gender is kept (MZ-6.2.2: a woman assesses a girl); the other details are
     decrypted in memory and dropped. Without the key (shredded, or not in this key store) the
     gender stays unknown and the assessors state it, as before intake published any."""
-    try:
-        plain = await uow.store.cipher.decrypt(envelope.data, envelope.key_scope, envelope.id)
-    except (KeyShredded, KeyUnavailable):
+    plain = await _opened(envelope, uow)
+    if plain is None:
         return
     facts = ChildFacts.model_validate(plain)
     await add_child(uow.conn, facts.child_id, facts.organisation, facts.child.gender)

@@ -3,8 +3,9 @@
 Names follow `intake.<aggregate>.<fact>` and match the names notify's clock table listens for
 (`services/notify/domain/clocks.py`, EVENT_CATALOG). Every field that names or identifies a
 person, or tells in free text what happened to them, is declared personal and encrypted with
-the data key of the event's key scope: the child's id for reports (so a child's archive can be
-handed over and its key shredded), the staff member's id for staff events.
+the data key of the event's key scope: the child's id for reports, children and cases (so a
+child's archive can be handed over and its key shredded), `staff:<organisation>:<worker id>`
+for staff events (`handlers.staff_scope`; events recorded before it used the stream id).
 """
 
 from datetime import date, datetime
@@ -97,7 +98,9 @@ class WorkerRegistered(EventData):
 
 
 @registry.register("intake.worker.background_check_recorded", 1, personal={"note"})
-class BackgroundCheckRecorded(EventData):
+class BackgroundCheckRecordedV1(EventData):
+    model_config = ConfigDict(title="BackgroundCheckRecorded")
+
     worker_id: str
     organisation: str
     checked_on: date
@@ -106,8 +109,16 @@ class BackgroundCheckRecorded(EventData):
     note: str | None = None
 
 
+@registry.register("intake.worker.background_check_recorded", 2, personal={"clean", "note"})
+class BackgroundCheckRecorded(BackgroundCheckRecordedV1):
+    """The yearly criminal-record check (MZ-7.1.3). v2: its result `clean` is personal too (a
+    failed check is a fact about the person), sealed under the staff scope; v1 upcast as is."""
+
+
 @registry.register("intake.worker.suspended", 1)
-class WorkerSuspended(EventData):
+class WorkerSuspendedV1(EventData):
+    model_config = ConfigDict(title="WorkerSuspended")
+
     worker_id: str
     organisation: str
     suspended_on: date
@@ -115,16 +126,36 @@ class WorkerSuspended(EventData):
     rule: str
 
 
+@registry.register("intake.worker.suspended", 2, personal={"reason"})
+class WorkerSuspended(WorkerSuspendedV1):
+    """The person was stopped from work (MZ-7.1.3). v2: the `reason` is personal, sealed under
+    the staff scope; `rule` stays in clear. v1 is upcast as is."""
+
+
 @registry.register("intake.worker.deregistered", 1)
-class WorkerDeregistered(EventData):
+class WorkerDeregisteredV1(EventData):
     """The person no longer works for the organisation (left or dismissed, SZ-7.1.4): they
     leave every case at once and their yearly check is no longer due (DOMAIN §12)."""
+
+    model_config = ConfigDict(title="WorkerDeregistered")
 
     worker_id: str
     organisation: str
     deregistered_on: date
     reason: Literal["left_organisation", "dismissed"]
     rule: str
+
+
+@registry.register("intake.worker.deregistered", 2, personal={"reason"})
+class WorkerDeregistered(WorkerDeregisteredV1):
+    """As v1 (left or dismissed, SZ-7.1.4; DOMAIN §12), but whether the person was dismissed
+    is personal: `reason` is sealed under the staff scope. v1 is upcast as is."""
+
+
+# Each v2 above only declares more fields personal: the data keeps its shape.
+registry.upcaster("intake.worker.background_check_recorded", from_version=1)(dict)
+registry.upcaster("intake.worker.suspended", from_version=1)(dict)
+registry.upcaster("intake.worker.deregistered", from_version=1)(dict)
 
 
 # --- reports and mandatory reports (DOMAIN §2, §3) -------------------------------------------
@@ -243,8 +274,10 @@ class TeamAssigned(EventData):
 
 
 @registry.register("intake.case.worker_removed", 1)
-class WorkerRemoved(EventData):
+class WorkerRemovedV1(EventData):
     """A worker was taken off a case; after a positive background check at once (MZ-7.1.3)."""
+
+    model_config = ConfigDict(title="WorkerRemoved")
 
     case_id: str
     organisation: str
@@ -253,6 +286,16 @@ class WorkerRemoved(EventData):
     removed_on: date
     reason: str
     rule: str
+
+
+@registry.register("intake.case.worker_removed", 2, personal={"reason"})
+class WorkerRemoved(WorkerRemovedV1):
+    """A worker was taken off a case (MZ-7.1.3, §12). v2: the `reason` repeats a staff fact (a
+    positive check, a dismissal) and is personal, sealed with the case's other events under the
+    child's scope; `worker_id` and `rule` stay in clear. v1 is upcast as is."""
+
+
+registry.upcaster("intake.case.worker_removed", from_version=1)(dict)
 
 
 # --- case work: visits, investigation, initial statement, consent (DOMAIN §2, I-2 to I-5) ------
@@ -399,8 +442,10 @@ class ChildCategory(StrEnum):
 
 
 @registry.register("intake.child.categories_set", 1, personal={"evidence"})
-class ChildCategoriesSet(EventData):
+class ChildCategoriesSetV1(EventData):
     """The child's categories, each with its evidence (the whole set; replaces the last)."""
+
+    model_config = ConfigDict(title="ChildCategoriesSet")
 
     child_id: str
     organisation: str
@@ -410,6 +455,16 @@ class ChildCategoriesSet(EventData):
     set_at: datetime
     set_by: str
     rule: str
+
+
+@registry.register("intake.child.categories_set", 2, personal={"categories", "evidence"})
+class ChildCategoriesSet(ChildCategoriesSetV1):
+    """The child's categories, each with its evidence (the whole set; replaces the last). v2:
+    the `categories` say what the child lives through and are personal, sealed under the
+    child's scope like the evidence. v1 is upcast as is."""
+
+
+registry.upcaster("intake.child.categories_set", from_version=1)(dict)
 
 
 @registry.register("intake.case.followup_category_set", 1)

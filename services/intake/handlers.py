@@ -65,6 +65,12 @@ def report_stream(report_id: str) -> str:
     return f"report-{report_id}"
 
 
+def staff_scope(organisation: str, worker_id: str) -> str:
+    """The data key of a staff member's facts (name, check results, why they were suspended or
+    left): shredding it erases them without touching any child's data, and the other way round."""
+    return f"staff:{organisation}:{worker_id}"
+
+
 @dataclass(frozen=True)
 class History:
     envelopes: list[Envelope]
@@ -108,7 +114,9 @@ async def append(
     fingerprint: str | None = None,
     partition: str | None = None,
 ) -> list[Envelope]:
-    """Append and project; Kafka key = `partition` (the case id once there is one) or stream."""
+    """Append and project. Kafka key = `partition`, else the stream id (a case's stream id is
+    its case id): whatever is about a case is keyed by the case id once it exists, so its
+    consumers see it in order (libs/events/README.md, "Kafka keys")."""
     batch = _batch(events, seed)
     try:
         envelopes = await uow.append(
@@ -130,7 +138,8 @@ async def register_worker(
         if _retried(history, seed):
             return  # a retry of the request that registered this person
         events = staff_rules.register_worker(command, staff_rules.staff_state(history.events))
-        await append(uow, stream, history, events, meta, seed)
+        scope = staff_scope(command.organisation, command.worker_id)
+        await append(uow, stream, history, events, meta, seed, key_scope=scope)
         await uow.commit()
 
 
@@ -175,7 +184,8 @@ async def _change_staff(
         if _retried(history, seed):
             return True
         events = decide(state)
-        await append(uow, stream, history, events, meta, seed)
+        scope = staff_scope(state.organisation, worker_id)
+        await append(uow, stream, history, events, meta, seed, key_scope=scope)
         for event in events:
             if isinstance(event, WorkerSuspended | WorkerDeregistered):
                 await _remove_from_cases(uow, worker_id, today, meta, event.reason, event.rule)
@@ -226,6 +236,7 @@ async def receive_report(
             seed,
             key_scope=command.child_id,
             fingerprint=fingerprint,
+            partition=command.report_id,  # no case holds a report yet
         )
         await uow.commit()
         return command.report_id
@@ -256,7 +267,15 @@ async def _register_child(
         return
     child = received.child
     batch = _batch(events, f"{seed}/child" if seed else None)
-    envelopes = await uow.append(received.child_id, 0, batch, meta, key_scope=received.child_id)
+    # Keyed like the report that names the child first, so both reach consumers in order.
+    envelopes = await uow.append(
+        received.child_id,
+        0,
+        batch,
+        meta,
+        key_scope=received.child_id,
+        partition_key=received.report_id,
+    )
     registered = events[0]
     assert isinstance(registered, ChildRegistered)
     try:
@@ -288,12 +307,19 @@ async def acknowledge(
         if _retried(history, seed):
             return
         events = report_rules.acknowledge(command, state)
-        row = await report_row(uow.conn, report_id)
-        case_id = row.case_id if row is not None else None
+        key = await _report_key(uow, report_id)
         await append(
-            uow, stream, history, events, meta, seed, key_scope=state.child_id, partition=case_id
+            uow, stream, history, events, meta, seed, key_scope=state.child_id, partition=key
         )
         await uow.commit()
+
+
+async def _report_key(uow: UnitOfWork, report_id: str) -> str:
+    """The case id once a case holds the report, else the report id. The row is locked: a case
+    being opened from the report meanwhile has it locked until it commits, and then its id is
+    read here (unlocked, the not yet committed case would be missed and the key be stale)."""
+    row = await report_row(uow.conn, report_id, lock=True)
+    return str(row.case_id) if row is not None and row.case_id else report_id
 
 
 async def open_case(

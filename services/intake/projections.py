@@ -352,9 +352,10 @@ async def staff_row(conn: AsyncConnection, worker_id: str) -> Any:
     return (await conn.execute(select(staff).where(staff.c.worker_id == worker_id))).first()
 
 
-async def report_row(conn: AsyncConnection, report_id: str) -> Any:
+async def report_row(conn: AsyncConnection, report_id: str, lock: bool = False) -> Any:
+    """The report's row; with `lock`, held (FOR SHARE) until the transaction ends."""
     query = select(reports).where(reports.c.report_id == report_id)
-    return (await conn.execute(query)).first()
+    return (await conn.execute(query.with_for_update(read=True) if lock else query)).first()
 
 
 async def add_child(

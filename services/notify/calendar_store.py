@@ -196,9 +196,8 @@ async def _record_recomputed(
     )
     event_id = derived_id("recomputed", row.deadline_id, *map(str, loaded))
     meta = Metadata(actor="service:notify", correlation_id=row.deadline_id)
-    await uow.append(
-        row.stream_id, None, [NewEvent(event, event_id)], meta, partition_key=row.subject_id
-    )
+    key = await projections.partition_of(uow.conn, row.subject_id)
+    await uow.append(row.stream_id, None, [NewEvent(event, event_id)], meta, partition_key=key)
     await projections.mark(
         uow.conn,
         row.deadline_id,

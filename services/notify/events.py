@@ -2,13 +2,14 @@
 
 One stream per clock rule and subject (`deadline-<rule>-<subject id>`); a stream holds every
 run of that rule for that subject, each run named by its `deadline_id`. Nothing here names or
-describes a person beyond staff and entity ids; only a webhook secret is sealed.
+describes a person beyond staff and entity ids, except where a subscription sends to: its
+`target` and webhook secret are sealed (`notify.subscription.created` v2).
 """
 
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from events.registry import EventData, registry
 
@@ -175,10 +176,12 @@ class CalendarYearNeeded(EventData):
 
 
 @registry.register("notify.subscription.created", 1, personal={"secret"})
-class SubscriptionCreated(EventData):
+class SubscriptionCreatedV1(EventData):
     """An endpoint asked to be told about `event_types` of `organisation` (webhook or e-mail).
     The webhook `secret` is sealed with the data key `subscription:<id>`; shredding that key
     on deletion makes it unreadable everywhere."""
+
+    model_config = ConfigDict(title="SubscriptionCreated")
 
     subscription_id: str
     organisation: str
@@ -189,6 +192,16 @@ class SubscriptionCreated(EventData):
     language: str
     secret: str | None
     created_by: str
+
+
+@registry.register("notify.subscription.created", 2, personal={"secret", "target"})
+class SubscriptionCreated(SubscriptionCreatedV1):
+    """As v1, and the `target` (an e-mail address names a person; a webhook URL may too) is
+    sealed with the secret under `subscription:<id>`, so deleting the subscription shreds it
+    as well. v1 is upcast as is."""
+
+
+registry.upcaster("notify.subscription.created", from_version=1)(dict)
 
 
 @registry.register("notify.subscription.deleted", 1)

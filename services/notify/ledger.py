@@ -23,7 +23,8 @@ async def set_deadline(
     """Append `notify.deadline.set` and record the clock; a provisional one (§13) raises the
     administrator alert for each year it counted Monday-Friday."""
     event = NewEvent(_set_event(plan, started_by), derived_id("set", plan.deadline_id))
-    await uow.append(plan.stream_id, None, [event], meta, partition_key=plan.subject_id)
+    key = await projections.partition_of(uow.conn, plan.subject_id)
+    await uow.append(plan.stream_id, None, [event], meta, partition_key=key)
     await projections.add_deadline(uow.conn, plan, started_by)
     if plan.due.provisional:
         await calendar_store.alert_missing_years(uow, plan, meta, at)
@@ -44,7 +45,8 @@ async def meet(
         late=row.state == projections.OVERDUE or at > row.due_at,
     )
     event = NewEvent(met, derived_id("met", row.deadline_id, by_id))
-    await uow.append(row.stream_id, None, [event], meta, partition_key=row.subject_id)
+    key = await projections.partition_of(uow.conn, row.subject_id)
+    await uow.append(row.stream_id, None, [event], meta, partition_key=key)
     await projections.mark(uow.conn, row.deadline_id, state=projections.MET, met_at=at)
 
 

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Identity,
     Integer,
     MetaData,
     Table,
@@ -74,6 +76,7 @@ entity_cases = Table(
     metadata,
     Column("entity_id", Text, primary_key=True),
     Column("case_id", Text, primary_key=True),
+    Column("linked", BigInteger, Identity(always=True), nullable=False),  # learnt in this order
 )
 
 entity_organisations = Table(
@@ -100,6 +103,20 @@ async def remember_case_links(
     rows = [{"entity_id": e, "case_id": case_id} for e in entity_ids if e != case_id]
     if rows:
         await conn.execute(pg_insert(entity_cases).values(rows).on_conflict_do_nothing())
+
+
+async def partition_of(conn: AsyncConnection, subject_id: str) -> str:
+    """The Kafka key of a deadline's events: the newest case its subject (a report, child or
+    task) belongs to, once notify knows it, so they keep the order of that case's events; the
+    subject's own id before that, and for a case or a staff member."""
+    query = (
+        select(entity_cases.c.case_id)
+        .where(entity_cases.c.entity_id == subject_id)
+        .order_by(entity_cases.c.linked.desc())
+        .limit(1)
+    )
+    case_id = (await conn.execute(query)).scalar_one_or_none()
+    return case_id or subject_id
 
 
 async def set_project(

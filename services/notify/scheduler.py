@@ -126,7 +126,8 @@ async def _remind(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> N
         sent_at=now,
     )
     event = NewEvent(reminder, derived_id("reminder", row.deadline_id))
-    await uow.append(row.stream_id, None, [event], meta, partition_key=row.subject_id)
+    key = await projections.partition_of(uow.conn, row.subject_id)
+    await uow.append(row.stream_id, None, [event], meta, partition_key=key)
     await projections.mark(uow.conn, row.deadline_id, reminded_at=now)
     assert event.event_id is not None
     await queue_for_deadline(uow.conn, ReminderSent.event_name, event.event_id, row)
@@ -156,7 +157,8 @@ async def _miss(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> Non
         NewEvent(missed, derived_id("missed", row.deadline_id)),
         NewEvent(escalated, derived_id("escalated", row.deadline_id)),
     ]
-    await uow.append(row.stream_id, None, events, meta, partition_key=row.subject_id)
+    key = await projections.partition_of(uow.conn, row.subject_id)
+    await uow.append(row.stream_id, None, events, meta, partition_key=key)
     await projections.mark(uow.conn, row.deadline_id, state=projections.OVERDUE, missed_at=now)
     for event in events:
         assert event.event_id is not None

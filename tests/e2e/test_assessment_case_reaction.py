@@ -35,8 +35,9 @@ from assessment.projections_review import review_item
 from assessment.projections_tasks import tasks_of
 from assessment.reactions import HANDLERS
 from events import migrate
-from events.crypto import FieldCipher
-from events.envelope import Envelope, Metadata, new_id
+from events.canonical import GENESIS_HASH
+from events.crypto import FieldCipher, is_token
+from events.envelope import Envelope, Metadata, make_envelope, new_id
 from events.errors import ConcurrencyError
 from events.kafka import events_topic
 from events.keystore import KeyStore
@@ -320,6 +321,54 @@ async def test_a_positive_background_check_stops_the_worker_assessing(uows):
     await register(uows, MAN, clean=False)
     with pytest.raises(Refused) as refused:
         await grade(uows, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_cleared"]
+
+
+async def sealed_check(keystore: KeyStore, who: Assessor, clean: bool) -> Envelope:
+    """`intake.worker.background_check_recorded.v2` as intake publishes it: the result sealed
+    with the data key of the staff scope."""
+    scope, event_id = f"staff:{ORG}:{who.worker_id}", new_id()
+    data = {
+        "worker_id": who.worker_id,
+        "organisation": ORG,
+        "checked_on": "2025-04-01",  # after the clean v1 check `register` recorded
+        "clean": clean,
+        "rule": "MZ-7.1.3",
+        "note": None,
+    }
+    sealed = await FieldCipher(keystore).encrypt(data, frozenset({"clean"}), scope, event_id)
+    name = "intake.worker.background_check_recorded.v2"
+    return make_envelope(
+        source="/careledger/intake",
+        event_type=name,
+        dataschema=f"urn:careledger:schema:{name}",
+        stream_id=f"worker-{who.worker_id}",
+        version=3,
+        meta=Metadata(actor="dev-org-admin"),
+        key_scope=scope,
+        data=sealed,
+        prev_hash=GENESIS_HASH,
+        event_id=event_id,
+    )
+
+
+async def test_a_sealed_failed_check_stops_the_worker_and_an_unreadable_one_clears_nobody(
+    team, keystore
+):
+    """Backbone correctness item 13: the result of a check is sealed since v2; assessment
+    opens it with the staff scope's key (MZ-7.1.3). Without the key (shredded) the check counts
+    as not clean: nobody is cleared on a result nobody can read."""
+    assert is_token((await sealed_check(keystore, MAN, clean=False)).data["clean"])
+    await react(team, await sealed_check(keystore, MAN, clean=False))
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_cleared"]
+
+    unreadable = await sealed_check(keystore, OTHER_MAN, clean=True)
+    await keystore.shred(unreadable.key_scope, "synthetic: the staff member's data erased")
+    await react(team, unreadable)
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, OTHER_MAN, child_gender="male"))
     assert [v.code for v in refused.value.violations] == ["assessor_not_cleared"]
 
 

@@ -164,12 +164,15 @@ def test_a_positive_background_check_suspends_the_worker_at_once(service, org, b
     assert body["suspended"] is True and body["suspension_rule"] == "MZ-7.1.3"
     assert "staff_suspended" in [v["code"] for v in body["clearance"]]
 
-    types = [e.type for e in envelopes(keyed(bootstrap, f"worker-{worker}", expect=3))]
-    assert types == [
+    found = envelopes(keyed(bootstrap, f"worker-{worker}", expect=3))
+    assert [e.type for e in found] == [
         "intake.worker.registered.v1",
-        "intake.worker.background_check_recorded.v1",
-        "intake.worker.suspended.v1",
+        "intake.worker.background_check_recorded.v2",
+        "intake.worker.suspended.v2",
     ]
+    # Backbone correctness item 13: the result and the reason are sealed under the staff scope
+    assert {e.key_scope for e in found} == {f"staff:{org}:{worker}"}
+    assert set(found[1].data["clean"]) == {"$enc"} and set(found[2].data["reason"]) == {"$enc"}
 
 
 def test_a_report_with_triggers_files_a_mandatory_report_that_reaches_kafka_encrypted(
@@ -181,12 +184,11 @@ def test_a_report_with_triggers_files_a_mandatory_report_that_reaches_kafka_encr
     )
     assert response.status_code == 201, response.text
     created = response.json()
-    stream = f"report-{created['report_id']}"
     assert created["mandatory"] is True and created["child"]["name"] == report.child.name
     recipients = {r["key"] for r in created["mandatory_report"]["recipients"]}
     assert {"police", "civil_affairs"} <= recipients
 
-    ours = keyed(bootstrap, stream, expect=2)
+    ours = keyed(bootstrap, created["report_id"], expect=3)  # the new child's, then the report's
     filed = [e for e in envelopes(ours) if e.type == "intake.mandatory_report.filed.v1"]
     assert len(filed) == 1 and filed[0].key_scope == created["child_id"]
     assert (
@@ -196,7 +198,13 @@ def test_a_report_with_triggers_files_a_mandatory_report_that_reaches_kafka_encr
     raw = b"".join(r.value for r in ours).decode()
     for secret in (report.child.name, report.child.resident_id, report.reporter.phone):
         assert secret not in raw
-    assert json.loads(ours[0].value)["data"]["emergency"] is False
+    received = [json.loads(r.value) for r in ours]
+    assert [r["type"] for r in received] == [
+        "intake.child.registered.v1",
+        "intake.report.received.v1",
+        "intake.mandatory_report.filed.v1",
+    ]
+    assert received[1]["data"]["emergency"] is False
 
 
 def test_an_acknowledgement_by_the_police_is_recorded_once(service, org):
@@ -426,7 +434,7 @@ def test_a_positive_check_takes_the_worker_off_their_cases_at_once(service, org,
     assert types == [
         "intake.case.opened.v1",
         "intake.case.team_assigned.v1",
-        "intake.case.worker_removed.v1",
+        "intake.case.worker_removed.v2",
     ]
 
 
@@ -460,8 +468,9 @@ def test_a_worker_who_leaves_is_taken_off_their_cases_and_cannot_be_assigned(
     assert again.status_code == 409
     assert [v["code"] for v in again.json()["violations"]] == ["staff_deregistered"]
     removed = envelopes(keyed(bootstrap, case["case_id"], expect=3))[-1]
-    assert removed.type == "intake.case.worker_removed.v1"
-    assert (removed.data["worker_id"], removed.data["reason"]) == (man, "left_organisation")
+    assert removed.type == "intake.case.worker_removed.v2"
+    # Backbone correctness item 13: why they left is sealed (the staff entry above shows it)
+    assert removed.data["worker_id"] == man and set(removed.data["reason"]) == {"$enc"}
 
 
 # --- case work, status, categories, lists (DOMAIN §2, §5, I-2 to I-5) ------------------------

@@ -57,7 +57,7 @@ def test_the_events_that_stop_a_reports_clocks_carry_the_report_ids_in_clear() -
 
 def test_the_follow_up_category_is_in_clear_and_the_evidence_and_case_work_text_are_personal():
     assert INTAKE_TYPES["intake.case.followup_category_set"].personal == set()
-    assert INTAKE_TYPES["intake.child.categories_set"].personal == {"evidence"}
+    assert INTAKE_TYPES["intake.child.categories_set"].personal == {"categories", "evidence"}
     assert INTAKE_TYPES["intake.case.visit_recorded"].personal == {"place", "notes"}
     assert INTAKE_TYPES["intake.case.investigation_recorded"].personal == {"findings"}
     assert INTAKE_TYPES["intake.case.initial_statement_recorded"].personal == {"statement"}
@@ -67,3 +67,36 @@ def test_the_follow_up_category_is_in_clear_and_the_evidence_and_case_work_text_
         "members",
         "other_minors",
     }
+
+
+STAFF_FACTS = {  # Backbone correctness, item 13: the newest version of each, and what it seals
+    "intake.worker.background_check_recorded": (2, {"clean", "note"}),
+    "intake.worker.suspended": (2, {"reason"}),
+    "intake.worker.deregistered": (2, {"reason"}),
+    "intake.case.worker_removed": (2, {"reason"}),
+    "intake.child.categories_set": (2, {"categories", "evidence"}),
+}
+
+
+def test_a_failed_check_a_suspension_a_dismissal_and_a_childs_categories_are_personal() -> None:
+    """Backbone correctness item 13: these facts are sealed in a new version of their type; the
+    ids and clauses consumers act on stay in clear."""
+    for name, (version, personal) in STAFF_FACTS.items():
+        info = INTAKE_TYPES[name]
+        assert (info.version, info.personal) == (version, personal), name
+        assert not {"worker_id", "rule"} & info.personal, name
+
+
+def test_staff_facts_recorded_as_v1_in_clear_are_read_as_v2_unchanged() -> None:
+    """Backbone correctness item 13: published types do not change in place, so a stored v1
+    event is upcast to v2 with the same data (its fields stay as they were stored)."""
+    v1 = {
+        "worker_id": "w-synthetic-1",
+        "organisation": "org-synthetic",
+        "suspended_on": "2025-03-02",
+        "reason": "background_check_not_clean",
+        "rule": "MZ-7.1.3",
+    }
+    loaded = registry.load("intake.worker.suspended.v1", v1)
+    assert type(loaded).type_string() == "intake.worker.suspended.v2"
+    assert loaded.model_dump(mode="json") == v1

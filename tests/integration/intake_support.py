@@ -1,0 +1,122 @@
+"""The intake service's application layer on a throwaway database (event store, key store and
+read models; no broker): handlers are called as the API calls them. Synthetic data only."""
+
+import os
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import intake
+from events import migrate
+from events.crypto import FieldCipher
+from events.envelope import Metadata
+from events.kafka import events_topic
+from events.keystore import KeyStore
+from events.registry import registry
+from events.store import EventStore
+from events.tables import events, outbox
+from events.uow import UnitOfWork
+from intake import events as _types  # noqa: F401  (registers the intake event types)
+from intake import handlers
+from intake.domain import Gender
+from intake.domain.cases import AssignTeam, OpenCase
+from intake.domain.reports import ReceiveReport
+from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
+from intake.events import ChildDetails, Qualification, Reporter, Source, StaffRole
+from tests.synthetic import fake_child, fake_name
+
+MIGRATIONS = Path(intake.__file__).parent / "migrations"
+META = Metadata(actor="dev-supervisor")
+Uows = Callable[[], UnitOfWork]
+
+
+@pytest.fixture
+async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
+    engine = create_async_engine(database_url)
+    await migrate.upgrade(engine, "store")
+    await migrate.upgrade_tree(engine, MIGRATIONS, "alembic_version_intake")
+    store = EventStore(registry, FieldCipher(keystore), source="/careledger/intake")
+    yield lambda: UnitOfWork(engine, store, events_topic("intake"))
+    await engine.dispose()
+
+
+async def an_emergency_report(uows: Uows, org: str) -> tuple[str, str]:
+    """(report id, child id): an emergency report about a new child, so a mandatory report is
+    filed with it (SZ-5.2.1) and the child is registered."""
+    now = datetime.now(UTC)
+    rng = random.Random(now.timestamp())
+    child = fake_child(rng, on=now.date())
+    report = ReceiveReport(
+        report_id=str(uuid4()),
+        organisation=org,
+        child_id=f"child-{uuid4()}",
+        source=Source.HOTLINE,
+        received_at=now,
+        received_by="dev-worker",
+        reporter=Reporter(name=fake_name(rng)),
+        child=ChildDetails(name=child.name, gender=child.gender, birth_date=child.birth_date),
+        occurred_at=None,
+        place=None,
+        description="合成描述：报告人反映儿童近期情绪低落。",
+        triggers=[],
+        emergency=True,
+        now=now,
+    )
+    report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
+    return report_id, report.child_id
+
+
+def opening(org: str, report_id: str) -> OpenCase:
+    return OpenCase(
+        case_id=f"case-{uuid4()}",
+        organisation=org,
+        report_ids=[report_id],
+        opened_at=datetime.now(UTC),
+        opened_by="dev-supervisor",
+    )
+
+
+async def a_worker(uows: Uows, org: str, gender: Gender, worker_id: str | None = None) -> str:
+    """A qualified worker with a clean check today."""
+    worker_id = worker_id or f"w-{uuid4().hex[:8]}"
+    today = datetime.now(UTC).date()
+    register = RegisterWorker(
+        worker_id=worker_id,
+        organisation=org,
+        role=StaffRole.WORKER,
+        name=fake_name(random.Random(worker_id)),
+        gender=gender,
+        qualifications=frozenset({Qualification.SOCIAL_WORKER}),
+        years_in_child_services=3,
+    )
+    await handlers.register_worker(uows, register, META, None)
+    check = RecordBackgroundCheck(worker_id=worker_id, checked_on=today, clean=True, today=today)
+    await handlers.record_background_check(uows, check, META, None)
+    return worker_id
+
+
+async def a_team(uows: Uows, org: str, case_id: str) -> list[str]:
+    """Two cleared, qualified workers, a woman among them, set as the case's team (I-5)."""
+    workers = [await a_worker(uows, org, g) for g in (Gender.FEMALE, Gender.MALE)]
+    today = datetime.now(UTC).date()
+    assign = AssignTeam(worker_ids=workers, on=today, assigned_by="dev-supervisor")
+    await handlers.assign_team(uows, case_id, assign, META, None)
+    return workers
+
+
+async def outbox_rows(uows: Uows) -> list[Any]:
+    """Every queued Kafka message (key, type, payload, stream), in the order appended."""
+    query = (
+        select(outbox.c.key, outbox.c.type, outbox.c.payload, events.c.stream_id)
+        .join(events, events.c.id == outbox.c.event_id)
+        .order_by(outbox.c.id)
+    )
+    async with uows() as uow:
+        return list((await uow.conn.execute(query)).all())
