@@ -30,6 +30,11 @@ def make_producer(bootstrap_servers: str, client_id: str, **overrides: Any) -> A
         # The relay appends a whole batch before it awaits the acks, so batching needs no
         # linger; a linger would only delay each batch's last request.
         "linger_ms": 0,
+        # The relay hands whole record batches to the producer and waits for a full one's
+        # acknowledgement before it starts the next for that partition (so that a failed batch
+        # is never overtaken): a batch holds a relay batch's rows for one partition. Half the
+        # broker's default message.max.bytes (1,048,588) leaves room for the framing.
+        "max_batch_size": 512 * 1024,
         "request_timeout_ms": 15000,
         "retry_backoff_ms": 200,
     }

@@ -331,12 +331,14 @@ class OutboxRelay:
 
     async def _read(self) -> Sequence[Any]:
         """The next rows in commit order; moves the window on."""
-        window = self._window or Window()
+        # One limit for the query and for judging the window drained: a window judged drained
+        # by a larger limit than its read had would skip the rest of it until a restart.
+        window, limit = self._window or Window(), self.batch_size
         async with self._statements.connect() as conn:
-            result = await conn.exec_driver_sql(NEXT_BATCH_SQL, window.parameters(self.batch_size))
+            result = await conn.exec_driver_sql(NEXT_BATCH_SQL, window.parameters(limit))
             found = result.all()
         rows = [r for r in found if r.id is not None]
-        self._window = window.after(found[0].high, [r.id for r in rows], self.batch_size)
+        self._window = window.after(found[0].high, [r.id for r in rows], limit)
         return rows
 
     async def _drop_prefetch(self) -> None:
