@@ -215,3 +215,27 @@ async def test_an_event_too_large_for_kafka_is_refused_at_append(intake):
 
 async def _is(relay, state: str) -> bool:
     return relay.status.report().get("state") == state
+
+
+async def test_a_window_read_with_a_smaller_batch_is_not_judged_drained_by_a_larger_one(
+    intake, bootstrap
+):
+    """A read that asked for one row and got one has not drained its window, even if the batch
+    size grew meanwhile: judged by the larger size, the rest of the window was skipped."""
+    for i in range(5):
+        await intake.append(f"case-{i}", 0, [CaseNoted(note_code="x")])
+    relay = intake.relay(batch_size=1)
+    assert await relay.publish_batch() == 1  # and one more read ahead, one row at most
+    relay.batch_size = 500
+    intake.start(relay.run())
+    await eventually(drained(intake))
+    assert len(await read_topic(bootstrap, intake.topic, 5)) == 5
+
+
+def test_a_window_is_handed_back_as_text_and_read_on_from_where_it_stood() -> None:
+    """The cursor a reader keeps: the rest of its window first, then the next window."""
+    window = Window(None, "10:20:15", 7).after("10:20:15", [8, 9], limit=2)
+    assert Window.parse(str(window)) == window
+    assert window.parameters(2) == (None, "10:20:15", 9, 2)
+    drained = window.after("10:20:15", [10], limit=2)
+    assert drained.drained and drained.parameters(2) == ("10:20:15", None, 0, 2)
