@@ -66,6 +66,9 @@ def asyncpg_dsn(engine: AsyncEngine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+Batch = tuple[tuple[str, int], "BatchBuilder"]  # (topic, partition), its record batch
+
+
 class LeadershipLost(Exception):
     """The relay's advisory lock is gone (its session ended): another relay may lead now."""
 
@@ -222,9 +225,9 @@ class OutboxRelay:
 
         The batch sent before this one must be acknowledged before this one goes: with one
         unacknowledged batch per partition at most, a failed batch is never overtaken by a
-        later one. Its marks are written while this batch is sent (up to `unmarked_batches`
-        wait so), and under a backlog (a full batch) the next rows are read meanwhile too.
-        `flush()` waits for everything and raises a failure of any."""
+        later one. Meanwhile this batch's records are built, the last one's marks are written
+        (up to `unmarked_batches` wait so), and under a backlog (a full batch) the next rows
+        are read. `flush()` waits for everything and raises a failure of any."""
         rows = await self._take_rows()
         rows = await self._park_oversized(rows)
         if not rows:
@@ -234,23 +237,21 @@ class OutboxRelay:
         if len(rows) == self.batch_size:
             self._prefetch = asyncio.create_task(self._read())
         try:
+            batches = await self._build(producer, rows)
             await self._settle_sent()
-            self._sent = (rows, await self._send(producer, rows))
+            self._sent = (rows, await self._submit_all(producer, batches))
         except BaseException:
             await self._drop_prefetch()  # unmarked rows go first next time
             raise
         return len(rows)
 
-    async def _send(
-        self, producer: AIOKafkaProducer, rows: Sequence[Any]
-    ) -> list[asyncio.Future[Any]]:
-        """Queue the rows as record batches: per partition (the key's, as Kafka's default
-        partitioner places it), in row order. A record batch costs the producer one future and
-        one queue entry; `send()` would cost that for every message. A partition whose record
-        batch fills up waits for its acknowledgement before the next one starts."""
+    async def _build(self, producer: AIOKafkaProducer, rows: Sequence[Any]) -> list[Batch]:
+        """The rows as record batches: per partition (the key's, as Kafka's default partitioner
+        places it), in row order. A record batch costs the producer one future and one queue
+        entry; `send()` would cost that for every message."""
         partitions: dict[str, list[int]] = {}
         filling: dict[tuple[str, int], BatchBuilder] = {}
-        acks = []
+        batches: list[Batch] = []
         for row in rows:
             if row.topic not in partitions:
                 partitions[row.topic] = sorted(await producer.partitions_for(row.topic))
@@ -259,22 +260,27 @@ class OutboxRelay:
             target = (row.topic, self._partitioner(key, every, every))
             batch = filling.get(target)
             if batch is None or batch.append(**_record(key, value, headers)) is None:
-                if batch is not None:  # full: it goes and is acknowledged before the next
-                    await (await self._submit(producer, batch, target))
                 batch = filling[target] = producer.create_batch()
+                batches.append((target, batch))
                 batch.append(**_record(key, value, headers))  # parked if it would not fit
-        for target, batch in filling.items():
-            acks.append(self._submit(producer, batch, target))
-        return list(await asyncio.gather(*acks))
+        return batches
 
     @staticmethod
-    async def _submit(
-        producer: AIOKafkaProducer, batch: "BatchBuilder", target: tuple[str, int]
-    ) -> asyncio.Future[Any]:
-        batch.close()  # nothing else may join it
-        topic, partition = target
-        ack: asyncio.Future[Any] = await producer.send_batch(batch, topic, partition=partition)
-        return ack
+    async def _submit_all(
+        producer: AIOKafkaProducer, batches: list[Batch]
+    ) -> list[asyncio.Future[Any]]:
+        """Hand the record batches to the producer; a second one for a partition (the first
+        filled up) waits for the first one's acknowledgement."""
+        acks: dict[tuple[str, int], asyncio.Future[Any]] = {}
+        every = []
+        for target, batch in batches:
+            if target in acks:
+                await acks[target]
+            batch.close()  # nothing else may join it
+            topic, partition = target
+            acks[target] = await producer.send_batch(batch, topic, partition=partition)
+            every.append(acks[target])
+        return every
 
     async def _park_oversized(self, rows: Sequence[Any]) -> Sequence[Any]:
         """Set aside, with an alert, a row the broker would refuse for its size: retried, it
