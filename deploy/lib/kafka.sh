@@ -122,6 +122,19 @@ kafka_pid() {
     esac
 }
 
+# kafka_alive: true while the process we started (the recorded pid) exists and is no zombie.
+# Unlike kafka_pid it does not ask that the command line be the broker's yet: until the
+# launcher has exec'ed java, /proc shows setsid or nohup, and one such read is not a death.
+kafka_alive() {
+    local pid state
+    [ -s "$KAFKA_PID_FILE" ] || return 1
+    pid=$(head -n1 "$KAFKA_PID_FILE")
+    case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+    kill -0 "$pid" 2>/dev/null || return 1
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 0
+    [ "$state" != "Z" ]
+}
+
 # Port the running broker was started with (from the generated config).
 kafka_running_port() {
     sed -n 's|^advertised.listeners=PLAINTEXT://[^:]*:\([0-9][0-9]*\).*|\1|p' "$KAFKA_CONFIG" 2>/dev/null
@@ -140,7 +153,7 @@ kafka_wait() {
     fi
     say "kafka: waiting for broker on $HOST:$KAFKA_PORT..."
     while :; do
-        if ! kafka_pid >/dev/null; then
+        if ! kafka_alive; then
             tail_log "$KAFKA_LOG"
             die "kafka: broker process exited during startup (log: $KAFKA_LOG)"
         fi
