@@ -31,17 +31,6 @@ from tests.sample_events import CaseNoted
 SYNTHETIC_NAME = "Liu Synthetic-Child"  # must never reach a DLQ header or a log line
 
 
-@pytest.fixture
-async def pair(make_database, keystore, new_topic, bootstrap):
-    """Service `intake` publishes to its topic; service `assessment` consumes it."""
-    topic, dlq = await new_topic(3), await new_topic(1)
-    a = await Service.create("intake", await make_database(), keystore, topic, bootstrap)
-    b = await Service.create("assessment", await make_database(), keystore, topic, bootstrap)
-    yield a, b, dlq
-    await a.close()
-    await b.close()
-
-
 def handled(service: Service, count: int):
     async def check() -> bool:
         return len(await service.effects()) >= count

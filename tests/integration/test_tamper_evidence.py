@@ -94,6 +94,8 @@ async def test_the_runtime_role_changes_the_outbox_the_inbox_and_the_read_models
             "DELETE FROM notes",
         ):
             await conn.execute(text(sql))
+        for table in ("outbox", "inbox", "notes"):  # every change above took effect
+            assert await conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0  # noqa: S608
 
 
 async def test_a_service_migrates_as_the_owner_and_runs_as_the_runtime_role(
