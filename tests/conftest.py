@@ -153,3 +153,17 @@ async def new_topic(bootstrap: str) -> AsyncIterator[object]:
     if made:
         await admin.delete_topics(made)
     await admin.close()
+
+
+@pytest.fixture
+async def pair(make_database, keystore, new_topic, bootstrap):
+    """Two simulated services (tests/integration/harness.py): `intake` publishes to its
+    topic, `assessment` consumes it; and a dead-letter topic."""
+    from tests.integration.harness import Service  # the integration harness, where used
+
+    topic, dlq = await new_topic(3), await new_topic(1)
+    a = await Service.create("intake", await make_database(), keystore, topic, bootstrap)
+    b = await Service.create("assessment", await make_database(), keystore, topic, bootstrap)
+    yield a, b, dlq
+    await a.close()
+    await b.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import start_service, wait_until
-from tests.integration.harness import Service, eventually, record_effect
+from tests.integration.harness import eventually, record_effect
 from tests.sample_events import CaseNoted
 
 pytestmark = pytest.mark.chaos
@@ -17,16 +17,6 @@ STACK = Path(__file__).resolve().parents[2] / "deploy/stack.sh"
 
 def broker(action: str) -> None:
     subprocess.run(["bash", str(STACK), f"kafka-{action}"], check=True, timeout=180)
-
-
-@pytest.fixture
-async def pair(make_database, keystore, new_topic, bootstrap):
-    topic, dlq = await new_topic(3), await new_topic(1)
-    a = await Service.create("intake", await make_database(), keystore, topic, bootstrap)
-    b = await Service.create("assessment", await make_database(), keystore, topic, bootstrap)
-    yield a, b, dlq
-    await a.close()
-    await b.close()
 
 
 async def test_relay_and_consumer_recover_after_a_broker_restart(pair, database_url, tmp_path):

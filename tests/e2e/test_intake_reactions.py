@@ -30,13 +30,13 @@ from intake import handlers
 from intake.domain import Gender
 from intake.domain.cases import AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.casework import RecordVisit
-from intake.domain.reports import ReceiveReport
 from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
-from intake.events import ChildDetails, Qualification, Reporter, Source, StaffRole
+from intake.events import Qualification, StaffRole
 from intake.projections import case_row
 from intake.queries import case_page, decode_cursor
 from intake.reactions import HANDLERS, STATUS_EVENTS
-from tests.synthetic import fake_child, fake_name
+from tests.integration.intake_support import synthetic_report
+from tests.synthetic import fake_name
 
 MIGRATIONS = Path(intake.__file__).parent / "migrations"
 META = Metadata(actor="dev-supervisor")
@@ -55,24 +55,7 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
 
 async def a_case(uows: Uows, org: str, *, emergency: bool, received_at: datetime) -> str:
     """A case opened from one synthetic report received at `received_at`."""
-    rng = random.Random(received_at.timestamp())
-    child = fake_child(rng, on=received_at.date())
-    report = ReceiveReport(
-        report_id=f"report-{uuid4()}",
-        organisation=org,
-        child_id=f"child-{uuid4()}",
-        source=Source.HOTLINE,
-        received_at=received_at,
-        received_by="dev-worker",
-        reporter=Reporter(name=fake_name(rng)),
-        child=ChildDetails(name=child.name, gender=child.gender, birth_date=child.birth_date),
-        occurred_at=None,
-        place=None,
-        description="合成描述：报告人反映儿童近期情绪低落。",
-        triggers=[],
-        emergency=emergency,
-        now=received_at,
-    )
+    report = synthetic_report(org, received_at, emergency=emergency, report_id=f"report-{uuid4()}")
     report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
     case_id = f"case-{uuid4()}"
     opening = OpenCase(

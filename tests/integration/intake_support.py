@@ -47,18 +47,18 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
     await engine.dispose()
 
 
-async def an_emergency_report(uows: Uows, org: str) -> tuple[str, str]:
-    """(report id, child id): an emergency report about a new child, so a mandatory report is
-    filed with it (SZ-5.2.1) and the child is registered."""
-    now = datetime.now(UTC)
-    rng = random.Random(now.timestamp())
-    child = fake_child(rng, on=now.date())
-    report = ReceiveReport(
-        report_id=str(uuid4()),
+def synthetic_report(
+    org: str, received_at: datetime, *, emergency: bool, report_id: str | None = None
+) -> ReceiveReport:
+    """A report about a new synthetic child, received by `dev-worker` on the hotline."""
+    rng = random.Random(received_at.timestamp())
+    child = fake_child(rng, on=received_at.date())
+    return ReceiveReport(
+        report_id=report_id or str(uuid4()),
         organisation=org,
         child_id=f"child-{uuid4()}",
         source=Source.HOTLINE,
-        received_at=now,
+        received_at=received_at,
         received_by="dev-worker",
         reporter=Reporter(name=fake_name(rng)),
         child=ChildDetails(name=child.name, gender=child.gender, birth_date=child.birth_date),
@@ -66,9 +66,15 @@ async def an_emergency_report(uows: Uows, org: str) -> tuple[str, str]:
         place=None,
         description="合成描述：报告人反映儿童近期情绪低落。",
         triggers=[],
-        emergency=True,
-        now=now,
+        emergency=emergency,
+        now=received_at,
     )
+
+
+async def an_emergency_report(uows: Uows, org: str) -> tuple[str, str]:
+    """(report id, child id): an emergency report about a new child, so a mandatory report is
+    filed with it (SZ-5.2.1) and the child is registered."""
+    report = synthetic_report(org, datetime.now(UTC), emergency=True)
     report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
     return report_id, report.child_id
 
