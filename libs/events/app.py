@@ -18,7 +18,7 @@ from events.backbone import Backbone, Component
 from events.consumer import Handler
 from events.logs import configure_logging
 from events.metrics import REGISTRY
-from events.problems import install_problem_handlers, problem_response
+from events.problems import DomainRuleOf, install_problem_handlers, problem_response
 from events.registry import registry
 from events.settings import ServiceSettings
 
@@ -101,6 +101,7 @@ def create_service_app(
     subscribe: list[str] | None = None,
     migrations: Path | None = None,
     components: Sequence[Callable[[Backbone], Component]] = (),
+    domain_rule_of: DomainRuleOf | None = None,
 ) -> FastAPI:
     configure_logging(settings.log_level, service=name)
     verifier = TokenVerifier(auth_config(settings))
@@ -121,7 +122,7 @@ def create_service_app(
     app = FastAPI(title=f"CareLedger {name}", version="0.1.0", lifespan=lifespan)
     app.state.verifier = verifier
     app.state.settings = settings
-    install_problem_handlers(app)
+    install_problem_handlers(app, domain_rule_of)
     for outage in (OperationalError, InterfaceError, OSError, TimeoutError):
         app.add_exception_handler(outage, _unavailable)
     app.include_router(health_router())

@@ -21,11 +21,15 @@ KEY_RULE = (  # libs/events/README.md, "Kafka keys"
 
 
 def load_service_events() -> list[str]:
-    """Import `<service>.events` of every service that has one, filling the registry."""
+    """Import `<service>.domain.events` of every service that has one, filling the registry."""
     loaded = []
     for service in SERVICES:
-        module = f"{service}.events"
-        if importlib.util.find_spec(service) and importlib.util.find_spec(module):
+        module = f"{service}.domain.events"
+        try:
+            found = importlib.util.find_spec(module)
+        except ModuleNotFoundError:  # the service, or its domain package, is not built yet
+            found = None
+        if found:
             importlib.import_module(module)
             loaded.append(module)
     return loaded

@@ -5,7 +5,7 @@ the rulebook that decided it), never on the human `title`/`detail` wording.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -14,7 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from events.domain import Conflict, Refused, Violation
 from events.errors import ConcurrencyError, EventTooLarge, IdempotencyConflict
+
+DomainRuleOf = Callable[[Violation], str | None]
+"""A service's map from a violation to its rulebook number in DOMAIN.md (`I-3`, `M-2`)."""
 
 PROBLEM_BASE = "https://careledger.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -91,9 +95,15 @@ def problem_response(
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error of `app` (ours, FastAPI's, Starlette's, unexpected) to problem+json."""
+def install_problem_handlers(app: FastAPI, domain_rule_of: DomainRuleOf | None = None) -> None:
+    """Route every error of `app` (ours, FastAPI's, Starlette's, unexpected) to problem+json;
+    domain refusals are turned into problems here and nowhere else."""
+
+    async def on_refused(request: Request, exc: Refused) -> JSONResponse:
+        return await _on_problem(request, refusal_problem(exc, domain_rule_of))
+
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(Refused, on_refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(ConcurrencyError, _on_concurrency)  # type: ignore[arg-type]
@@ -106,6 +116,33 @@ def _check_extra(extra: Mapping[str, Any]) -> None:
     clash = _STANDARD_MEMBERS & extra.keys()
     if clash:
         raise ValueError(f"extension members may not redefine {sorted(clash)}")
+
+
+def refusal_problem(refused: Refused, domain_rule_of: DomainRuleOf | None = None) -> Problem:
+    """A domain refusal as a problem naming the clause (`rule`), the rulebook's number
+    (`domain_rule`) and every violation; 409 for a conflict with the present state."""
+    number = domain_rule_of or (lambda violation: None)
+    violations = []
+    for violation in refused.violations:
+        shown = violation.model_dump(exclude={"message"} if violation.sensitive else None)
+        if (domain_rule := number(violation)) is not None:
+            shown["domain_rule"] = domain_rule
+        violations.append(shown)
+    extra: dict[str, Any] = {}
+    if (first := number(refused.violations[0])) is not None:
+        extra["domain_rule"] = first
+    if refused.state is not None:
+        extra["state"] = refused.state
+    conflict = isinstance(refused, Conflict)
+    return Problem(
+        refused.status,
+        "conflict" if conflict else "rule-violation",
+        "Not possible in the present state" if conflict else "The request breaks a rule",
+        "; ".join(v.said() for v in refused.violations),
+        rule=refused.rule,
+        violations=violations,
+        **extra,
+    )
 
 
 async def _on_problem(request: Request, exc: Problem) -> JSONResponse:

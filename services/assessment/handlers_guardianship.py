@@ -14,7 +14,7 @@ from assessment.domain.guardianship_assessment import (
     GuardianshipCase,
     assess_guardianship,
 )
-from assessment.events import GuardianshipCapacityAssessed
+from assessment.domain.events import GuardianshipCapacityAssessed
 from assessment.handlers import AssessmentKind, Known, Loaded
 from assessment.projections import (
     assessment_row,

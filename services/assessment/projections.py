@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.events import SafetyRiskGraded
+from assessment.domain.events import SafetyRiskGraded
 from events.envelope import Envelope
 
 metadata = MetaData()

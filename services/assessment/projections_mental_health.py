@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.mental_health import MentalHealthCase, next_due
-from assessment.events import (
+from assessment.domain.events import (
     AgreementSigned,
     ClosureRecorded,
     ClosureReturned,

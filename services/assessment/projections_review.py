@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.events import CaseAssessmentApproved, CaseAssessmentReturned
+from assessment.domain.events import CaseAssessmentApproved, CaseAssessmentReturned
 from assessment.projections_mental_health import mh_review_items
 from events.envelope import Envelope
 

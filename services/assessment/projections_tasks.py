@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.safety_tasks import Task
-from assessment.events import TaskCancelled, TaskCompleted, TaskSet
+from assessment.domain.events import TaskCancelled, TaskCompleted, TaskSet
 from assessment.projections import metadata
 from events.envelope import Envelope
 from events.registry import EventData

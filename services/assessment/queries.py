@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
-from assessment.events import Assessor
+from assessment.domain.events import Assessor
 from assessment.projections import grades_of, safety_case
 
 

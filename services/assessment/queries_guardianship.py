@@ -14,7 +14,7 @@ from assessment.domain.guardianship import (
     Requirement,
     guardianship_requirement,
 )
-from assessment.events import Assessor
+from assessment.domain.events import Assessor
 from assessment.handlers_guardianship import assessments_of
 from assessment.projections import safety_case
 

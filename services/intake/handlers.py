@@ -26,7 +26,7 @@ from intake.domain import children as child_rules
 from intake.domain import reports as report_rules
 from intake.domain import staff as staff_rules
 from intake.domain.refusals import Kind, refuse
-from intake.events import (
+from intake.domain.events import (
     ChildRegistered,
     FollowupCategorySet,
     ReportReceived,

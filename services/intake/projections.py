@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from events.envelope import Envelope
 from events.registry import EventData
 from intake.domain.staff import Staff
-from intake.events import (
+from intake.domain.events import (
     BackgroundCheckRecorded,
     CaseOpened,
     CaseStatusChanged,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain import Violation
 from intake.domain.assignment import clearance_violations
-from intake.events import (
+from intake.domain.events import (
     Addressee,
     CaseStatusChanged,
     ChildCategoriesSet,

@@ -11,7 +11,7 @@ from events.app import create_service_app
 from events.backbone import Backbone
 from events.kafka import events_topic
 from events.settings import ServiceSettings
-from notify import events as _event_types  # noqa: F401  (registers the event types)
+from notify.domain import events as _event_types  # noqa: F401  (registers the event types)
 from notify.api import routers
 from notify.dispatcher import Dispatcher
 from notify.domain import WorkingCalendar

@@ -22,7 +22,7 @@ from notify import projections
 from notify.domain import WorkingCalendar, YearSchedule, due_at, remind_at, rule_for
 from notify.domain.deadlines import occurrence_due
 from notify.domain.tracking import PlannedDeadline, derived_id
-from notify.events import CalendarYearLoaded, CalendarYearNeeded, DeadlineRecomputed, Holiday
+from notify.domain.events import CalendarYearLoaded, CalendarYearNeeded, DeadlineRecomputed, Holiday
 from notify.notifications import queue_for_calendar_year
 
 metadata = MetaData()

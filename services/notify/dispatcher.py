@@ -28,7 +28,7 @@ from events.uow import UnitOfWork
 from notify import queue
 from notify.domain.delivery import RetryPolicy
 from notify.domain.tracking import derived_id
-from notify.events import NotificationDelivered, NotificationFailed
+from notify.domain.events import NotificationDelivered, NotificationFailed
 from notify.senders import DeliveryError, Outgoing, Sender
 
 ACTOR = "service:notify"

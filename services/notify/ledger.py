@@ -14,7 +14,7 @@ from events.uow import UnitOfWork
 from notify import calendar_store, projections
 from notify.domain import WorkingCalendar, rule_for
 from notify.domain.tracking import PlannedDeadline, Series, derived_id, next_occurrence
-from notify.events import DeadlineMet, DeadlineSetV2
+from notify.domain.events import DeadlineMet, DeadlineSetV2
 
 
 async def set_deadline(

@@ -13,7 +13,7 @@ from events.uow import UnitOfWork
 from notify import queue
 from notify.dispatcher import secret_scope
 from notify.domain.subscriptions import Channel, Language, check_subscription
-from notify.events import SubscriptionCreated, SubscriptionDeleted
+from notify.domain.events import SubscriptionCreated, SubscriptionDeleted
 
 
 @dataclass(frozen=True)

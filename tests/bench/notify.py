@@ -43,7 +43,7 @@ from events.keystore import KeyStore  # noqa: E402
 from events.registry import registry  # noqa: E402
 from events.store import EventStore  # noqa: E402
 from events.uow import UnitOfWork  # noqa: E402
-from notify import events as _event_types  # noqa: E402, F401
+from notify.domain import events as _event_types  # noqa: E402, F401
 from notify import queue  # noqa: E402
 from notify import subscriptions as subscribing  # noqa: E402
 from notify.dispatcher import Dispatcher  # noqa: E402
@@ -121,7 +121,7 @@ class Bench:
         self.store = EventStore(registry, FieldCipher(self.keystore), source="/careledger/notify")
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.store, "careledger.notify.events.v1")
+        return UnitOfWork(self.engine, self.store, "careledger.notify.domain.events.v1")
 
     async def setup(self) -> None:
         await migrate.upgrade(self.engine, "store")

@@ -22,7 +22,7 @@ from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
 from assessment.domain.safety_tasks import CompleteTask, cancel_task, complete_task
-from assessment.events import Assessor, SafetyRiskGraded
+from assessment.domain.events import Assessor, SafetyRiskGraded
 from assessment.handlers import NotVisible
 from assessment.handlers_review import record_review
 from assessment.handlers_safety import (
@@ -198,7 +198,7 @@ async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under
     assert stored.id == row.event_id and stored.key_scope == case_id
     assert stored.data["notes"] != NOTE and NOTE not in str(stored.data)
     assert isinstance(event, SafetyRiskGraded) and event.notes == NOTE
-    assert (queued.topic, queued.key) == ("careledger.assessment.events.v1", case_id)
+    assert (queued.topic, queued.key) == ("careledger.assessment.domain.events.v1", case_id)
 
 
 # --- tasks from the grade (SZ-6.4, R-SZ-B-10) -------------------------------------------------

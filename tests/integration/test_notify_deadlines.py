@@ -96,7 +96,7 @@ async def notify(database_url: str, keystore: KeyStore) -> AsyncIterator[Notify]
     await migrate.upgrade(engine, "store")
     await migrate.upgrade_tree(engine, Path(NOTIFY_MIGRATIONS), "alembic_version_notify")
     store = EventStore(registry, FieldCipher(keystore), source="/careledger/notify")
-    yield Notify(engine, store, "careledger.notify.events.v1")
+    yield Notify(engine, store, "careledger.notify.domain.events.v1")
     await engine.dispose()
 
 

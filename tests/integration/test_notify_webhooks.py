@@ -115,7 +115,7 @@ class Notify:
     engine: AsyncEngine
     store: EventStore
     keystore: KeyStore
-    topic: str = "careledger.notify.events.v1"
+    topic: str = "careledger.notify.domain.events.v1"
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:

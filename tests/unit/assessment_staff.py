@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from assessment.domain.assessors import StaffRecord
-from assessment.events import Assessor
+from assessment.domain.events import Assessor
 
 ORG = "org-synthetic"
 CHECKED_ON = date(2025, 3, 1)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from assessment.domain.assessors import registry_violations
-from assessment.events import Assessor
+from assessment.domain.events import Assessor
 from tests.unit.assessment_staff import CHECKED_ON, ORG, registered
 
 WOMAN = Assessor(worker_id="w-synthetic-f1", gender="female")

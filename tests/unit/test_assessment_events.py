@@ -5,7 +5,7 @@ breaks this payload needs a v2 event and an upcaster, never an edit of v1."""
 
 from typing import Any
 
-from assessment import events as assessment_events  # noqa: F401  (registers the types)
+from assessment.domain import events as assessment_events  # noqa: F401  (registers the types)
 from events.registry import registry
 
 GRADED_V1 = "assessment.safety.risk_graded.v1"

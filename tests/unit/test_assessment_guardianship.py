@@ -16,7 +16,7 @@ from assessment.domain.guardianship_assessment import (
     assess_guardianship,
 )
 from assessment.domain.refusals import Refused
-from assessment.events import Assessor, GuardianshipCapacityAssessed
+from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

@@ -16,7 +16,7 @@ from assessment.domain.mental_health_forms import (
     SessionForm,
 )
 from assessment.domain.refusals import Conflict, Refused
-from assessment.events import (
+from assessment.domain.events import (
     AdjustmentInitiated,
     AgreementSigned,
     ClosureRecorded,

@@ -13,7 +13,7 @@ from assessment.domain.safety_assessment import (
     grade_safety_risk,
 )
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
-from assessment.events import Assessor, SafetyRiskGraded
+from assessment.domain.events import Assessor, SafetyRiskGraded
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

@@ -16,7 +16,7 @@ from assessment.domain.safety_tasks import (
     complete_task,
     tasks_of_grade,
 )
-from assessment.events import Assessor, TaskCancelled, TaskSet
+from assessment.domain.events import Assessor, TaskCancelled, TaskSet
 from tests.unit.assessment_staff import ORG, registered
 
 AT = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)

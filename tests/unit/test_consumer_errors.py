@@ -92,7 +92,7 @@ def test_a_runner_without_handlers_refuses_to_be_created():
     with pytest.raises(ValueError, match="no handlers"):
         ConsumerRunner(
             name="stub",
-            topics=["careledger.intake.events.v1"],
+            topics=["careledger.intake.domain.events.v1"],
             handlers={},
             uow_factory=lambda: None,  # type: ignore[arg-type,return-value]
             consumer_factory=lambda topics: None,  # type: ignore[arg-type,return-value]

@@ -23,7 +23,7 @@ def current() -> dict:
 
 
 def test_every_service_with_events_is_loaded():
-    assert "intake.events" in load_service_events()
+    assert "intake.domain.events" in load_service_events()
 
 
 def test_no_published_event_type_was_changed_or_removed(published, current):

@@ -16,7 +16,7 @@ from intake.domain.cases import (
     remove_suspended,
 )
 from intake.domain.refusals import Kind, Refused
-from intake.events import CaseOpened, TeamAssigned, WorkerRemoved
+from intake.domain.events import CaseOpened, TeamAssigned, WorkerRemoved
 from tests.synthetic import DEFAULT_ON, fake_staff_member
 
 ORG = "org-a"

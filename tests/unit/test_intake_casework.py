@@ -17,7 +17,7 @@ from intake.domain.casework import (
     record_visit,
 )
 from intake.domain.refusals import Kind, Refused
-from intake.events import (
+from intake.domain.events import (
     CaseOpened,
     ConsentScope,
     InitialStatement,

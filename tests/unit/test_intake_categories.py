@@ -15,7 +15,7 @@ from intake.domain.categories import (
     set_categories,
 )
 from intake.domain.refusals import Kind, Refused
-from intake.events import (
+from intake.domain.events import (
     ChildCategoriesSet,
     ChildCategory,
     FollowupCategorySet,

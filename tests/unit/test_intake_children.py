@@ -5,7 +5,7 @@ import random
 from datetime import UTC, datetime
 
 from intake.domain.children import possible_duplicates, register_child
-from intake.events import ChildDetails, ChildRegistered, Reporter, ReportReceived, Source
+from intake.domain.events import ChildDetails, ChildRegistered, Reporter, ReportReceived, Source
 from intake.lookup import birth_digest, id_digest, lookup_key
 from tests.synthetic import fake_child
 

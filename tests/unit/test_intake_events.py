@@ -1,7 +1,7 @@
 """Intake event types: the names notify's clocks listen for, and personal fields declared."""
 
 from events.registry import registry
-from intake import events as intake_events  # noqa: F401  (registers the types)
+from intake.domain import events as intake_events  # noqa: F401  (registers the types)
 from notify.domain.clocks import EVENT_CATALOG
 
 INTAKE_TYPES = {info.name: info for info in registry.types() if info.name.startswith("intake.")}

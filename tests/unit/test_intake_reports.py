@@ -13,7 +13,7 @@ from intake.domain.reports import (
     receive_report,
     report_state,
 )
-from intake.events import (
+from intake.domain.events import (
     ChildDetails,
     MandatoryReportAcknowledged,
     MandatoryReportFiled,

@@ -18,7 +18,7 @@ from intake.domain.staff import (
     register_worker,
     staff_state,
 )
-from intake.events import (
+from intake.domain.events import (
     BackgroundCheckRecorded,
     Qualification,
     StaffRole,

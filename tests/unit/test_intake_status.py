@@ -18,7 +18,7 @@ from intake.domain.cases import (
     follow_other_service,
 )
 from intake.domain.refusals import Kind, Refused
-from intake.events import CaseOpened, CaseStatusChanged
+from intake.domain.events import CaseOpened, CaseStatusChanged
 from intake.reactions import STATUS_EVENTS
 
 AT = datetime(2025, 6, 3, 10, tzinfo=UTC)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain.refusals import Violation
-from assessment.events import Assessor
+from assessment.domain.events import Assessor
 
 TEAM_RULE = "MZ-6.2.2"
 CHECK_RULE = "MZ-7.1.3"

@@ -18,7 +18,7 @@ from assessment.domain.family_education import FamilyEducationInput, evaluate_fa
 from assessment.domain.mental_health_state import add_months
 from assessment.domain.refusals import Conflict, Refused, Violation
 from assessment.domain.rulesets import SESSION_KINDS
-from assessment.events import (
+from assessment.domain.events import (
     FamilyEducationCompleted,
     FamilyEducationExtended,
     FamilyEducationOrdered,

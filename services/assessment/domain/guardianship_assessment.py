@@ -21,7 +21,7 @@ from assessment.domain.guardianship import (
     guardianship_requirement,
 )
 from assessment.domain.safety_assessment import Gender, RecordSource, checked_team
-from assessment.events import Assessor, GuardianshipCapacityAssessed
+from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 
 
 class AssessGuardianship(BaseModel):

@@ -45,7 +45,7 @@ from assessment.domain.mental_health_state import (
     next_due,
 )
 from assessment.domain.refusals import Conflict, Refused, Violation
-from assessment.events import (
+from assessment.domain.events import (
     AdjustmentInitiated,
     AgreementSigned,
     ClientRequestReceived,

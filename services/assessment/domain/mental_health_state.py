@@ -21,7 +21,7 @@ from assessment.domain.mental_health_forms import (
     Frequency,
     RiskLevel,
 )
-from assessment.events import (
+from assessment.domain.events import (
     AdjustmentInitiated,
     AgreementSigned,
     ClientRequestReceived,

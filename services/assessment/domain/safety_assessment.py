@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from assessment.domain.assessors import StaffRecord, registry_violations
 from assessment.domain.refusals import Refused, Violation
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
-from assessment.events import Assessor, GenderSource, SafetyRiskGraded
+from assessment.domain.events import Assessor, GenderSource, SafetyRiskGraded
 
 Gender = Literal["male", "female"]
 RecordSource = Literal["intake.case.opened", "intake.child.registered"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from assessment.domain import rulesets as rs
 from assessment.domain.mental_health_state import add_months
 from assessment.domain.refusals import Conflict, Refused, Violation
-from assessment.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
+from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
 
 SUPERSEDED = "superseded"
 NOT_APPLICABLE = "not_applicable"  # a conditional action whose condition does not hold

@@ -29,7 +29,7 @@ from intake.api.common import (
 )
 from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.refusals import Refused
-from intake.events import ChildCategory
+from intake.domain.events import ChildCategory
 from intake.handlers import load, stable_id
 from intake.projections import case_row, child_row, team_of
 from intake.queries import (

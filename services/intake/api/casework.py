@@ -15,7 +15,7 @@ from intake.api.cases import reach, run
 from intake.api.common import IdempotencyKey, metadata, now, seed
 from intake.domain.casework import RecordConsent, RecordInvestigation, RecordStatement, RecordVisit
 from intake.domain.categories import RecordHousehold, SetCategories
-from intake.events import (
+from intake.domain.events import (
     ChildCategory,
     ConsentScope,
     FamilyMember,

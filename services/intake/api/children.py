@@ -15,7 +15,7 @@ from events.uow import UnitOfWork
 from intake.api.common import gone, not_found, organisation_of
 from intake.domain.children import possible_duplicates
 from intake.domain.duplicates import Match
-from intake.events import ChildDetails, ChildRegistered
+from intake.domain.events import ChildDetails, ChildRegistered
 from intake.handlers import load
 from intake.projections import child_row, children_born, reports
 

@@ -27,7 +27,7 @@ from intake.api.common import (
 )
 from intake.domain.refusals import Refused
 from intake.domain.reports import AcknowledgeMandatoryReport, ReceiveReport
-from intake.events import ChildDetails, Reporter, Source
+from intake.domain.events import ChildDetails, Reporter, Source
 from intake.handlers import History, load, report_stream, stable_id
 from intake.projections import report_row
 from intake.queries import (

@@ -23,7 +23,7 @@ from intake.api.common import (
 from intake.domain import Gender
 from intake.domain.refusals import Refused
 from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
-from intake.events import Qualification, StaffRole
+from intake.domain.events import Qualification, StaffRole
 from intake.projections import staff_row
 from intake.queries import StaffPublic, staff_of, staff_public
 

@@ -20,7 +20,7 @@ from events.registry import EventData
 from intake.domain import Gender, Violation
 from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
 from intake.domain.refusals import Kind, Refused, refuse
-from intake.events import (
+from intake.domain.events import (
     CaseOpened,
     CaseStatusChanged,
     InitialStatementRecorded,

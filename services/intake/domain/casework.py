@@ -20,7 +20,7 @@ from events.registry import EventData
 from intake.domain.assignment import HOME_VISIT_RULE, home_visit_rules
 from intake.domain.cases import Case, require_active
 from intake.domain.refusals import Kind, Refused, refuse
-from intake.events import (
+from intake.domain.events import (
     ConsentRecorded,
     ConsentScope,
     InitialStatement,

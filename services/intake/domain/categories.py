@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from events.registry import EventData
 from intake.domain.cases import Case, require_active
 from intake.domain.refusals import Kind, refuse
-from intake.events import (
+from intake.domain.events import (
     ChildCategoriesSet,
     ChildCategory,
     FamilyMember,

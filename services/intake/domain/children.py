@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from events.registry import EventData
 from intake.domain.duplicates import ChildRecord, Match, likely_duplicates
-from intake.events import ChildDetails, ChildRegistered, ReportReceived
+from intake.domain.events import ChildDetails, ChildRegistered, ReportReceived
 
 
 def register_child(received: ReportReceived, known: bool) -> list[EventData]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from events.registry import EventData
 from intake.domain.cases import Case, Status
 from intake.domain.refusals import Kind, refuse
-from intake.events import CaseProjectSet
+from intake.domain.events import CaseProjectSet
 
 HANDOVER_RULE = "JX-9.4.2"
 

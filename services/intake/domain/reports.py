@@ -18,7 +18,7 @@ from intake.domain import Violation
 from intake.domain.identity import age_on, validate_resident_id
 from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
 from intake.domain.refusals import Kind, Refused, refuse
-from intake.events import (
+from intake.domain.events import (
     Addressee,
     ChildDetails,
     Finding,

@@ -20,7 +20,7 @@ from events.registry import EventData
 from intake.domain import Gender
 from intake.domain.assignment import CHECK_RULE, StaffMember, check_supervisor
 from intake.domain.refusals import Kind, Refused, refuse
-from intake.events import (
+from intake.domain.events import (
     BackgroundCheckRecorded,
     Qualification,
     StaffRole,
