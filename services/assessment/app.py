@@ -6,8 +6,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from pydantic_settings import SettingsConfigDict
 
-from assessment.domain import events as _event_types  # noqa: F401  (registers the event types)
 from assessment.api import routers
+from assessment.domain import events as _event_types  # noqa: F401  (registers the event types)
 from assessment.reactions import HANDLERS
 from events.app import create_service_app
 from events.kafka import events_topic

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.assessors import StaffRecord
-from assessment.domain.safety_assessment import Gender, RecordSource
 from assessment.domain.events import Assessor
+from assessment.domain.safety_assessment import Gender, RecordSource
 from assessment.projections import case_row
 from assessment.projections_review import submit_for_review
 from assessment.projections_staff import child_gender, staff_records

@@ -9,12 +9,12 @@ from sqlalchemy import Boolean, Column, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.events import GuardianshipCapacityAssessed
 from assessment.domain.guardianship_assessment import (
     AssessGuardianship,
     GuardianshipCase,
     assess_guardianship,
 )
-from assessment.domain.events import GuardianshipCapacityAssessed
 from assessment.handlers import AssessmentKind, Known, Loaded
 from assessment.projections import (
     assessment_row,

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted
 from assessment.domain.safety_assessment import GradeSafetyRisk, SafetyCase, grade_safety_risk
 from assessment.domain.safety_tasks import Task, tasks_of_grade
-from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted
 from assessment.handlers import (
     AssessmentKind,
     Known,

@@ -22,7 +22,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.domain.mental_health import MentalHealthCase, next_due
 from assessment.domain.events import (
     AgreementSigned,
     ClosureRecorded,
@@ -36,6 +35,7 @@ from assessment.domain.events import (
     PlanSubmitted,
     SessionRecorded,
 )
+from assessment.domain.mental_health import MentalHealthCase, next_due
 from assessment.projections import metadata
 from events.envelope import Envelope
 from events.registry import EventData

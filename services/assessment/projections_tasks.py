@@ -8,8 +8,8 @@ from sqlalchemy import Column, DateTime, Table, Text, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.domain.safety_tasks import Task
 from assessment.domain.events import TaskCancelled, TaskCompleted, TaskSet
+from assessment.domain.safety_tasks import Task
 from assessment.projections import metadata
 from events.envelope import Envelope
 from events.registry import EventData

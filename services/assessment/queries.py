@@ -6,8 +6,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
 from assessment.domain.events import Assessor
+from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
 from assessment.projections import grades_of, safety_case
 
 

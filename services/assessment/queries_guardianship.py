@@ -8,13 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.events import Assessor
 from assessment.domain.guardianship import (
     GuardianshipInput,
     GuardianshipResult,
     Requirement,
     guardianship_requirement,
 )
-from assessment.domain.events import Assessor
 from assessment.handlers_guardianship import assessments_of
 from assessment.projections import safety_case
 

@@ -9,8 +9,8 @@ from pydantic_settings import SettingsConfigDict
 from events.app import create_service_app
 from events.kafka import events_topic
 from events.settings import ServiceSettings
-from intake.domain import events as _event_types  # noqa: F401  (registers the intake event types)
 from intake.api import routers
+from intake.domain import events as _event_types  # noqa: F401  (registers the intake event types)
 from intake.reactions import HANDLERS
 
 NAME = "intake"

@@ -25,7 +25,6 @@ from intake.domain import categories as category_rules
 from intake.domain import children as child_rules
 from intake.domain import reports as report_rules
 from intake.domain import staff as staff_rules
-from intake.domain.refusals import Kind, refuse
 from intake.domain.events import (
     ChildRegistered,
     FollowupCategorySet,
@@ -33,6 +32,7 @@ from intake.domain.events import (
     WorkerDeregistered,
     WorkerSuspended,
 )
+from intake.domain.refusals import Kind, refuse
 from intake.projections import (
     add_child,
     cases_of_worker,

@@ -34,7 +34,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.envelope import Envelope
 from events.registry import EventData
-from intake.domain.staff import Staff
 from intake.domain.events import (
     BackgroundCheckRecorded,
     CaseOpened,
@@ -55,6 +54,7 @@ from intake.domain.events import (
     WorkerRemoved,
     WorkerSuspended,
 )
+from intake.domain.staff import Staff
 
 CaseWork = (
     VisitRecorded

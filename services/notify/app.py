@@ -11,10 +11,10 @@ from events.app import create_service_app
 from events.backbone import Backbone
 from events.kafka import events_topic
 from events.settings import ServiceSettings
-from notify.domain import events as _event_types  # noqa: F401  (registers the event types)
 from notify.api import routers
 from notify.dispatcher import Dispatcher
 from notify.domain import WorkingCalendar
+from notify.domain import events as _event_types  # noqa: F401  (registers the event types)
 from notify.domain.delivery import RetryPolicy
 from notify.domain.subscriptions import Channel
 from notify.reactions import reactions

@@ -21,8 +21,8 @@ from events.uow import UnitOfWork
 from notify import projections
 from notify.domain import WorkingCalendar, YearSchedule, due_at, remind_at, rule_for
 from notify.domain.deadlines import occurrence_due
-from notify.domain.tracking import PlannedDeadline, derived_id
 from notify.domain.events import CalendarYearLoaded, CalendarYearNeeded, DeadlineRecomputed, Holiday
+from notify.domain.tracking import PlannedDeadline, derived_id
 from notify.notifications import queue_for_calendar_year
 
 metadata = MetaData()

@@ -27,8 +27,8 @@ from events.store import NewEvent
 from events.uow import UnitOfWork
 from notify import queue
 from notify.domain.delivery import RetryPolicy
-from notify.domain.tracking import derived_id
 from notify.domain.events import NotificationDelivered, NotificationFailed
+from notify.domain.tracking import derived_id
 from notify.senders import DeliveryError, Outgoing, Sender
 
 ACTOR = "service:notify"

@@ -13,8 +13,8 @@ from events.store import NewEvent
 from events.uow import UnitOfWork
 from notify import calendar_store, projections
 from notify.domain import WorkingCalendar, rule_for
-from notify.domain.tracking import PlannedDeadline, Series, derived_id, next_occurrence
 from notify.domain.events import DeadlineMet, DeadlineSetV2
+from notify.domain.tracking import PlannedDeadline, Series, derived_id, next_occurrence
 
 
 async def set_deadline(

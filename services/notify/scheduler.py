@@ -24,8 +24,8 @@ from events.store import NewEvent
 from events.uow import UnitOfWork
 from notify import calendar_store, ledger, projections
 from notify.domain import WorkingCalendar
-from notify.domain.tracking import Firing, derived_id, firing_due
 from notify.domain.events import DeadlineMissed, Escalated, ReminderSent
+from notify.domain.tracking import Firing, derived_id, firing_due
 from notify.notifications import queue_for_deadline
 
 ACTOR = "service:notify"

@@ -12,8 +12,8 @@ from events.store import NewEvent
 from events.uow import UnitOfWork
 from notify import queue
 from notify.dispatcher import secret_scope
-from notify.domain.subscriptions import Channel, Language, check_subscription
 from notify.domain.events import SubscriptionCreated, SubscriptionDeleted
+from notify.domain.subscriptions import Channel, Language, check_subscription
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,11 @@ from events.keystore import KeyStore  # noqa: E402
 from events.registry import registry  # noqa: E402
 from events.store import EventStore  # noqa: E402
 from events.uow import UnitOfWork  # noqa: E402
-from notify.domain import events as _event_types  # noqa: E402, F401
 from notify import queue  # noqa: E402
 from notify import subscriptions as subscribing  # noqa: E402
 from notify.dispatcher import Dispatcher  # noqa: E402
 from notify.domain import WorkingCalendar  # noqa: E402
+from notify.domain import events as _event_types  # noqa: E402, F401
 from notify.domain.delivery import RetryPolicy  # noqa: E402
 from notify.domain.subscriptions import Channel, Language  # noqa: E402
 from notify.reactions import reactions  # noqa: E402

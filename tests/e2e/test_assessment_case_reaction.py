@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import assessment
 from assessment.domain.assessment_review import ReviewAssessment
+from assessment.domain.events import Assessor, SafetyRiskGraded
 from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
 from assessment.domain.safety_tasks import CompleteTask, cancel_task, complete_task
-from assessment.domain.events import Assessor, SafetyRiskGraded
 from assessment.handlers import NotVisible
 from assessment.handlers_review import record_review
 from assessment.handlers_safety import (

@@ -25,13 +25,13 @@ from events.registry import registry
 from events.store import EventStore
 from events.tables import outbox
 from events.uow import UnitOfWork
-from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
 from intake import handlers
 from intake.domain import Gender
+from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
 from intake.domain.cases import AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.casework import RecordVisit
-from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
 from intake.domain.events import Qualification, StaffRole
+from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
 from intake.projections import case_row
 from intake.queries import case_page, decode_cursor
 from intake.reactions import HANDLERS, STATUS_EVENTS

@@ -23,13 +23,13 @@ from events.registry import registry
 from events.store import EventStore
 from events.tables import events, outbox
 from events.uow import UnitOfWork
-from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
 from intake import handlers
 from intake.domain import Gender
+from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
 from intake.domain.cases import AssignTeam, OpenCase
+from intake.domain.events import ChildDetails, Qualification, Reporter, Source, StaffRole
 from intake.domain.reports import ReceiveReport
 from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
-from intake.domain.events import ChildDetails, Qualification, Reporter, Source, StaffRole
 from tests.synthetic import fake_child, fake_name
 
 MIGRATIONS = Path(intake.__file__).parent / "migrations"

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from events.uow import UnitOfWork
 from intake import handlers
 from intake.domain.categories import RecordHousehold, SetCategories
-from intake.domain.reports import AcknowledgeMandatoryReport
 from intake.domain.events import ChildCategory, Guardian
+from intake.domain.reports import AcknowledgeMandatoryReport
 from tests.integration import intake_support
 from tests.integration.intake_support import (
     META,

@@ -14,8 +14,8 @@ from events.envelope import Envelope
 from intake import handlers
 from intake.domain import Gender
 from intake.domain.categories import SetCategories
-from intake.domain.staff import POSITIVE_CHECK, DeregisterWorker, RecordBackgroundCheck
 from intake.domain.events import ChildCategory, WorkerSuspended
+from intake.domain.staff import POSITIVE_CHECK, DeregisterWorker, RecordBackgroundCheck
 from notify import subscriptions
 from notify.domain.subscriptions import Channel, Language
 from tests.integration import intake_support, test_notify_deadlines

@@ -10,13 +10,13 @@ from pydantic import ValidationError
 
 from assessment.domain import guardianship as gd
 from assessment.domain import rulesets as rs
+from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 from assessment.domain.guardianship_assessment import (
     AssessGuardianship,
     GuardianshipCase,
     assess_guardianship,
 )
 from assessment.domain.refusals import Refused
-from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

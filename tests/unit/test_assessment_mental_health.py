@@ -8,14 +8,6 @@ import pytest
 
 from assessment.domain import mental_health as mh
 from assessment.domain import mental_health_rules as mr
-from assessment.domain.mental_health_forms import (
-    ClientConsent,
-    ClosureForm,
-    FeasibilityForm,
-    PlanForm,
-    SessionForm,
-)
-from assessment.domain.refusals import Conflict, Refused
 from assessment.domain.events import (
     AdjustmentInitiated,
     AgreementSigned,
@@ -26,6 +18,14 @@ from assessment.domain.events import (
     ReferralRequired,
     SessionRecorded,
 )
+from assessment.domain.mental_health_forms import (
+    ClientConsent,
+    ClosureForm,
+    FeasibilityForm,
+    PlanForm,
+    SessionForm,
+)
+from assessment.domain.refusals import Conflict, Refused
 from events.registry import EventData, registry
 
 CASE = "case-synthetic-mh-1"

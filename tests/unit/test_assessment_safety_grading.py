@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from assessment.domain.events import Assessor, SafetyRiskGraded
 from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import (
     TEAM_RULE,
@@ -13,7 +14,6 @@ from assessment.domain.safety_assessment import (
     grade_safety_risk,
 )
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
-from assessment.domain.events import Assessor, SafetyRiskGraded
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

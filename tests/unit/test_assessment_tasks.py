@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from assessment.domain import rulesets as rs
+from assessment.domain.events import Assessor, TaskCancelled, TaskSet
 from assessment.domain.refusals import Conflict, Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk, SafetyCase, grade_safety_risk
 from assessment.domain.safety_risk import SafetyRiskInput
@@ -16,7 +17,6 @@ from assessment.domain.safety_tasks import (
     complete_task,
     tasks_of_grade,
 )
-from assessment.domain.events import Assessor, TaskCancelled, TaskSet
 from tests.unit.assessment_staff import ORG, registered
 
 AT = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)

@@ -15,8 +15,8 @@ from intake.domain.cases import (
     open_case,
     remove_suspended,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.events import CaseOpened, TeamAssigned, WorkerRemoved
+from intake.domain.refusals import Kind, Refused
 from tests.synthetic import DEFAULT_ON, fake_staff_member
 
 ORG = "org-a"

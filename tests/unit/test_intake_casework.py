@@ -16,7 +16,6 @@ from intake.domain.casework import (
     record_statement,
     record_visit,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.events import (
     CaseOpened,
     ConsentScope,
@@ -26,6 +25,7 @@ from intake.domain.events import (
     TeamAssigned,
     VisitRecorded,
 )
+from intake.domain.refusals import Kind, Refused
 
 NOW = datetime(2025, 6, 2, 9, tzinfo=UTC)
 FINDINGS = Investigation(  # synthetic

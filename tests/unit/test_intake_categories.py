@@ -14,7 +14,6 @@ from intake.domain.categories import (
     record_household,
     set_categories,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.events import (
     ChildCategoriesSet,
     ChildCategory,
@@ -23,6 +22,7 @@ from intake.domain.events import (
     HouseholdRecorded,
     Minor,
 )
+from intake.domain.refusals import Kind, Refused
 from notify.domain.clocks import (
     EVERY_3_MONTHS_CATEGORIES,
     EVERY_6_MONTHS_CATEGORIES,

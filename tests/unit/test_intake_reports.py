@@ -5,14 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from intake.domain.refusals import Kind, Refused
-from intake.domain.reports import (
-    AcknowledgeMandatoryReport,
-    ReceiveReport,
-    acknowledge,
-    receive_report,
-    report_state,
-)
 from intake.domain.events import (
     ChildDetails,
     MandatoryReportAcknowledged,
@@ -20,6 +12,14 @@ from intake.domain.events import (
     Reporter,
     ReportReceived,
     Source,
+)
+from intake.domain.refusals import Kind, Refused
+from intake.domain.reports import (
+    AcknowledgeMandatoryReport,
+    ReceiveReport,
+    acknowledge,
+    receive_report,
+    report_state,
 )
 from tests.synthetic import FakeReport, fake_report
 

@@ -8,6 +8,14 @@ import pytest
 
 from intake.domain import Gender
 from intake.domain.assignment import clearance_violations
+from intake.domain.events import (
+    BackgroundCheckRecorded,
+    Qualification,
+    StaffRole,
+    WorkerDeregistered,
+    WorkerRegistered,
+    WorkerSuspended,
+)
 from intake.domain.refusals import Kind, Refused
 from intake.domain.staff import (
     DeregisterWorker,
@@ -17,14 +25,6 @@ from intake.domain.staff import (
     record_background_check,
     register_worker,
     staff_state,
-)
-from intake.domain.events import (
-    BackgroundCheckRecorded,
-    Qualification,
-    StaffRole,
-    WorkerDeregistered,
-    WorkerRegistered,
-    WorkerSuspended,
 )
 from tests.synthetic import ORGANISATIONS, fake_name
 

@@ -17,8 +17,8 @@ from intake.domain.cases import (
     change_status,
     follow_other_service,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.events import CaseOpened, CaseStatusChanged
+from intake.domain.refusals import Kind, Refused
 from intake.reactions import STATUS_EVENTS
 
 AT = datetime(2025, 6, 3, 10, tzinfo=UTC)

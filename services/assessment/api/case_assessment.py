@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.api.common import now, organisation_of, problem_of
 from assessment.domain.assessment_review import Kind, ReviewAssessment
-from assessment.domain.refusals import Refused
 from assessment.domain.events import Assessor
+from assessment.domain.refusals import Refused
 from assessment.handlers import AssessmentKind, KeyReused, NotVisible, stable_id
 from assessment.handlers_review import record_review
 from events.app import BackboneDep

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assessment.domain.refusals import Conflict, Refused, Violation
 from assessment.domain.events import CaseAssessmentApproved, CaseAssessmentReturned
+from assessment.domain.refusals import Conflict, Refused, Violation
 
 REVIEW_RULE = "MZ-7.4.3"
 Kind = Literal["safety", "guardianship"]

@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assessment.domain.refusals import Violation
 from assessment.domain.events import Assessor
+from assessment.domain.refusals import Violation
 
 TEAM_RULE = "MZ-6.2.2"
 CHECK_RULE = "MZ-7.1.3"

@@ -14,16 +14,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assessment.domain.family_education import FamilyEducationInput, evaluate_family_education
-from assessment.domain.mental_health_state import add_months
-from assessment.domain.refusals import Conflict, Refused, Violation
-from assessment.domain.rulesets import SESSION_KINDS
 from assessment.domain.events import (
     FamilyEducationCompleted,
     FamilyEducationExtended,
     FamilyEducationOrdered,
     FamilyEducationSessionRecorded,
 )
+from assessment.domain.family_education import FamilyEducationInput, evaluate_family_education
+from assessment.domain.mental_health_state import add_months
+from assessment.domain.refusals import Conflict, Refused, Violation
+from assessment.domain.rulesets import SESSION_KINDS
 from events.registry import EventData
 
 PERIOD_CLAUSE = "SZ-6.4.4"

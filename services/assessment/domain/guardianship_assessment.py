@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import rulesets as rs
 from assessment.domain.assessors import StaffRecord
+from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 from assessment.domain.guardianship import (
     GuardianshipFindings,
     GuardianshipInput,
@@ -21,7 +22,6 @@ from assessment.domain.guardianship import (
     guardianship_requirement,
 )
 from assessment.domain.safety_assessment import Gender, RecordSource, checked_team
-from assessment.domain.events import Assessor, GuardianshipCapacityAssessed
 
 
 class AssessGuardianship(BaseModel):

@@ -21,6 +21,29 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import mental_health_rules as mr
+from assessment.domain.events import (
+    AdjustmentInitiated,
+    AgreementSigned,
+    ClientRequestReceived,
+    ClientRequestReported,
+    ClosureRecorded,
+    ClosureReturned,
+    ClosureSubmitted,
+    FeasibilityApproved,
+    FeasibilityReturned,
+    FeasibilitySubmitted,
+    FollowUpRecorded,
+    FullyClosed,
+    MentalHealthRiskGraded,
+    MidtermReviewed,
+    OutcomeIndicators,
+    PlanAdjusted,
+    PlanReturned,
+    PlanSubmitted,
+    ReferralRequired,
+    SessionRecorded,
+    WorkerChanged,
+)
 from assessment.domain.mental_health_forms import (
     ClientConsent,
     ClientRequestKind,
@@ -45,29 +68,6 @@ from assessment.domain.mental_health_state import (
     next_due,
 )
 from assessment.domain.refusals import Conflict, Refused, Violation
-from assessment.domain.events import (
-    AdjustmentInitiated,
-    AgreementSigned,
-    ClientRequestReceived,
-    ClientRequestReported,
-    ClosureRecorded,
-    ClosureReturned,
-    ClosureSubmitted,
-    FeasibilityApproved,
-    FeasibilityReturned,
-    FeasibilitySubmitted,
-    FollowUpRecorded,
-    FullyClosed,
-    MentalHealthRiskGraded,
-    MidtermReviewed,
-    OutcomeIndicators,
-    PlanAdjusted,
-    PlanReturned,
-    PlanSubmitted,
-    ReferralRequired,
-    SessionRecorded,
-    WorkerChanged,
-)
 from events.registry import EventData
 
 __all__ = [

@@ -15,12 +15,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import mental_health_rules as mr
-from assessment.domain.mental_health_forms import (
-    ClientRequestKind,
-    ClosureForm,
-    Frequency,
-    RiskLevel,
-)
 from assessment.domain.events import (
     AdjustmentInitiated,
     AgreementSigned,
@@ -42,6 +36,12 @@ from assessment.domain.events import (
     ReferralRequired,
     SessionRecorded,
     WorkerChanged,
+)
+from assessment.domain.mental_health_forms import (
+    ClientRequestKind,
+    ClosureForm,
+    Frequency,
+    RiskLevel,
 )
 from events.registry import EventData
 

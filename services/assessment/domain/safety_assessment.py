@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain.assessors import StaffRecord, registry_violations
+from assessment.domain.events import Assessor, GenderSource, SafetyRiskGraded
 from assessment.domain.refusals import Refused, Violation
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
-from assessment.domain.events import Assessor, GenderSource, SafetyRiskGraded
 
 Gender = Literal["male", "female"]
 RecordSource = Literal["intake.case.opened", "intake.child.registered"]

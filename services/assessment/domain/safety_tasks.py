@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import rulesets as rs
+from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
 from assessment.domain.mental_health_state import add_months
 from assessment.domain.refusals import Conflict, Refused, Violation
-from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
 
 SUPERSEDED = "superseded"
 NOT_APPLICABLE = "not_applicable"  # a conditional action whose condition does not hold

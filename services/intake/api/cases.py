@@ -28,8 +28,8 @@ from intake.api.common import (
     today,
 )
 from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
-from intake.domain.refusals import Refused
 from intake.domain.events import ChildCategory
+from intake.domain.refusals import Refused
 from intake.handlers import load, stable_id
 from intake.projections import case_row, child_row, team_of
 from intake.queries import (

@@ -25,9 +25,9 @@ from intake.api.common import (
     problem_of,
     seed,
 )
+from intake.domain.events import ChildDetails, Reporter, Source
 from intake.domain.refusals import Refused
 from intake.domain.reports import AcknowledgeMandatoryReport, ReceiveReport
-from intake.domain.events import ChildDetails, Reporter, Source
 from intake.handlers import History, load, report_stream, stable_id
 from intake.projections import report_row
 from intake.queries import (

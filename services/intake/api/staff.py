@@ -21,9 +21,9 @@ from intake.api.common import (
     today,
 )
 from intake.domain import Gender
+from intake.domain.events import Qualification, StaffRole
 from intake.domain.refusals import Refused
 from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
-from intake.domain.events import Qualification, StaffRole
 from intake.projections import staff_row
 from intake.queries import StaffPublic, staff_of, staff_public
 

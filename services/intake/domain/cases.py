@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict
 from events.registry import EventData
 from intake.domain import Gender, Violation
 from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
-from intake.domain.refusals import Kind, Refused, refuse
 from intake.domain.events import (
     CaseOpened,
     CaseStatusChanged,
@@ -29,6 +28,7 @@ from intake.domain.events import (
     VisitRecorded,
     WorkerRemoved,
 )
+from intake.domain.refusals import Kind, Refused, refuse
 
 CASE_RULE = "JX-9.1"  # one archive per child: a case holds reports about one child only
 DOMAIN_RULES = {TEAM_RULE: "I-5", CHECK_RULE: "§12"}

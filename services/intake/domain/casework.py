@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict
 from events.registry import EventData
 from intake.domain.assignment import HOME_VISIT_RULE, home_visit_rules
 from intake.domain.cases import Case, require_active
-from intake.domain.refusals import Kind, Refused, refuse
 from intake.domain.events import (
     ConsentRecorded,
     ConsentScope,
@@ -29,6 +28,7 @@ from intake.domain.events import (
     InvestigationRecorded,
     VisitRecorded,
 )
+from intake.domain.refusals import Kind, Refused, refuse
 
 INVESTIGATION_RULE = "SZ-6.2.2"
 STATEMENT_RULE = "SZ-6.2.1"

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict
 
 from events.registry import EventData
 from intake.domain.cases import Case, require_active
-from intake.domain.refusals import Kind, refuse
 from intake.domain.events import (
     ChildCategoriesSet,
     ChildCategory,
@@ -28,6 +27,7 @@ from intake.domain.events import (
     HouseholdRecorded,
     Minor,
 )
+from intake.domain.refusals import Kind, refuse
 
 CATEGORY_RULE = "SZ-5.8.1"
 FOLLOWUP_RULE = "SZ-5.8.2"

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from events.registry import EventData
 from intake.domain.cases import Case, Status
-from intake.domain.refusals import Kind, refuse
 from intake.domain.events import CaseProjectSet
+from intake.domain.refusals import Kind, refuse
 
 HANDOVER_RULE = "JX-9.4.2"
 

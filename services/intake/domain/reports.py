@@ -15,9 +15,6 @@ from pydantic import BaseModel, ConfigDict
 
 from events.registry import EventData
 from intake.domain import Violation
-from intake.domain.identity import age_on, validate_resident_id
-from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
-from intake.domain.refusals import Kind, Refused, refuse
 from intake.domain.events import (
     Addressee,
     ChildDetails,
@@ -29,6 +26,9 @@ from intake.domain.events import (
     ReportReceived,
     Source,
 )
+from intake.domain.identity import age_on, validate_resident_id
+from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
+from intake.domain.refusals import Kind, Refused, refuse
 
 CHINA_TIME = timezone(timedelta(hours=8))
 TIME_RULE = "SZ-6.2.2"  # I-4: the time and place of the harm are part of the investigation

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.registry import EventData
 from intake.domain import Gender
 from intake.domain.assignment import CHECK_RULE, StaffMember, check_supervisor
-from intake.domain.refusals import Kind, Refused, refuse
 from intake.domain.events import (
     BackgroundCheckRecorded,
     Qualification,
@@ -28,6 +27,7 @@ from intake.domain.events import (
     WorkerRegistered,
     WorkerSuspended,
 )
+from intake.domain.refusals import Kind, Refused, refuse
 
 POSITIVE_CHECK = "background_check_not_clean"
 REGISTRY_RULE = "§12"
