@@ -1,7 +1,8 @@
 """Reactions of the intake service to other services' events (consumer runner, by name).
 
-The events that move a case's status, in one place. **None of them is published yet**: the
-names are what intake expects assessment and archive to publish; each must carry `case_id`.
+The events that move a case's status, in one place; each carries `case_id`. Assessment
+publishes the first two; `archive.handover.completed` waits for the archive service (the
+contract test lists it as not yet produced).
 Each reaction runs in one transaction with the inbox row of the event (a redelivery is
 skipped); an event about a case this service does not hold, or a move the status table does
 not allow from the case's present status, records nothing and is logged.
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # other service's event name -> the status it moves the case to
 STATUS_EVENTS: dict[str, Status] = {
-    "assessment.plan.opened": Status.IN_SERVICE,  # a service plan runs (SZ-6.4)
+    "assessment.service_plan.agreement_signed": Status.IN_SERVICE,  # the plan runs (SZ-6.4, M-3)
     "assessment.closure.recorded": Status.FOLLOW_UP,  # closing record done, follow-ups (SZ-6.6)
     "archive.handover.completed": Status.HANDED_OVER,  # archive with the entrustor (JX-9.4.2)
 }

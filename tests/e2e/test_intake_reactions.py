@@ -100,7 +100,7 @@ async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_
 ):
     org = f"org-{uuid4().hex[:6]}"
     case_id = await a_case(uows, org, emergency=False, received_at=datetime.now(UTC))
-    plan = fact("assessment.plan.opened", case_id)
+    plan = fact("assessment.service_plan.agreement_signed", case_id)
     await react(uows, plan)
     assert await status_of(uows, case_id) == "in_service"
     await react(uows, fact("assessment.closure.recorded", case_id))

@@ -80,7 +80,7 @@ def test_a_person_cannot_hand_a_case_over_only_archive_can():
 
 def test_the_names_intake_reacts_to_move_a_case_to_in_service_follow_up_and_handed_over():
     assert STATUS_EVENTS == {
-        "assessment.plan.opened": Status.IN_SERVICE,
+        "assessment.service_plan.agreement_signed": Status.IN_SERVICE,
         "assessment.closure.recorded": Status.FOLLOW_UP,
         "archive.handover.completed": Status.HANDED_OVER,
     }
