@@ -54,6 +54,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check libs services tests deploy
 	@$(VENV)/bin/ruff format --check libs services tests deploy
 	@$(VENV)/bin/mypy libs services
+	@PYTHONPATH=libs:services $(VENV)/bin/lint-imports --no-cache
 
 schemas: $(STAMP)
 	@PYTHONPATH=libs:services $(PY) -m events.asyncapi
