@@ -12,7 +12,7 @@ STACK := deploy/stack.sh
 ROLE ?= supervisor
 ORG ?= org-demo
 
-.PHONY: run stop test test-unit bench lint token stack status clean schemas
+.PHONY: run run-check stop test test-unit bench lint token stack status clean schemas
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: apt-get install -y python3 python3-venv"; exit 1; }
@@ -38,6 +38,12 @@ stop:
 
 test: stack
 	@$(PY) -m pytest -q -p no:cacheprovider
+	@if [ "$${CI:-}" = true ]; then $(MAKE) --no-print-directory run-check; fi
+
+# CI's last step: what a newcomer's `make run` gives (five services ready), then `make stop`.
+run-check: run
+	@bash deploy/services.sh ready || { $(MAKE) --no-print-directory stop; exit 1; }
+	@$(MAKE) --no-print-directory stop
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q tests/unit

@@ -3,12 +3,14 @@
 #   deploy/services.sh start    start the services not running yet, wait until ready, print URLs
 #   deploy/services.sh stop     stop them
 #   deploy/services.sh status   which are up
+#   deploy/services.sh ready    every service answers 200 on /ready (exit 1 otherwise)
 # Logs: .local/logs/<service>.log. Uses the development token issuer (make token).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-RUN_DIR="$ROOT/.local/run"
-LOG_DIR="$ROOT/.local/logs"
+LOCAL_DIR=${CARELEDGER_LOCAL_DIR:-$ROOT/.local}  # as deploy/stack.sh
+RUN_DIR="$LOCAL_DIR/run"
+LOG_DIR="$LOCAL_DIR/logs"
 PY="$ROOT/.venv/bin/python"
 declare -A PORTS=([intake]=8001 [assessment]=8002 [referral]=8003 [archive]=8004 [notify]=8005)
 ORDER=(intake assessment referral archive notify)
@@ -21,6 +23,12 @@ port_of() {  # INTAKE_PORT etc. override the defaults
 pid_of() {
     local file="$RUN_DIR/$1.pid"
     [ -s "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null && cat "$file"
+}
+
+wait_pid_file() {  # $1 pid file: written by the starting process within 5 s
+    local i
+    for i in $(seq 1 50); do [ -s "$1" ] && return 0; sleep 0.1; done
+    echo "no pid in $1 after 5 s"; return 1
 }
 
 wait_ready() {  # $1 service; up to 60 s for /ready
@@ -49,9 +57,9 @@ use_runtime_roles() {
 }
 
 start() {
-    [ -f "$ROOT/.local/stack.env" ] || { echo "no .local/stack.env: run 'make stack' first"; exit 1; }
+    [ -f "$LOCAL_DIR/stack.env" ] || { echo "no $LOCAL_DIR/stack.env: run 'make stack' first"; exit 1; }
     # shellcheck disable=SC1091
-    . "$ROOT/.local/stack.env"
+    . "$LOCAL_DIR/stack.env"
     use_runtime_roles
     export CARELEDGER_DEV_AUTH=${CARELEDGER_DEV_AUTH:-true}
     export PYTHONPATH="$ROOT/libs:$ROOT/services"
@@ -60,8 +68,12 @@ start() {
     for svc in "${ORDER[@]}"; do
         if pid_of "$svc" >/dev/null; then echo "$svc: already running"; continue; fi
         echo "$svc: starting on 127.0.0.1:$(port_of "$svc")"
-        setsid "$PY" -m "$svc" >>"$LOG_DIR/$svc.log" 2>&1 < /dev/null &
-        echo $! > "$RUN_DIR/$svc.pid"
+        rm -f "$RUN_DIR/$svc.pid"  # a stale one names a process that is gone
+        # The process writes its own pid before it becomes the service (exec): the pid file
+        # names the service even where setsid has to fork (a caller with job control).
+        setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' _ "$RUN_DIR/$svc.pid" \
+            "$PY" -m "$svc" >>"$LOG_DIR/$svc.log" 2>&1 < /dev/null &
+        wait_pid_file "$RUN_DIR/$svc.pid"
     done
     for svc in "${ORDER[@]}"; do
         wait_ready "$svc"
@@ -96,9 +108,25 @@ status() {
     return $rc
 }
 
+ready() {
+    local svc url rc=0
+    for svc in "${ORDER[@]}"; do
+        url="http://127.0.0.1:$(port_of "$svc")/ready"
+        if "$PY" - "$url" <<'PY'; then echo "$svc: ready ($url)"; else echo "$svc: NOT ready ($url)"; rc=1; fi
+import sys, urllib.error, urllib.request
+try:
+    sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=5).status == 200 else 1)
+except (urllib.error.URLError, OSError):
+    sys.exit(1)
+PY
+    done
+    return $rc
+}
+
 case "${1:-}" in
     start) start ;;
+    ready) ready ;;
     stop) stop ;;
     status) status ;;
-    *) echo "usage: $0 start|stop|status"; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|ready"; exit 2 ;;
 esac

@@ -9,14 +9,16 @@
 #   deploy/stack.sh kafka-stop   stop only the broker (tests use this)
 #   deploy/stack.sh kafka-start  start only the broker (same data)
 #
-# All state lives in .local/ at the repository root. See deploy/README.md.
+# All state lives in .local/ at the repository root (or $CARELEDGER_LOCAL_DIR). See deploy/README.md.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 shopt -u patsub_replacement 2>/dev/null || true
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$DEPLOY_DIR/.." && pwd -P)
-LOCAL_DIR=$(readlink -f "$ROOT/.local")  # .local may be a link to shared state
+# All state in one folder: .local (may be a link to shared state), or CARELEDGER_LOCAL_DIR for a
+# second stack beside it (the stack start test runs one on other ports).
+LOCAL_DIR=$(readlink -f "${CARELEDGER_LOCAL_DIR:-$ROOT/.local}")
 ENV_FILE="$LOCAL_DIR/stack.env"
 KEK_FILE="$LOCAL_DIR/kek"
 HOST=127.0.0.1

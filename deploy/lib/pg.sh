@@ -22,7 +22,7 @@ PG_DATABASES=(careledger_intake careledger_assessment careledger_referral
 # Unix socket paths are limited to ~107 bytes; fall back to /tmp for deep repos.
 PG_SOCK_DIR="$PG_DIR/sock"
 if [ $((${#PG_SOCK_DIR} + 20)) -gt 107 ]; then
-    PG_SOCK_DIR="/tmp/careledger-pg-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+    PG_SOCK_DIR="/tmp/careledger-pg-$(printf '%s' "$PG_DIR" | cksum | cut -d' ' -f1)"
 fi
 
 if is_root; then PG_OS_USER=postgres; else PG_OS_USER=$(id -un); fi
