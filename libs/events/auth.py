@@ -143,6 +143,12 @@ class TokenVerifier:
             self._key = load_pem_public_key(config.public_key_pem.encode())
             self._algorithms = _algorithms_for(self._key, config.algorithms)
 
+    @property
+    def may_block(self) -> bool:
+        """Only a JWKS key set is fetched over the network; a configured key is checked in
+        memory (well under a millisecond), cheaper than a hop to a worker thread."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> Principal:
         """Check signature, expiry, issuer and audience; blocking when it must fetch a JWKS."""
         try:
@@ -236,7 +242,10 @@ async def current_principal(
     if not isinstance(verifier, TokenVerifier):
         raise RuntimeError("app.state.verifier must be a TokenVerifier before routes are served")
     # A JWKS refetch does blocking I/O; keep it off the event loop.
-    principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+    if verifier.may_block:
+        principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+    else:
+        principal = verifier.verify(credentials.credentials)
     request.state.principal = principal  # for access logs and audit middleware
     return principal
 

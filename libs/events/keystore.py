@@ -69,6 +69,8 @@ class KeyStore:
         self._kek_id = kek_id(kek)
         self._keks = {kek_id(k): k for k in (kek, *previous)}  # every KEK it may unwrap with
         self._cache: dict[str, tuple[bytes, float]] = {}
+        # One statement, its own transaction: no BEGIN and COMMIT round trips around it.
+        self._single = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def _cached(self, scope: str) -> bytes | None:
         hit = self._cache.get(scope)
@@ -84,20 +86,24 @@ class KeyStore:
         """The scope's key, created on first use; a shredded scope never gets a new one."""
         if (key := self._cached(scope)) is not None:
             return key
-        wrapped = aes_key_wrap(self._kek, os.urandom(32))
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                pg_insert(data_keys)
-                .values(scope=scope, wrapped_key=wrapped, kek_id=self._kek_id)
-                .on_conflict_do_nothing(index_elements=["scope"])
-            )
-        return await self.key_for_reading(scope)
+        key = os.urandom(32)
+        insert = (
+            pg_insert(data_keys)
+            .values(scope=scope, wrapped_key=aes_key_wrap(self._kek, key), kek_id=self._kek_id)
+            .on_conflict_do_nothing(index_elements=["scope"])
+            .returning(data_keys.c.scope)
+        )
+        async with self._single.connect() as conn:
+            created = (await conn.execute(insert)).first() is not None
+        if created:  # ours is the scope's key: no need to read it back
+            return self._remember(scope, key)
+        return await self.key_for_reading(scope)  # another writer's, or shredded
 
     async def key_for_reading(self, scope: str) -> bytes:
         if (key := self._cached(scope)) is not None:
             return key
         query = select(data_keys.c.wrapped_key, data_keys.c.shredded_at, data_keys.c.kek_id)
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             row = (await conn.execute(query.where(data_keys.c.scope == scope))).one_or_none()
         if row is None:
             raise KeyUnavailable(f"no data key exists for {scope!r}")

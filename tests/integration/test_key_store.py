@@ -127,3 +127,40 @@ async def test_shredding_a_childs_scopes_destroys_all_their_keys_in_one_go(keyst
         )
         shredded = {r.scope: r.shred_reason for r in rows if r[1]}
     assert shredded == dict.fromkeys(child_and_cases, "archive handed over")
+
+
+def count_statements(store: KeyStore) -> list[str]:
+    """The first word of every statement the store's engine sends, and the isolation level of
+    the connection it went on (AUTOCOMMIT: no BEGIN/COMMIT round trips around it)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        sent.append(f"{statement.split()[0]} {conn.get_execution_options().get('isolation_level')}")
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    return sent
+
+
+async def test_a_new_data_key_costs_one_statement_and_is_what_a_fresh_store_reads(keystore, kek):
+    """On the request path of every new child: one INSERT ... RETURNING, no read-back."""
+    scope = f"child-{os.urandom(6).hex()}"
+    sent = count_statements(keystore)
+    key = await keystore.key_for_writing(scope)
+    assert sent == ["INSERT AUTOCOMMIT"]
+    assert await KeyStore(keystore.engine, kek).key_for_reading(scope) == key
+
+
+async def test_a_second_writer_gets_the_key_the_first_stored(keystore, kek):
+    scope = f"child-{os.urandom(6).hex()}"
+    first = await keystore.key_for_writing(scope)
+    assert await KeyStore(keystore.engine, kek).key_for_writing(scope) == first
+
+
+async def test_a_shredded_scope_gets_no_new_key_from_a_store_that_never_saw_it(keystore, kek):
+    scope = f"child-{os.urandom(6).hex()}"
+    await keystore.key_for_writing(scope)
+    await keystore.shred(scope, "handed over")
+    with pytest.raises(KeyShredded):
+        await KeyStore(keystore.engine, kek).key_for_writing(scope)

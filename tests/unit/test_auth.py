@@ -474,3 +474,10 @@ def test_the_cli_refuses_an_unknown_role_with_exit_code_2(dev_dir: Path) -> None
     assert result.returncode == 2
     assert "invalid choice: 'wizard'" in result.stderr
     assert result.stdout == ""
+
+
+def test_only_a_jwks_verifier_leaves_the_event_loop(verifier: TokenVerifier, jwks_url: str) -> None:
+    """A configured key is checked in memory on the request's own task; a JWKS may be fetched,
+    so its check runs on a worker thread (current_principal)."""
+    jwks = TokenVerifier(AuthConfig(ISSUER, AUDIENCE, jwks_url=jwks_url))
+    assert (verifier.may_block, jwks.may_block) == (False, True)
