@@ -151,6 +151,8 @@ class EventStore:
         remembered = self._heads.pop(stream_id, None)
         if remembered and remembered[0] == expected_version:
             version, prev_hash = remembered  # saves a round trip; the guard checks it
+        elif expected_version == 0:
+            version, prev_hash = 0, GENESIS_HASH  # a new stream: the guard checks it is empty
         else:
             version, prev_hash = await self._head(conn, stream_id)
         if expected_version is not None and expected_version != version:

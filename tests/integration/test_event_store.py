@@ -43,6 +43,18 @@ async def test_second_writer_at_same_version_is_refused(engine, store):
     assert (refused.value.expected, refused.value.actual) == (1, 2)
 
 
+async def test_a_new_stream_is_written_without_reading_its_head_and_made_only_once(engine, store):
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    await append(engine, store, "case-new", 0, [CaseNoted(note_code="a")])
+    assert [s.split()[0] for s in sent] == ["WITH"]  # the guarded insert alone
+    with pytest.raises(ConcurrencyError) as refused:
+        await append(engine, store, "case-new", 0, [CaseNoted(note_code="again")])
+    assert (refused.value.expected, refused.value.actual) == (0, 1)
+
+
 async def test_concurrent_writers_at_the_same_version_one_wins(engine, store):
     await append(engine, store, "case-1", 0, [CaseNoted(note_code="a")])
     results = await asyncio.gather(
