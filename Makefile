@@ -48,7 +48,7 @@ run-check: run
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q tests/unit
 
-BENCHES ?= backbone intake assessment notify  # `make bench BENCHES=backbone` runs one
+BENCHES ?= backbone intake request_path assessment notify  # `make bench BENCHES=backbone` runs one
 
 bench: stack
 	@for b in $(BENCHES); do \

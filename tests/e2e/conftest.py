@@ -46,7 +46,10 @@ class Running:
         return int(self.process.returncode)
 
 
-def start_service(name: str, database_url: str, log_dir: Path, **extra_env: str) -> Running:
+def start_service(
+    name: str, database_url: str, log_dir: Path, argv: list[str] | None = None, **extra_env: str
+) -> Running:
+    """`python -m <name>` (or `argv`, e.g. a benchmark's wrapper) on a free port."""
     port = free_port()
     env = {
         **os.environ,
@@ -62,7 +65,11 @@ def start_service(name: str, database_url: str, log_dir: Path, **extra_env: str)
     log = log_dir / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", name], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            argv or [sys.executable, "-m", name],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     return Running(name, port, process, log)
 

@@ -1,0 +1,166 @@
+"""Where a request's time goes: CPU per request and the share of each stage, for one command of
+each built service, each a real process on a throwaway database of the local stack.
+
+    python -m tests.bench.request_path [--requests 300] [--services intake,assessment,notify]
+
+Commands: intake `POST /v1/reports` (a synthetic report, a new child), assessment
+`POST /v1/cases/{id}/mental-health/risk-gradings` (a new case each time), notify
+`POST /v1/subscriptions` (a webhook subscription, secret sealed). One client, one request at a
+time, after a warm-up. Each service runs under `tests.bench.sampled` (pyinstrument sampling its
+event loop thread every millisecond, stages attributed by frame); CPU per request is the
+process's CPU (from /proc, the sampler's cost included: about twice the plain figure, which
+`tests.bench.intake` prints) over the requests. The stage shares are of the loop thread's time
+while the requests ran, so `waiting` is time the service spent on PostgreSQL, Kafka and the
+client.
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "services"))
+sys.path.insert(0, str(ROOT / "libs"))
+
+from events import devissuer  # noqa: E402
+from tests.bench.intake import report_body, stack_env  # noqa: E402
+from tests.conftest import _asyncpg_url, _create_database, _drop_database  # noqa: E402
+from tests.e2e.conftest import Running, start_service, wait_until  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+Request = Callable[[int], tuple[str, dict[str, Any]]]
+
+
+def intake_request(i: int) -> tuple[str, dict[str, Any]]:
+    return "/v1/reports", report_body(i)
+
+
+def assessment_request(i: int) -> tuple[str, dict[str, Any]]:
+    body = {"risk_level": "medium", "instrument": "SDQ"}
+    return f"/v1/cases/case-{uuid4()}/mental-health/risk-gradings", body
+
+
+def notify_request(i: int) -> tuple[str, dict[str, Any]]:
+    body = {
+        "channel": "webhook",
+        "target": f"https://hooks.synthetic-{i}.example/careledger",
+        "event_types": ["intake.mandatory_report.filed"],
+    }
+    return "/v1/subscriptions", body
+
+
+@dataclass(frozen=True)
+class Command:
+    service: str
+    request: Request
+    role: str
+
+
+COMMANDS = {
+    "intake": Command("intake", intake_request, "worker"),
+    "assessment": Command("assessment", assessment_request, "worker"),
+    "notify": Command("notify", notify_request, "supervisor"),
+}
+
+
+@dataclass
+class Measured:
+    service: str
+    requests: int
+    wall_ms: float
+    cpu_ms: float
+    shares: dict[str, float]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+async def drive(service: Running, command: Command, requests: int, first: int) -> float:
+    """`requests` sequential 201s; returns the wall seconds they took."""
+    token = devissuer.issue_token(command.role, org="org-bench", subject="w-bench")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=service.url, headers=headers, timeout=30) as http:
+        started = time.perf_counter()
+        for i in itertools.islice(itertools.count(first), requests):
+            path, body = command.request(i)
+            response = await http.post(path, json=body)
+            if response.status_code != 201:
+                raise SystemExit(f"{command.service}: {response.status_code} {response.text}")
+        return time.perf_counter() - started
+
+
+def measure(command: Command, admin: str, requests: int, logs: Path) -> Measured:
+    database = asyncio.run(_create_database(admin))
+    out = logs / f"{command.service}.stages.json"
+    if os.environ.get("STAGES_KEEP"):
+        out = Path(os.environ["STAGES_KEEP"]) / out.name
+    argv = [sys.executable, "-m", "tests.bench.sampled", command.service, str(out)]
+    service = start_service(command.service, _asyncpg_url(admin, database), logs, argv=argv)
+    try:
+        wait_until(service, "/ready", 200, within=60)
+        asyncio.run(drive(service, command, 30, 10**8))  # warm-up: pools, caches, imports
+        pid = service.process.pid
+        cpu = process_cpu_seconds(pid)
+        service.process.send_signal(10)  # SIGUSR1: sample
+        wall = asyncio.run(drive(service, command, requests, 10**7))
+        service.process.send_signal(12)  # SIGUSR2: write the counts
+        cpu = process_cpu_seconds(pid) - cpu
+        for _ in range(50):
+            if out.exists():
+                break
+            time.sleep(0.1)
+        sampled = json.loads(out.read_text())
+    finally:
+        service.stop()
+        asyncio.run(_drop_database(admin, database))
+    seconds: dict[str, float] = sampled["seconds"]
+    total = sum(seconds.values()) or 1.0
+    shares = {stage: n / total for stage, n in seconds.items()}
+    return Measured(
+        command.service, requests, wall * 1000 / requests, cpu * 1000 / requests, shares
+    )
+
+
+def table(rows: list[Measured]) -> str:
+    lines = []
+    for row in rows:
+        lines.append(
+            f"{row.service}: {row.requests} requests, {row.wall_ms:.1f} ms each, "
+            f"CPU {row.cpu_ms:.1f} ms per request"
+        )
+        for stage, share in sorted(row.shares.items(), key=lambda kv: -kv[1]):
+            lines.append(f"    {share * 100:5.1f} %  {stage}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="per service")
+    parser.add_argument("--services", default=",".join(COMMANDS))
+    args = parser.parse_args()
+    admin = stack_env()["CARELEDGER_PG_ADMIN_URL"]
+    rows = []
+    with tempfile.TemporaryDirectory() as logs:
+        for name in args.services.split(","):
+            print(f"request path: {name} ...", file=sys.stderr, flush=True)
+            rows.append(measure(COMMANDS[name], admin, args.requests, Path(logs)))
+    print("request path, one client, sequential requests (stage = share of the loop thread)")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
