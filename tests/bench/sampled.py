@@ -13,12 +13,13 @@ import json
 import runpy
 import signal
 import sys
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
 from pyinstrument import Profiler
 from pyinstrument.frame import Frame
 
+Seconds = defaultdict[str, float]
 WAITING = "waiting (network, database)"
 DRIVER = "database driver (SQLAlchemy, asyncpg)"
 OTHER = "server, routing, event loop"
@@ -56,7 +57,7 @@ def stage_of(frame: Frame, table: tuple[tuple[str, tuple[str, ...]], ...]) -> st
 
 
 def attribute(
-    frame: Frame, table: tuple, outer: str | None, seconds: Counter[str], other: Counter[str]
+    frame: Frame, table: tuple, outer: str | None, seconds: "Seconds", other: "Seconds"
 ) -> None:
     """Add each frame's own time to the innermost stage on its stack."""
     stage = stage_of(frame, table) or outer
@@ -79,14 +80,12 @@ def main(service: str, out: str) -> None:
 
     def dump(*_: object) -> None:
         session = profiler.stop()
-        seconds: Counter[str] = Counter()
-        other: Counter[str] = (
-            Counter()
-        )  # where unattributed and driver time went, for a closer look
+        seconds: Seconds = defaultdict(float)
+        other: Seconds = defaultdict(float)  # unattributed and driver time, for a closer look
         root = session.root_frame()
         if root is not None:
             attribute(root, table, None, seconds, other)
-        top = dict(other.most_common(25))
+        top = dict(sorted(other.items(), key=lambda kv: -kv[1])[:25])
         Path(out).write_text(json.dumps({"seconds": seconds, "other": top}, indent=1))
 
     signal.signal(signal.SIGUSR1, lambda *_: profiler.start())
