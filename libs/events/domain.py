@@ -27,7 +27,7 @@ class Violation(BaseModel):
     rule: str
     message: str
     field: str | None = None
-    sensitive: bool = Field(False, exclude=True)
+    sensitive: bool = Field(default=False, exclude=True)
 
     def said(self) -> str:
         return f"{self.code} ({self.rule})" if self.sensitive else self.message
