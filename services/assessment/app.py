@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 
 from assessment.api import routers
 from assessment.domain import events as _event_types  # noqa: F401  (registers the event types)
+from assessment.domain.rulebook import domain_rule_of
 from assessment.reactions import HANDLERS
 from events.app import create_service_app
 from events.kafka import events_topic
@@ -33,4 +34,5 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
         handlers=HANDLERS,
         subscribe=SUBSCRIBES_TO,
         migrations=Path(__file__).parent / "migrations",
+        domain_rule_of=domain_rule_of,
     )

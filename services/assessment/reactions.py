@@ -1,6 +1,7 @@
 """Reactions of the assessment service to other services' events (consumer runner, by name).
 
-Each runs in one transaction with the inbox row of the event, so a redelivery changes nothing.
+Each runs in the consumer's unit of work with the inbox row of the event, so a redelivery
+changes nothing; the consumer commits, a reaction never does.
 """
 
 from datetime import date
@@ -8,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assessment.projections import add_case
-from assessment.projections_staff import (
+from assessment.projections.projector import add_case
+from assessment.projections.projector_staff import (
     add_child,
     record_check,
     register_staff,

@@ -6,7 +6,6 @@ called as the consumer runner calls it)."""
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -19,24 +18,21 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import assessment
 from assessment.domain.assessment_review import ReviewAssessment
 from assessment.domain.events import Assessor, SafetyRiskGraded
-from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
-from assessment.domain.safety_tasks import CompleteTask, cancel_task, complete_task
-from assessment.handlers import NotVisible
-from assessment.handlers_review import record_review
-from assessment.handlers_safety import (
-    SAFETY,
-    record_task_closed,
-    tasks_stream,
-)
-from assessment.projections import case_row, cases
-from assessment.projections_review import review_item
-from assessment.projections_tasks import tasks_of
+from assessment.domain.safety_tasks import CancelTask, CompleteTask
+from assessment.handlers import review, safety, tasks
+from assessment.handlers.shared import NotVisible, Sent
+from assessment.handlers.tasks import tasks_stream
+from assessment.projections.queries import case_row, review_item
+from assessment.projections.queries_tasks import tasks_of
+from assessment.projections.tables import cases
 from assessment.reactions import HANDLERS
 from events import migrate
 from events.canonical import GENESIS_HASH
+from events.context import Context
 from events.crypto import FieldCipher, is_token
+from events.domain import Refused
 from events.envelope import Envelope, Metadata, make_envelope, new_id
 from events.errors import ConcurrencyError
 from events.kafka import events_topic
@@ -131,8 +127,25 @@ def grading(
     )
 
 
+def acting(actor: str) -> Context:
+    return Context(Metadata(actor=actor))
+
+
 async def grade(uows: Uows, command: GradeSafetyRisk) -> Any:
-    return await SAFETY.record(uows, command, Metadata(actor="dev-worker"))
+    async with uows() as uow:
+        return await safety.grade(command, uow, acting("dev-worker"))
+
+
+async def close_task(uows: Uows, sent: Sent[Any], actor: str) -> Any:
+    """Complete or cancel a task as the route does: in a unit of work the handler commits."""
+    handler = tasks.complete if isinstance(sent.command, CompleteTask) else tasks.cancel
+    async with uows() as uow:
+        return await handler(sent, uow, acting(actor))
+
+
+async def record_review(uows: Uows, command: ReviewAssessment, org: str, actor: str) -> Any:
+    async with uows() as uow:
+        return await review.review(Sent(command, org), uow, acting(actor))
 
 
 async def test_an_opened_case_is_recorded_with_its_organisation_and_child(uows):
@@ -190,7 +203,7 @@ async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under
     case_id = f"case-{uuid4()}"
     row = await grade(uows, grading(case_id, "org-synthetic-a", WOMAN, MAN, child_gender="female"))
     async with uows() as uow:
-        [stored] = await uow.store.read_stream(uow.conn, SAFETY.stream(case_id))
+        [stored] = await uow.store.read_stream(uow.conn, safety.SAFETY.stream(case_id))
         event = await uow.store.decode(stored)
         queued = (
             await uow.conn.execute(select(outbox).where(outbox.c.event_id == stored.id))
@@ -198,7 +211,7 @@ async def test_a_grade_is_stored_with_encrypted_notes_and_queued_for_kafka_under
     assert stored.id == row.event_id and stored.key_scope == case_id
     assert stored.data["notes"] != NOTE and NOTE not in str(stored.data)
     assert isinstance(event, SafetyRiskGraded) and event.notes == NOTE
-    assert (queued.topic, queued.key) == ("careledger.assessment.domain.events.v1", case_id)
+    assert (queued.topic, queued.key) == ("careledger.assessment.events.v1", case_id)
 
 
 # --- tasks from the grade (SZ-6.4, R-SZ-B-10) -------------------------------------------------
@@ -240,12 +253,10 @@ async def test_an_open_task_is_completed_once(team):
     async with team() as uow:
         task = (await tasks_of(uow.conn, case_id, "open"))[0]
     at = datetime.now(UTC)
-    command = CompleteTask(task_id=task.task_id, completed_at=at, now=at)
-    meta = Metadata(actor=WOMAN.worker_id)
+    command = CompleteTask(case_id=case_id, task_id=task.task_id, completed_at=at, now=at)
 
     def done(org: str = ORG) -> Any:
-        close = partial(complete_task, command)
-        return record_task_closed(team, case_id, org, close, task.task_id, meta)
+        return close_task(team, Sent(command, org), WOMAN.worker_id)
 
     row = await done()
     assert (row.status, row.closed_at, row.closed_by) == ("completed", at, WOMAN.worker_id)
@@ -260,9 +271,8 @@ async def test_a_task_whose_condition_does_not_hold_is_cancelled_with_the_reason
     await grade(team, grading(case_id, ORG, WOMAN, MAN, child_gender="female"))
     async with team() as uow:
         task = (await tasks_of(uow.conn, case_id, "open"))[0]
-    close = partial(cancel_task, reason_code="not_applicable")
-    meta = Metadata(actor="sup-synthetic-1")
-    row = await record_task_closed(team, case_id, ORG, close, task.task_id, meta)
+    command = CancelTask(case_id=case_id, task_id=task.task_id, reason_code="not_applicable")
+    row = await close_task(team, Sent(command, ORG), "sup-synthetic-1")
     assert (row.status, row.reason_code, row.closed_by) == (
         "cancelled",
         "not_applicable",
@@ -410,20 +420,20 @@ async def test_a_grade_awaits_review_and_is_decided_once(team):
     row = await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="female"))
     async with team() as uow:
         assert (await review_item(uow.conn, row.assessment_id)).status == "pending"
-    meta = Metadata(actor="sup-synthetic-1")
-    decided = await record_review(team, reviewing(row, "return"), ORG, meta)
+    actor = "sup-synthetic-1"
+    decided = await record_review(team, reviewing(row, "return"), ORG, actor)
     assert (decided.status, decided.reviewed_by) == ("returned", "sup-synthetic-1")
     with pytest.raises(Refused):
-        await record_review(team, reviewing(row), ORG, meta)
+        await record_review(team, reviewing(row), ORG, actor)
     with pytest.raises(NotVisible):
-        await record_review(team, reviewing(row), "org-synthetic-b", meta)
+        await record_review(team, reviewing(row), "org-synthetic-b", actor)
 
 
 async def test_two_supervisors_deciding_together_leave_one_decision(team):
     row = await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="female"))
     results = await asyncio.gather(
-        record_review(team, reviewing(row, by="sup-1"), ORG, Metadata(actor="sup-1")),
-        record_review(team, reviewing(row, by="sup-2"), ORG, Metadata(actor="sup-2")),
+        record_review(team, reviewing(row, by="sup-1"), ORG, "sup-1"),
+        record_review(team, reviewing(row, by="sup-2"), ORG, "sup-2"),
         return_exceptions=True,
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1

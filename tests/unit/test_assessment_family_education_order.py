@@ -8,7 +8,7 @@ import pytest
 
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education import FamilyEducationInput
-from assessment.domain.refusals import Conflict, Refused
+from events.domain import Conflict, Refused
 from events.registry import EventData, registry
 
 CASE, ORDER = "case-synthetic-fe-1", "order-synthetic-1"

@@ -16,7 +16,7 @@ from assessment.domain.guardianship_assessment import (
     GuardianshipCase,
     assess_guardianship,
 )
-from assessment.domain.refusals import Refused
+from events.domain import Refused
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

@@ -25,7 +25,7 @@ from assessment.domain.mental_health_forms import (
     PlanForm,
     SessionForm,
 )
-from assessment.domain.refusals import Conflict, Refused
+from events.domain import Conflict, Refused
 from events.registry import EventData, registry
 
 CASE = "case-synthetic-mh-1"

@@ -11,7 +11,7 @@ from assessment.domain.assessment_review import (
     review_assessment,
 )
 from assessment.domain.events import CaseAssessmentApproved, CaseAssessmentReturned
-from assessment.domain.refusals import Conflict, Refused
+from events.domain import Conflict, Refused
 
 PENDING = Submitted(status="pending", submitted_by="w-1", assessor_ids=("w-1", "w-2"))
 

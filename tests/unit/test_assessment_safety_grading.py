@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import pytest
 
 from assessment.domain.events import Assessor, SafetyRiskGraded
-from assessment.domain.refusals import Refused
 from assessment.domain.safety_assessment import (
     TEAM_RULE,
     GradeSafetyRisk,
@@ -14,6 +13,7 @@ from assessment.domain.safety_assessment import (
     grade_safety_risk,
 )
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
+from events.domain import Refused
 from events.registry import registry
 from tests.unit.assessment_staff import registered
 

@@ -6,10 +6,10 @@ import pytest
 
 from assessment.domain import rulesets as rs
 from assessment.domain.events import Assessor, TaskCancelled, TaskSet
-from assessment.domain.refusals import Conflict, Refused
 from assessment.domain.safety_assessment import GradeSafetyRisk, SafetyCase, grade_safety_risk
 from assessment.domain.safety_risk import SafetyRiskInput
 from assessment.domain.safety_tasks import (
+    CancelTask,
     CompleteTask,
     Task,
     add_duration,
@@ -17,6 +17,7 @@ from assessment.domain.safety_tasks import (
     complete_task,
     tasks_of_grade,
 )
+from events.domain import Conflict, Refused
 from tests.unit.assessment_staff import ORG, registered
 
 AT = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)
@@ -121,7 +122,7 @@ OPEN = Task(task_id="t-1", case_id="c-1", code="x", status="open", assignee_ids=
 
 
 def test_an_open_task_is_completed_at_the_time_given():
-    done = complete_task(CompleteTask(task_id="t-1", completed_at=AT, now=AT), OPEN)
+    done = complete_task(CompleteTask(case_id="c-1", task_id="t-1", completed_at=AT, now=AT), OPEN)
     assert (done.task_id, done.case_id, done.code, done.completed_at) == ("t-1", "c-1", "x", AT)
 
 
@@ -129,21 +130,24 @@ def test_an_open_task_is_completed_at_the_time_given():
 def test_a_closed_task_cannot_be_completed_again(status):
     with pytest.raises(Conflict) as refused:
         complete_task(
-            CompleteTask(task_id="t-1", completed_at=AT, now=AT),
+            CompleteTask(case_id="c-1", task_id="t-1", completed_at=AT, now=AT),
             OPEN.model_copy(update={"status": status}),
         )
     assert refused.value.violations[0].code == "task_closed"
 
 
 def test_a_completion_in_the_future_is_refused():
-    later = CompleteTask(task_id="t-1", completed_at=AT + timedelta(minutes=1), now=AT)
+    later = CompleteTask(
+        case_id="c-1", task_id="t-1", completed_at=AT + timedelta(minutes=1), now=AT
+    )
     with pytest.raises(Refused) as refused:
         complete_task(later, OPEN)
     assert refused.value.rule == rs.TASKS_CLAUSE
 
 
 def test_a_supervisor_cancels_an_open_task_whose_condition_does_not_hold():
-    cancelled = cancel_task(OPEN, "not_applicable")
+    command = CancelTask(case_id="c-1", task_id="t-1", reason_code="not_applicable")
+    cancelled = cancel_task(command, OPEN)
     assert (cancelled.task_id, cancelled.reason_code) == ("t-1", "not_applicable")
     with pytest.raises(Conflict):
-        cancel_task(OPEN.model_copy(update={"status": "cancelled"}), "not_applicable")
+        cancel_task(command, OPEN.model_copy(update={"status": "cancelled"}))

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from assessment.api.case_assessment import CaseId, Staff
+from assessment.api.paths import CaseId
 from assessment.domain.access import case_access
-from assessment.projections_staff import team_of
+from assessment.projections.queries_staff import team_of
+from events.api import Staff
 from events.app import BackboneDep
 from events.auth import Principal
 from events.problems import Problem
@@ -19,7 +20,7 @@ async def assigned_to_case(case_id: CaseId, principal: Staff, backbone: Backbone
     if not principal.has_role("supervisor"):  # a supervisor's access needs no team
         async with backbone.engine.connect() as conn:
             team = await team_of(conn, case_id)
-    access = case_access(principal, team)
+    access = case_access(principal.subject, principal.roles, principal.organisation, team)
     if not access.allowed:
         raise Problem(
             404,

@@ -1,37 +1,25 @@
 """What the routes of an assessment of a case by a team share (safety, Appendix B; guardianship,
-Appendix D): path and header types, the caller's idempotency seed, refusals as problems, and
-the supervisor's review route of each kind."""
+Appendix D): the request body and the command fields it gives, reading a case's assessments,
+and the supervisor's review route of each kind."""
 
-import hashlib
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.api.common import now, organisation_of, problem_of
+from assessment.api.paths import CaseId, Id
 from assessment.domain.assessment_review import Kind, ReviewAssessment
 from assessment.domain.events import Assessor
-from assessment.domain.refusals import Refused
-from assessment.handlers import AssessmentKind, KeyReused, NotVisible, stable_id
-from assessment.handlers_review import record_review
+from assessment.handlers import review as reviews
+from assessment.handlers.shared import NotVisible, Sent
+from events.api import Now, Supervisor, context, organisation_of
 from events.app import BackboneDep
-from events.auth import Principal, require_roles
+from events.auth import Principal
 from events.backbone import Backbone
-from events.envelope import Metadata
-from events.problems import Problem
-
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
-Id = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-CaseId = Id
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200, description="makes a retried POST safe"),
-]
+from events.context import Context
 
 
 class AssessmentCreate(BaseModel):
@@ -56,57 +44,22 @@ class AssessmentCreate(BaseModel):
     )
 
 
-class Identity(BaseModel):
-    """Who records, for which organisation, and the ids a retried request gets again."""
-
-    organisation: str
-    actor: str
-    seed: str | None
-    assessment_id: str
-
-    def command_fields(self, case_id: str, body: Any) -> dict[str, Any]:
-        """What every assessment command takes from the caller and the request body."""
-        return {
-            "case_id": case_id,
-            "assessment_id": self.assessment_id,
-            "organisation": self.organisation,
-            "assessed_at": body.assessed_at or now(),
-            "child_gender": body.child_gender,
-            "assessors": tuple(body.assessors),
-            "inputs": body.inputs,
-            "notes": body.notes,
-        }
-
-
-def identity(principal: Principal, action: str, case_id: str, key: str | None) -> Identity:
-    """An Idempotency-Key scoped to its caller, action and case, so keys never collide."""
-    organisation = organisation_of(principal)
-    seed = f"{organisation}|{principal.subject}|{action}|{case_id}|{key}" if key else None
-    assessment_id = stable_id(seed, "assessment") if seed else str(uuid.uuid4())
-    return Identity(
-        organisation=organisation, actor=principal.subject, seed=seed, assessment_id=assessment_id
-    )
-
-
-def fingerprint(body: BaseModel) -> str:
-    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-
-
-async def record(
-    kind: AssessmentKind, backbone: Backbone, who: Identity, command: Any, body: Any, missing: str
-) -> Any:
-    """Record the assessment through its kind; the stored row, or a problem."""
-    return await recorded(
-        lambda: kind.record(
-            backbone.uow,
-            command,
-            Metadata(actor=who.actor),
-            expected_version=body.expected_version,
-            seed=who.seed,
-            fingerprint=fingerprint(body),
-        ),
-        missing,
-    )
+def assessment_fields(
+    case_id: str, organisation: str, body: Any, ctx: Context, now: datetime
+) -> dict[str, Any]:
+    """What every assessment command takes from the caller and the request body; a retried
+    request (same Idempotency-Key) names the same assessment id."""
+    return {
+        "case_id": case_id,
+        "assessment_id": ctx.id_for("assessment"),
+        "organisation": organisation,
+        "assessed_at": body.assessed_at or now,
+        "child_gender": body.child_gender,
+        "assessors": tuple(body.assessors),
+        "inputs": body.inputs,
+        "notes": body.notes,
+        "expected_version": body.expected_version,
+    }
 
 
 async def read(
@@ -120,26 +73,8 @@ async def read(
     async with backbone.engine.connect() as conn:
         found = await query(conn, case_id, organisation_of(principal))
     if found is None:
-        raise not_found(missing)
+        raise NotVisible(missing)
     return found
-
-
-async def recorded(record: Callable[[], Awaitable[Any]], missing: str) -> Any:
-    """Run a recording handler, its refusals answered as problems."""
-    try:
-        return await record()
-    except Refused as refused:
-        raise problem_of(refused) from None
-    except NotVisible:
-        raise not_found(missing) from None
-    except KeyReused:
-        raise Problem(
-            409, "conflict", "Idempotency-Key reused", "this key was sent with another request"
-        ) from None
-
-
-def not_found(what: str) -> Problem:
-    return Problem(404, "not-found", "Not found", f"no {what} with this id is visible to you")
 
 
 class ReviewCreate(BaseModel):
@@ -175,6 +110,7 @@ def add_review_route(router: APIRouter, kind: Kind) -> None:
         body: ReviewCreate,
         principal: Supervisor,
         backbone: BackboneDep,
+        now: Now,
     ) -> ReviewPublic:
         """Approve the assessment, or return it with comments (supervisor, not an assessor)."""
         command = ReviewAssessment(
@@ -183,12 +119,10 @@ def add_review_route(router: APIRouter, kind: Kind) -> None:
             kind=kind,
             decision=body.decision,
             reviewed_by=principal.subject,
-            reviewed_at=body.reviewed_at or now(),
+            reviewed_at=body.reviewed_at or now,
             comments=body.comments,
         )
-        meta = Metadata(actor=principal.subject)
-        org = organisation_of(principal)
-        row = await recorded(
-            lambda: record_review(backbone.uow, command, org, meta), f"{kind} assessment"
-        )
+        sent = Sent(command, organisation_of(principal))
+        async with backbone.uow() as uow:
+            row = await reviews.review(sent, uow, context(principal, f"review|{kind}"))
         return ReviewPublic.model_validate(row._asdict())

@@ -3,7 +3,6 @@ guardian (SZ-6.4.4, Appendix I): issue with the table I.1 hours, record guidance
 Workers and supervisors of the case's organisation."""
 
 import uuid
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -11,19 +10,16 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.api.access import Assigned
-from assessment.api.case_assessment import CaseId, IdempotencyKey
-from assessment.api.common import now, organisation_of, problem_of
+from assessment.api.paths import CaseId
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education import FamilyEducationInput
-from assessment.domain.refusals import Refused
-from assessment.handlers import NotVisible
-from assessment.handlers_family_education import execute_order, orders_of
+from assessment.handlers.family_education import execute
+from assessment.handlers.shared import Sent
+from assessment.projections.queries_family_education import orders_of
+from events.api import IdempotencyKey, Now, context, organisation_of
 from events.app import BackboneDep
 from events.auth import Principal
-from events.backbone import Backbone
-from events.envelope import Metadata
-from events.problems import Problem
-from events.registry import EventData
+from events.context import Context
 
 router = APIRouter(prefix="/v1/cases/{case_id}/family-education-orders", tags=["family education"])
 OrderId = Annotated[str, Path(min_length=1, max_length=100)]
@@ -77,20 +73,22 @@ async def issue(
     body: OrderCreate,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
     """SZ-6.4.4: at least 3 months; hours within the table I.1 band."""
+    organisation = organisation_of(principal)
     command = fe.IssueOrder(
         case_id=case_id,
         order_id=str(uuid.uuid4()),
-        organisation=organisation_of(principal),
+        organisation=organisation,
         issued_by=principal.subject,
-        issued_at=now(),
+        issued_at=now,
         **body.model_dump(),
     )
-    return await _run(
-        backbone, principal, case_id, command.order_id, lambda o: fe.issue_order(command, o), key
-    )
+    async with backbone.uow() as uow:
+        order = await execute(Sent(command, organisation), uow, _context(principal, command, key))
+    return _order_public(order, case_id)
 
 
 @router.post("/{order_id}/guidance", status_code=201)
@@ -105,9 +103,10 @@ async def record_guidance(
     command = fe.RecordGuidance(
         case_id=case_id, order_id=order_id, recorded_by=principal.subject, **body.model_dump()
     )
-    return await _run(
-        backbone, principal, case_id, order_id, lambda o: fe.record_guidance(command, o), key
-    )
+    sent = Sent(command, organisation_of(principal))
+    async with backbone.uow() as uow:
+        order = await execute(sent, uow, _context(principal, command, key))
+    return _order_public(order, case_id)
 
 
 @router.post("/{order_id}/extensions", status_code=201)
@@ -117,6 +116,7 @@ async def extend(
     body: ExtensionCreate,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
     """SZ-6.4.4: extensions total 3 to 9 months."""
@@ -124,12 +124,13 @@ async def extend(
         case_id=case_id,
         order_id=order_id,
         extended_by=principal.subject,
-        extended_at=now(),
+        extended_at=now,
         **body.model_dump(),
     )
-    return await _run(
-        backbone, principal, case_id, order_id, lambda o: fe.extend_order(command, o), key
-    )
+    sent = Sent(command, organisation_of(principal))
+    async with backbone.uow() as uow:
+        order = await execute(sent, uow, _context(principal, command, key))
+    return _order_public(order, case_id)
 
 
 @router.post("/{order_id}/completion", status_code=201)
@@ -145,9 +146,10 @@ async def complete(
     command = fe.CompleteOrder(
         case_id=case_id, order_id=order_id, completed_by=principal.subject, **body.model_dump()
     )
-    return await _run(
-        backbone, principal, case_id, order_id, lambda o: fe.complete_order(command, o), key
-    )
+    sent = Sent(command, organisation_of(principal))
+    async with backbone.uow() as uow:
+        order = await execute(sent, uow, _context(principal, command, key))
+    return _order_public(order, case_id)
 
 
 @router.get("")
@@ -159,24 +161,12 @@ async def read_orders(
     return [_public(row) for row in rows]
 
 
-async def _run(
-    backbone: Backbone,
-    principal: Principal,
-    case_id: str,
-    order_id: str,
-    decide: Callable[[fe.Order], list[EventData]],
-    key: str | None,
-) -> OrderPublic:
-    org = organisation_of(principal)
-    seed = f"{org}|{principal.subject}|fe|{order_id}|{key}" if key else None
-    try:
-        order = await execute_order(
-            backbone.uow, case_id, order_id, org, decide, Metadata(actor=principal.subject), seed
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
-    except NotVisible:
-        raise Problem(404, "not-found", "Not found", "no such order is visible to you") from None
+def _context(principal: Principal, command: fe.Command, key: str | None) -> Context:
+    """An Idempotency-Key scoped to the caller and the order."""
+    return context(principal, f"fe|{command.order_id}", key)
+
+
+def _order_public(order: fe.Order, case_id: str) -> OrderPublic:
     return OrderPublic(**order.model_dump(exclude={"case_id"}), case_id=case_id)
 
 

@@ -7,19 +7,20 @@ from pydantic import Field
 
 from assessment.api import case_assessment as shared
 from assessment.api.access import Assigned
+from assessment.api.paths import CaseId
 from assessment.domain.guardianship import GuardianshipFindings, GuardianshipInput
 from assessment.domain.guardianship_assessment import AssessGuardianship
-from assessment.handlers_guardianship import GUARDIANSHIP
-from assessment.queries_guardianship import (
+from assessment.handlers.guardianship import GUARDIANSHIP, assess
+from assessment.projections.queries_guardianship import (
     CaseGuardianshipPublic,
     GuardianshipAssessmentPublic,
     assessment_public,
     case_guardianship,
 )
+from events.api import IdempotencyKey, Now, context, organisation_of
 from events.app import BackboneDep
 
 router = APIRouter(prefix="/v1/cases", tags=["guardianship assessment"])
-MISSING = "assessed or graded case"
 
 
 class GuardianshipAssessmentCreate(shared.AssessmentCreate):
@@ -33,33 +34,36 @@ class GuardianshipAssessmentCreate(shared.AssessmentCreate):
 
 @router.post("/{case_id}/guardianship-assessments", status_code=201)
 async def assess_case_guardianship(
-    case_id: shared.CaseId,
+    case_id: CaseId,
     body: GuardianshipAssessmentCreate,
     principal: Assigned,
     backbone: BackboneDep,
     response: Response,
-    idempotency_key: shared.IdempotencyKey = None,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
 ) -> GuardianshipAssessmentPublic:
     """Record the assessment; a reassessment supersedes the current one (Appendix D); it
     awaits a supervisor's review."""
-    who = shared.identity(principal, "assess-guardianship", case_id, idempotency_key)
+    organisation = organisation_of(principal)
+    ctx = context(principal, f"assess-guardianship|{case_id}", idempotency_key, body)
     command = AssessGuardianship(
-        **who.command_fields(case_id, body),
+        **shared.assessment_fields(case_id, organisation, body, ctx, now),
         guardian_declares_inability=body.guardian_declares_inability,
         guardianship_disputed=body.guardianship_disputed,
         findings=body.findings,
     )
-    row = await shared.record(GUARDIANSHIP, backbone, who, command, body, MISSING)
+    async with backbone.uow() as uow:
+        row = await assess(command, uow, ctx)
     response.headers["Location"] = f"/v1/cases/{case_id}/guardianship"
     return assessment_public(row)
 
 
 @router.get("/{case_id}/guardianship")
 async def read_case_guardianship(
-    case_id: shared.CaseId, principal: Assigned, backbone: BackboneDep
+    case_id: CaseId, principal: Assigned, backbone: BackboneDep
 ) -> CaseGuardianshipPublic:
     """Whether the case's safety grade requires the assessment, its current one and history."""
-    return await shared.read(backbone, principal, case_guardianship, case_id, MISSING)
+    return await shared.read(backbone, principal, case_guardianship, case_id, GUARDIANSHIP.missing)
 
 
 shared.add_review_route(router, "guardianship")

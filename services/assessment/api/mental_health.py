@@ -1,21 +1,20 @@
 """`/v1/cases/{case_id}/mental-health/...`: the mental-health service of a case (DOMAIN §6,
 JX 7.1-7.6); `/v1/workers/{id}/caseload` and `/v1/supervision/queue` to read across cases.
 
-Routes only validate, build a command and map refusals: a rule broken by the request is a 422
-`rule-violation`, a request the case's present state does not allow (the caseload cap among
-them) a 409 `conflict`; both name the JX clause (`rule`) and the rulebook's M-number
-(`domain_rule`). A worker acts on the cases they hold; supervisors on their organisation's.
+Routes only validate, build a command and call the handler; a refusal becomes a problem in the
+app's one handler: a rule broken by the request is a 422 `rule-violation`, a request the case's
+present state does not allow (the caseload cap among them) a 409 `conflict`; both name the JX
+clause (`rule`) and the rulebook's M-number (`domain_rule`). A worker acts on the cases they
+hold; supervisors on their organisation's.
 """
 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from assessment import handlers_mental_health as service
-from assessment.api.case_assessment import CaseId, IdempotencyKey
-from assessment.api.common import now, organisation_of, problem_of
+from assessment.api.paths import CaseId
 from assessment.domain import mental_health as mh
 from assessment.domain import mental_health_rules as mr
 from assessment.domain.mental_health_forms import (
@@ -31,9 +30,9 @@ from assessment.domain.mental_health_forms import (
     Trend,
     Trigger,
 )
-from assessment.domain.refusals import Refused
-from assessment.handlers import NotVisible
-from assessment.queries_mental_health import (
+from assessment.handlers.mental_health import MISSING, execute
+from assessment.handlers.shared import NotVisible, Sent
+from assessment.projections.queries_mental_health import (
     CaseloadPublic,
     MentalHealthCasePublic,
     ReviewItemPublic,
@@ -43,16 +42,14 @@ from assessment.queries_mental_health import (
     queue_of,
     sessions,
 )
+from events.api import IdempotencyKey, Now, Staff, Supervisor, context, organisation_of
 from events.app import BackboneDep
-from events.auth import Forbidden, Principal, require_roles
+from events.auth import Forbidden, Principal
 from events.backbone import Backbone
-from events.envelope import Metadata
-from events.errors import KeyShredded
+from events.context import Context
 from events.problems import Problem
 
 router = APIRouter(tags=["mental-health service"])
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
 WorkerId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][\w.:-]*$")]
 BASE = "/v1/cases/{case_id}/mental-health"
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -142,6 +139,7 @@ async def grade_risk(
     body: RiskGradingCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-1, M-2: emits `risk_graded` (with `risk_level`) and, on an M-2 condition,
@@ -151,10 +149,13 @@ async def grade_risk(
         grading_id=_new_id(),
         organisation=organisation_of(principal),
         graded_by=principal.subject,
-        assessed_at=body.assessed_at or now(),
+        assessed_at=body.assessed_at or now,
         **body.model_dump(exclude={"assessed_at"}),
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.grade_risk(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/feasibility", status_code=201)
@@ -163,6 +164,7 @@ async def submit_feasibility(
     body: FeasibilityCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """Appendix A (JX-7.1.1) by the worker taking the case on; goes to a supervisor (M-3).
@@ -174,17 +176,13 @@ async def submit_feasibility(
         organisation=organisation_of(principal),
         worker_id=worker,
         submitted_by=principal.subject,
-        submitted_at=now(),
+        submitted_at=now,
         form=body.form,
     )
-    return await _run(
-        backbone,
-        principal,
-        case_id,
-        lambda c, n: mh.submit_feasibility(command, c, n),
-        key,
-        caseload_of=worker,
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/plan", status_code=201)
@@ -193,6 +191,7 @@ async def submit_plan(
     body: PlanCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """Appendix B (JX-7.2): at least 6 sessions, 12 for high risk, with informed consent; goes
@@ -202,10 +201,13 @@ async def submit_plan(
         item_id=_new_id(),
         organisation=organisation_of(principal),
         submitted_by=principal.subject,
-        submitted_at=now(),
+        submitted_at=now,
         form=body.form,
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.submit_plan(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/reviews", status_code=201)
@@ -214,14 +216,18 @@ async def review(
     body: ReviewCreate,
     principal: Supervisor,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """A supervisor approves the pending assessment, plan or closure, or returns it with
     comments. Approving a plan emits `agreement_signed`; approving a closure `closure.recorded`."""
     command = mh.Review(
-        case_id=case_id, reviewed_by=principal.subject, reviewed_at=now(), **body.model_dump()
+        case_id=case_id, reviewed_by=principal.subject, reviewed_at=now, **body.model_dump()
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.review(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/sessions", status_code=201)
@@ -236,7 +242,10 @@ async def record_session(
     command = mh.RecordSession(
         case_id=case_id, session_id=_new_id(), recorded_by=principal.subject, form=body.form
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.record_session(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/worker-changes", status_code=201)
@@ -245,21 +254,18 @@ async def change_worker(
     body: WorkerChangeCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-6: another worker takes over, only with the client's recorded consent and room in
     their caseload."""
     command = mh.ChangeWorker(
-        case_id=case_id, changed_by=principal.subject, changed_at=now(), **body.model_dump()
+        case_id=case_id, changed_by=principal.subject, changed_at=now, **body.model_dump()
     )
-    return await _run(
-        backbone,
-        principal,
-        case_id,
-        lambda c, n: mh.change_worker(command, c, n),
-        key,
-        caseload_of=body.to_worker,
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/client-requests", status_code=201)
@@ -269,6 +275,7 @@ async def receive_client_request(
     principal: Staff,
     backbone: BackboneDep,
     response: Response,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-9: the client asks to pause, change or stop; report it within 2 working days."""
@@ -277,14 +284,15 @@ async def receive_client_request(
         case_id=case_id,
         request_id=request_id,
         kind=body.kind,
-        received_at=body.received_at or now(),
+        received_at=body.received_at or now,
         received_by=principal.subject,
         detail=body.detail,
     )
     response.headers["Location"] = f"/v1/cases/{case_id}/mental-health/client-requests/{request_id}"
-    return await _run(
-        backbone, principal, case_id, lambda c, _: mh.receive_client_request(command, c), key
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/client-requests/{{request_id}}/report", status_code=201)
@@ -293,15 +301,17 @@ async def report_client_request(
     request_id: Annotated[str, Path(min_length=1, max_length=100)],
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-9: the worker reported the client's request to the provider."""
     command = mh.ReportClientRequest(
-        case_id=case_id, request_id=request_id, reported_at=now(), reported_by=principal.subject
+        case_id=case_id, request_id=request_id, reported_at=now, reported_by=principal.subject
     )
-    return await _run(
-        backbone, principal, case_id, lambda c, _: mh.report_client_request(command, c), key
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/adjustments", status_code=201)
@@ -310,6 +320,7 @@ async def initiate_adjustment(
     body: AdjustmentCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-4 (JX-7.2.2): open an adjustment of the plan, to be done within 5 working days."""
@@ -317,12 +328,13 @@ async def initiate_adjustment(
         case_id=case_id,
         adjustment_id=_new_id(),
         initiated_by=principal.subject,
-        initiated_at=now(),
+        initiated_at=now,
         **body.model_dump(),
     )
-    return await _run(
-        backbone, principal, case_id, lambda c, _: mh.initiate_adjustment(command, c), key
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/midterm-reviews", status_code=201)
@@ -331,6 +343,7 @@ async def review_midterm(
     body: MidtermReviewCreate,
     principal: Supervisor,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-8 (JX-7.4.1): deterioration or an M-2 condition refers at once."""
@@ -338,10 +351,13 @@ async def review_midterm(
         case_id=case_id,
         review_id=_new_id(),
         reviewed_by=principal.subject,
-        reviewed_at=now(),
+        reviewed_at=now,
         **body.model_dump(),
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.review_midterm(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/closure", status_code=201)
@@ -350,6 +366,7 @@ async def submit_closure(
     body: ClosureCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """Appendix D (JX-7.5): same instrument as at intake (M-10); goes to a supervisor."""
@@ -358,10 +375,13 @@ async def submit_closure(
         item_id=_new_id(),
         organisation=organisation_of(principal),
         submitted_by=principal.subject,
-        submitted_at=now(),
+        submitted_at=now,
         form=body.form,
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.submit_closure(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/follow-ups", status_code=201)
@@ -370,6 +390,7 @@ async def record_follow_up(
     body: FollowUpCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """SZ-6.6: a follow-up of the closed case (1-2 within 6 months)."""
@@ -377,13 +398,14 @@ async def record_follow_up(
         case_id=case_id,
         followup_id=_new_id(),
         method=body.method,
-        followed_up_at=body.followed_up_at or now(),
+        followed_up_at=body.followed_up_at or now,
         recorded_by=principal.subject,
         notes=body.notes,
     )
-    return await _run(
-        backbone, principal, case_id, lambda c, _: mh.record_follow_up(command, c), key
-    )
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 @router.post(f"{BASE}/full-closure", status_code=201)
@@ -392,13 +414,17 @@ async def close_fully(
     body: FullClosureCreate,
     principal: Staff,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """SZ-6.6: full closure once an assessment after the follow-ups finds its conditions met."""
     command = mh.CloseFully(
-        case_id=case_id, assessed_by=principal.subject, assessed_at=now(), **body.model_dump()
+        case_id=case_id, assessed_by=principal.subject, assessed_at=now, **body.model_dump()
     )
-    return await _run(backbone, principal, case_id, lambda c, _: mh.close_fully(command, c), key)
+    sent = _sent(principal, command)
+    async with backbone.uow() as uow:
+        await execute(sent, uow, _context(principal, case_id, key))
+    return await _visible(backbone, principal, case_id, acted=True)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -442,40 +468,16 @@ async def read_queue(principal: Supervisor, backbone: BackboneDep) -> list[Revie
 # --- helpers --------------------------------------------------------------------------------
 
 
-async def _run(
-    backbone: Backbone,
-    principal: Principal,
-    case_id: str,
-    decide: service.Decide,
-    key: str | None,
-    *,
-    caseload_of: str | None = None,
-) -> MentalHealthCasePublic:
-    caller = service.Caller(
-        organisation=organisation_of(principal),
-        worker_id=None if principal.has_role("supervisor") else principal.subject,
-    )
-    seed = f"{caller.organisation}|{principal.subject}|mh|{case_id}|{key}" if key else None
-    try:
-        await service.execute(
-            backbone.uow,
-            case_id,
-            caller,
-            decide,
-            Metadata(actor=principal.subject),
-            caseload_of=caseload_of,
-            seed=seed,
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
-    except NotVisible:
-        raise _not_found() from None
-    except KeyShredded:
-        raise Problem(
-            410, "gone", "Archive handed over", "this case's data key was destroyed"
-        ) from None
-    # the command was allowed, so its answer is shown even when it handed the case on
-    return await _visible(backbone, principal, case_id, acted=True)
+def _sent(principal: Principal, command: mh.Command) -> Sent[mh.Command]:
+    """A worker acts on the cases they hold (or nobody holds yet); a supervisor on any case
+    of the organisation."""
+    worker = None if principal.has_role("supervisor") else principal.subject
+    return Sent(command, organisation_of(principal), worker)
+
+
+def _context(principal: Principal, case_id: str, key: str | None) -> Context:
+    """An Idempotency-Key scoped to the caller and the case."""
+    return context(principal, f"mh|{case_id}", key)
 
 
 async def _visible(
@@ -485,7 +487,7 @@ async def _visible(
         case = await mental_health_case(conn, case_id, organisation_of(principal))
     mine = case is not None and case.worker_id in (None, principal.subject)
     if case is None or not (acted or principal.has_role("supervisor") or mine):
-        raise _not_found()
+        raise NotVisible(MISSING)
     return case
 
 
@@ -499,12 +501,6 @@ def _worker_of(principal: Principal, named: str | None) -> str:
     if named not in (None, principal.subject):
         raise Forbidden("a worker takes cases on for themself only")
     return principal.subject
-
-
-def _not_found() -> Problem:
-    return Problem(
-        404, "not-found", "Not found", "no mental-health case with this id is visible to you"
-    )
 
 
 def _new_id() -> str:

@@ -6,14 +6,20 @@ from fastapi import APIRouter, Response
 
 from assessment.api import case_assessment as shared
 from assessment.api.access import Assigned
+from assessment.api.paths import CaseId
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
-from assessment.handlers_safety import SAFETY
-from assessment.queries import CaseRiskPublic, SafetyGradePublic, case_risk, grade_public
+from assessment.handlers.safety import SAFETY, grade
+from assessment.projections.queries import (
+    CaseRiskPublic,
+    SafetyGradePublic,
+    case_risk,
+    grade_public,
+)
+from events.api import IdempotencyKey, Now, context, organisation_of
 from events.app import BackboneDep
 
 router = APIRouter(prefix="/v1/cases", tags=["safety assessment"])
-MISSING = "graded case"
 
 
 class SafetyAssessmentCreate(shared.AssessmentCreate):
@@ -24,28 +30,31 @@ class SafetyAssessmentCreate(shared.AssessmentCreate):
 
 @router.post("/{case_id}/safety-assessments", status_code=201)
 async def grade_case_safety(
-    case_id: shared.CaseId,
+    case_id: CaseId,
     body: SafetyAssessmentCreate,
     principal: Assigned,
     backbone: BackboneDep,
     response: Response,
-    idempotency_key: shared.IdempotencyKey = None,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
 ) -> SafetyGradePublic:
     """Grade the case's safety risk; a regrade supersedes the current grade (SZ-6.3) and its
     open tasks; the grade's required actions become tasks (SZ-6.4) and it awaits review."""
-    who = shared.identity(principal, "grade-safety", case_id, idempotency_key)
-    command = GradeSafetyRisk(**who.command_fields(case_id, body))
-    row = await shared.record(SAFETY, backbone, who, command, body, MISSING)
+    organisation = organisation_of(principal)
+    ctx = context(principal, f"grade-safety|{case_id}", idempotency_key, body)
+    command = GradeSafetyRisk(**shared.assessment_fields(case_id, organisation, body, ctx, now))
+    async with backbone.uow() as uow:
+        row = await grade(command, uow, ctx)
     response.headers["Location"] = f"/v1/cases/{case_id}/risk"
     return grade_public(row)
 
 
 @router.get("/{case_id}/risk")
 async def read_case_risk(
-    case_id: shared.CaseId, principal: Assigned, backbone: BackboneDep
+    case_id: CaseId, principal: Assigned, backbone: BackboneDep
 ) -> CaseRiskPublic:
     """The case's current safety grade and the grades it superseded (read model)."""
-    return await shared.read(backbone, principal, case_risk, case_id, MISSING)
+    return await shared.read(backbone, principal, case_risk, case_id, SAFETY.missing)
 
 
 shared.add_review_route(router, "safety")

@@ -3,26 +3,21 @@ due first, and recording one as done. Workers and supervisors of the case's orga
 an assignee or a supervisor completes."""
 
 from datetime import datetime
-from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from assessment.api.access import Assigned
-from assessment.api.case_assessment import CaseId, Id, Staff, Supervisor, not_found, recorded
-from assessment.api.common import now, organisation_of
-from assessment.domain.safety_tasks import (
-    CompleteTask,
-    cancel_task,
-    complete_task,
-)
-from assessment.handlers_safety import record_task_closed
-from assessment.projections_tasks import open_tasks_of_worker, task_row, tasks_of
+from assessment.api.paths import CaseId, Id
+from assessment.domain.safety_tasks import CancelTask, CompleteTask
+from assessment.handlers import tasks
+from assessment.handlers.shared import NotVisible, Sent
+from assessment.projections.queries_tasks import open_tasks_of_worker, task_row, tasks_of
+from events.api import Now, Staff, Supervisor, context, organisation_of
 from events.app import BackboneDep
 from events.auth import Forbidden, Principal
 from events.backbone import Backbone
-from events.envelope import Metadata
 
 router = APIRouter(prefix="/v1/cases", tags=["tasks"])
 workers = APIRouter(prefix="/v1/workers", tags=["tasks"])
@@ -64,16 +59,17 @@ async def read_tasks(
     case_id: CaseId,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     status: Literal["open", "completed", "cancelled", "all"] = "open",
 ) -> CaseTasksPublic:
     """The case's tasks in `status` (default open), soonest due first, and the next due."""
     async with backbone.engine.connect() as conn:
         rows = await tasks_of(conn, case_id, None if status == "all" else status)
     if any(row.organisation != organisation_of(principal) for row in rows):
-        raise not_found(MISSING)
-    tasks = [_public(row) for row in rows]
-    upcoming = [t for t in tasks if t.status == "open"]
-    return CaseTasksPublic(case_id=case_id, next_due=upcoming[0] if upcoming else None, tasks=tasks)
+        raise NotVisible(MISSING)
+    found = [_public(row, now) for row in rows]
+    upcoming = [t for t in found if t.status == "open"]
+    return CaseTasksPublic(case_id=case_id, next_due=upcoming[0] if upcoming else None, tasks=found)
 
 
 @router.post("/{case_id}/tasks/{task_id}/completion", status_code=201)
@@ -83,12 +79,17 @@ async def complete(
     body: CompletionCreate,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
 ) -> TaskPublic:
     """Record the task done: one of its assignees, or a supervisor of the organisation."""
     _may_complete(principal, await _task(backbone, principal, case_id, task_id))
-    moment = now()
-    command = CompleteTask(task_id=task_id, completed_at=body.completed_at or moment, now=moment)
-    return await _close(backbone, principal, case_id, task_id, partial(complete_task, command))
+    command = CompleteTask(
+        case_id=case_id, task_id=task_id, completed_at=body.completed_at or now, now=now
+    )
+    sent = Sent(command, organisation_of(principal))
+    async with backbone.uow() as uow:
+        done = await tasks.complete(sent, uow, context(principal, "complete-task"))
+    return _public(done, now)
 
 
 class CancellationCreate(BaseModel):
@@ -106,34 +107,28 @@ async def cancel(
     body: CancellationCreate,
     principal: Supervisor,
     backbone: BackboneDep,
+    now: Now,
 ) -> TaskPublic:
     """End an open task undone because its condition does not hold (a supervisor)."""
     await _task(backbone, principal, case_id, task_id)
-    close = partial(cancel_task, reason_code=body.reason_code)
-    return await _close(backbone, principal, case_id, task_id, close)
+    command = CancelTask(case_id=case_id, task_id=task_id, reason_code=body.reason_code)
+    sent = Sent(command, organisation_of(principal))
+    async with backbone.uow() as uow:
+        done = await tasks.cancel(sent, uow, context(principal, "cancel-task"))
+    return _public(done, now)
 
 
 async def _task(backbone: Backbone, principal: Principal, case_id: str, task_id: str) -> Any:
     async with backbone.engine.connect() as conn:
         row = await task_row(conn, task_id)
     if row is None or row.case_id != case_id or row.organisation != organisation_of(principal):
-        raise not_found(MISSING)
+        raise NotVisible(MISSING)
     return row
-
-
-async def _close(
-    backbone: Backbone, principal: Principal, case_id: str, task_id: str, close: Any
-) -> TaskPublic:
-    org, meta = organisation_of(principal), Metadata(actor=principal.subject)
-    done = await recorded(
-        lambda: record_task_closed(backbone.uow, case_id, org, close, task_id, meta), MISSING
-    )
-    return _public(done)
 
 
 @workers.get("/{worker_id}/tasks")
 async def read_worker_tasks(
-    worker_id: Id, principal: Staff, backbone: BackboneDep
+    worker_id: Id, principal: Staff, backbone: BackboneDep, now: Now
 ) -> list[TaskPublic]:
     """A worker's open tasks across the organisation's cases, soonest due first: that worker,
     or a supervisor."""
@@ -141,7 +136,7 @@ async def read_worker_tasks(
         raise Forbidden("a worker reads only their own tasks")
     async with backbone.engine.connect() as conn:
         rows = await open_tasks_of_worker(conn, organisation_of(principal), worker_id)
-    return [_public(row) for row in rows]
+    return [_public(row, now) for row in rows]
 
 
 def _may_complete(principal: Principal, row: Any) -> None:
@@ -149,7 +144,7 @@ def _may_complete(principal: Principal, row: Any) -> None:
         raise Forbidden("only an assignee of the task or a supervisor completes it")
 
 
-def _public(row: Any) -> TaskPublic:
+def _public(row: Any, now: datetime) -> TaskPublic:
     fields = {name: getattr(row, name) for name in TaskPublic.model_fields if name != "overdue"}
-    overdue = row.status == "open" and row.due_at < now()
+    overdue = row.status == "open" and row.due_at < now
     return TaskPublic(**fields, overdue=overdue)

@@ -1,10 +1,10 @@
 """Who may see and work on a case (ARCHITECTURE, Security, record-level rules): a worker the
-cases assigned to them, a supervisor their organisation's. Pure: the caller's roles and the
-case's team as intake assigned it (`intake.case.team_assigned`, less `worker_removed`)."""
+cases assigned to them, a supervisor their organisation's. Pure: the caller's id, roles and
+organisation as their token states them, and the case's team as intake assigned it
+(`intake.case.team_assigned`, less `worker_removed`)."""
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-
-from events.auth import Principal
 
 RULE = "ARCHITECTURE-security-record-level"
 
@@ -16,12 +16,14 @@ class Access:
     rule: str = RULE
 
 
-def case_access(principal: Principal, team: dict[str, str]) -> Access:
+def case_access(
+    subject: str, roles: Collection[str], organisation: str | None, team: Mapping[str, str]
+) -> Access:
     """`team` maps each assigned worker to the organisation that assigned them. A supervisor's
     organisation is checked where the case is read or recorded, as for every caller."""
-    if principal.has_role("supervisor"):
+    if "supervisor" in roles:
         return Access(True, "a supervisor works on their organisation's cases")
-    assigned_by = team.get(principal.subject)
-    if assigned_by is not None and assigned_by == principal.organisation:
+    assigned_by = team.get(subject)
+    if assigned_by is not None and assigned_by == organisation:
         return Access(True, "the worker is on the case's team")
     return Access(False, "a worker sees and works on the cases assigned to them only")

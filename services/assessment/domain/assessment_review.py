@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain.events import CaseAssessmentApproved, CaseAssessmentReturned
-from assessment.domain.refusals import Conflict, Refused, Violation
+from events.domain import Conflict, Refused, Violation
 
 REVIEW_RULE = "MZ-7.4.3"
 Kind = Literal["safety", "guardianship"]
@@ -58,4 +58,4 @@ def review_assessment(
 
 
 def _v(code: str, message: str, field: str) -> Violation:
-    return Violation(code=code, rule=REVIEW_RULE, field=field, message=message)
+    return Violation(code=code, rule=REVIEW_RULE, field=field, message=message, sensitive=False)

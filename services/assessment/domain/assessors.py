@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain.events import Assessor
-from assessment.domain.refusals import Violation
+from events.domain import Violation
 
 TEAM_RULE = "MZ-6.2.2"
 CHECK_RULE = "MZ-7.1.3"
@@ -77,4 +77,4 @@ def _one_year_before(day: date) -> date:
 
 
 def _v(code: str, rule: str, message: str) -> Violation:
-    return Violation(code=code, rule=rule, field="assessors", message=message)
+    return Violation(code=code, rule=rule, field="assessors", message=message, sensitive=False)

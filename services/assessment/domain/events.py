@@ -35,7 +35,7 @@ from assessment.domain.mental_health_forms import (
     Trigger,
 )
 from assessment.domain.safety_risk import SafetyRiskInput, SafetyRiskResult
-from events.registry import EventData, registry
+from events.domain import EventData, registry
 
 GenderSource = Literal["request", "intake.case.opened", "intake.child.registered"]
 

@@ -10,6 +10,7 @@ ordered hours lie in its band. The order is complete once the hours are delivere
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import singledispatch
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -22,9 +23,8 @@ from assessment.domain.events import (
 )
 from assessment.domain.family_education import FamilyEducationInput, evaluate_family_education
 from assessment.domain.mental_health_state import add_months
-from assessment.domain.refusals import Conflict, Refused, Violation
 from assessment.domain.rulesets import SESSION_KINDS
-from events.registry import EventData
+from events.domain import Conflict, EventData, Refused, Violation
 
 PERIOD_CLAUSE = "SZ-6.4.4"
 HOURS_CLAUSE = "SZ-I.1"
@@ -178,23 +178,56 @@ def complete_order(command: CompleteOrder, order: Order) -> list[EventData]:
     return [FamilyEducationCompleted(**command.model_dump(), hours_delivered=order.hours_delivered)]
 
 
+Command = IssueOrder | RecordGuidance | ExtendOrder | CompleteOrder
+
+
+@singledispatch
+def decide(command: Command, order: Order) -> list[EventData]:
+    """The events `command` records on the order, one registered rule per command type."""
+    raise TypeError(f"no family-education rule decides {type(command).__name__}")
+
+
+decide.register(IssueOrder, issue_order)
+decide.register(RecordGuidance, record_guidance)
+decide.register(ExtendOrder, extend_order)
+decide.register(CompleteOrder, complete_order)
+
+
 def evolve_order(order: Order, event: EventData) -> Order:
-    change: dict[str, object] = {}
-    if isinstance(event, FamilyEducationOrdered):
-        change = {
-            "case_id": event.case_id,
-            "status": "active",
-            "starts_on": event.starts_on,
-            "ends_on": event.ends_on,
-            "ordered_hours": event.ordered_hours,
-        }
-    elif isinstance(event, FamilyEducationSessionRecorded):
-        change = {"hours_delivered": event.hours_delivered}
-    elif isinstance(event, FamilyEducationExtended):
-        change = {"ends_on": event.ends_on, "extension_months": event.total_months}
-    elif isinstance(event, FamilyEducationCompleted):
-        change = {"status": "completed"}
-    return order.model_copy(update={**change, "version": order.version + 1})
+    """The order after one of its events (events of other types leave it as it was)."""
+    return order.model_copy(update={**_changes(event, order), "version": order.version + 1})
+
+
+@singledispatch
+def _changes(event: EventData, order: Order) -> dict[str, object]:
+    """What one event changes in the order, one registered function per event type."""
+    return {}
+
+
+@_changes.register(FamilyEducationOrdered)
+def _ordered(event: FamilyEducationOrdered, order: Order) -> dict[str, object]:
+    return {
+        "case_id": event.case_id,
+        "status": "active",
+        "starts_on": event.starts_on,
+        "ends_on": event.ends_on,
+        "ordered_hours": event.ordered_hours,
+    }
+
+
+@_changes.register(FamilyEducationSessionRecorded)
+def _session_recorded(event: FamilyEducationSessionRecorded, order: Order) -> dict[str, object]:
+    return {"hours_delivered": event.hours_delivered}
+
+
+@_changes.register(FamilyEducationExtended)
+def _extended(event: FamilyEducationExtended, order: Order) -> dict[str, object]:
+    return {"ends_on": event.ends_on, "extension_months": event.total_months}
+
+
+@_changes.register(FamilyEducationCompleted)
+def _completed(event: FamilyEducationCompleted, order: Order) -> dict[str, object]:
+    return {"status": "completed"}
 
 
 def fold_order(order_id: str, events: list[EventData]) -> Order:
@@ -215,7 +248,7 @@ def _active(order: Order) -> None:
 
 
 def _v(code: str, rule: str, field: str | None, message: str) -> Violation:
-    return Violation(code=code, rule=rule, field=field, message=message)
+    return Violation(code=code, rule=rule, field=field, message=message, sensitive=False)
 
 
 def _refuse_any(*found: Violation | None) -> None:

@@ -40,6 +40,7 @@ class AssessGuardianship(BaseModel):
     inputs: GuardianshipInput
     findings: GuardianshipFindings | None = None
     notes: str | None = None
+    expected_version: int | None = None  # the version the assessors read; None: the latest
 
 
 class GuardianshipCase(BaseModel):

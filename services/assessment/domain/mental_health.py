@@ -13,8 +13,9 @@ worker changes (M-6), mid-term review (M-8), adjustments (M-4) -> closure (Appen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import singledispatch
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -67,8 +68,7 @@ from assessment.domain.mental_health_state import (
     minimum_sessions,
     next_due,
 )
-from assessment.domain.refusals import Conflict, Refused, Violation
-from events.registry import EventData
+from events.domain import Conflict, EventData, Refused, Violation
 
 __all__ = [
     "DueItem",
@@ -685,6 +685,65 @@ def _closed_not_final(case: MentalHealthCase) -> datetime:
     return case.closed_at
 
 
+# --- one entry for the application layer -----------------------------------------------------
+
+Command = (
+    GradeRisk
+    | SubmitFeasibility
+    | Review
+    | SubmitPlan
+    | InitiateAdjustment
+    | RecordSession
+    | ChangeWorker
+    | ReceiveClientRequest
+    | ReportClientRequest
+    | ReviewMidterm
+    | SubmitClosure
+    | RecordFollowUp
+    | CloseFully
+)
+
+
+@singledispatch
+def decide(command: Command, case: MentalHealthCase, open_cases: int) -> list[EventData]:
+    """The events `command` records on `case`, one registered rule per command type;
+    `open_cases` is the caseload of `caseload_worker(command)` without this case (M-6)."""
+    raise TypeError(f"no mental-health rule decides {type(command).__name__}")
+
+
+def caseload_worker(command: Command) -> str | None:
+    """The worker the command puts the case on, whose open cases M-6 caps (counted first)."""
+    if isinstance(command, SubmitFeasibility):
+        return command.worker_id
+    if isinstance(command, ChangeWorker):
+        return command.to_worker
+    return None
+
+
+def _regardless_of_caseload(
+    rule: Callable[[Any, MentalHealthCase], list[EventData]],
+) -> Callable[[Any, MentalHealthCase, int], list[EventData]]:
+    return lambda command, case, _open_cases: rule(command, case)
+
+
+decide.register(SubmitFeasibility, submit_feasibility)
+decide.register(ChangeWorker, change_worker)
+for _command, _rule in (
+    (GradeRisk, grade_risk),
+    (Review, review),
+    (SubmitPlan, submit_plan),
+    (InitiateAdjustment, initiate_adjustment),
+    (RecordSession, record_session),
+    (ReceiveClientRequest, receive_client_request),
+    (ReportClientRequest, report_client_request),
+    (ReviewMidterm, review_midterm),
+    (SubmitClosure, submit_closure),
+    (RecordFollowUp, record_follow_up),
+    (CloseFully, close_fully),
+):
+    decide.register(_command, _regardless_of_caseload(_rule))
+
+
 # --- small helpers ------------------------------------------------------------------------------
 
 
@@ -709,7 +768,8 @@ def _in_service(case: MentalHealthCase) -> None:
 
 
 def _v(code: str, rule: str, field: str | None, **values: object) -> Violation:
-    return Violation(code=code, rule=rule, field=field, message=mr.MESSAGES[code].format(**values))
+    message = mr.MESSAGES[code].format(**values)
+    return Violation(code=code, rule=rule, field=field, message=message, sensitive=False)
 
 
 def _refuse_any(*found: Violation | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from calendar import monthrange
 from datetime import date, datetime, timedelta
+from functools import singledispatch
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -43,7 +44,7 @@ from assessment.domain.mental_health_forms import (
     Frequency,
     RiskLevel,
 )
-from events.registry import EventData
+from events.domain import EventData
 
 Phase = Literal[
     "new",  # nothing but risk grades yet
@@ -281,7 +282,7 @@ def _due(
 
 def evolve(case: MentalHealthCase, event: EventData) -> MentalHealthCase:
     """The case after one of its events (events of other types leave it as it was)."""
-    change = _changes(case, event)
+    change = _changes(event, case)
     return case.model_copy(update={**change, "version": case.version + 1})
 
 
@@ -292,80 +293,145 @@ def fold(case_id: str, events: list[EventData]) -> MentalHealthCase:
     return case
 
 
-def _changes(case: MentalHealthCase, event: EventData) -> dict[str, object]:
-    match event:
-        case MentalHealthRiskGraded():
-            return {
-                "organisation": case.organisation or event.organisation,
-                "risk_level": event.risk_level,
-                "graded_at": event.assessed_at,
-                "designated": case.designated or event.designated_by is not None,
-            }
-        case ReferralRequired():
-            triggers = tuple(sorted(set(case.referral_triggers) | set(event.triggers)))
-            return {"referral_triggers": triggers, "referral_raised_at": event.raised_at}
-        case FeasibilitySubmitted():
-            return {
-                "organisation": event.organisation,
-                "phase": "assessing",
-                "worker_id": event.worker_id,
-                "intake_instrument": event.instrument,
-                "pending": _pending_of(event, "feasibility"),
-            }
-        case FeasibilityApproved():
-            return {"phase": "assessed", "pending": None}
-        case FeasibilityReturned() | PlanReturned() | ClosureReturned():
-            pending = case.pending.model_copy(update={"returned": True}) if case.pending else None
-            return {"pending": pending}
-        case PlanSubmitted():
-            return {"pending": _pending_of(event, "plan"), "submitted_plan": _terms(event)}
-        case AgreementSigned():
-            return {
-                "phase": "in_service",
-                "pending": None,
-                "plan": case.submitted_plan,
-                "agreement_signed_at": event.signed_at,
-            }
-        case PlanAdjusted():
-            done = set(event.client_request_ids)
-            requests = tuple(
-                r.model_copy(update={"resolved": True}) if r.request_id in done else r
-                for r in case.client_requests
-            )
-            return {
-                "pending": None,
-                "plan": case.submitted_plan,
-                "adjustments_open": (),
-                "client_requests": requests,
-            }
-        case AdjustmentInitiated():
-            opened = (event.adjustment_id, event.initiated_at)
-            return {"adjustments_open": (*case.adjustments_open, opened)}
-        case ClientRequestReceived():
-            request = ClientRequest(
-                request_id=event.request_id, kind=event.kind, received_at=event.received_at
-            )
-            return {"client_requests": (*case.client_requests, request)}
-        case ClientRequestReported():
-            return {"client_requests": _reported(case, event)}
-        case WorkerChanged():
-            return {"worker_id": event.to_worker}
-        case SessionRecorded():
-            facts = SessionFacts(
-                number=event.number, started_at=event.started_at, minutes=event.minutes
-            )
-            return {"sessions": (*case.sessions, facts)}
-        case MidtermReviewed():
-            return {"midterm_reviewed_at": event.reviewed_at}
-        case ClosureSubmitted():
-            return {"pending": _pending_of(event, "closure"), "closure_form": event.form}
-        case ClosureRecorded():
-            return {"phase": "closed", "pending": None, "closed_at": event.closed_at}
-        case FollowUpRecorded():
-            return {"followups": (*case.followups, event.followed_up_at)}
-        case FullyClosed():
-            return {"fully_closed_at": event.assessed_at}
+@singledispatch
+def _changes(event: EventData, case: MentalHealthCase) -> dict[str, object]:
+    """What one event changes in the case, one registered function per event type."""
     return {}
+
+
+@_changes.register(MentalHealthRiskGraded)
+def _risk_graded(event: MentalHealthRiskGraded, case: MentalHealthCase) -> dict[str, object]:
+    return {
+        "organisation": case.organisation or event.organisation,
+        "risk_level": event.risk_level,
+        "graded_at": event.assessed_at,
+        "designated": case.designated or event.designated_by is not None,
+    }
+
+
+@_changes.register(ReferralRequired)
+def _referral_required(event: ReferralRequired, case: MentalHealthCase) -> dict[str, object]:
+    triggers = tuple(sorted(set(case.referral_triggers) | set(event.triggers)))
+    return {"referral_triggers": triggers, "referral_raised_at": event.raised_at}
+
+
+@_changes.register(FeasibilitySubmitted)
+def _feasibility_submitted(
+    event: FeasibilitySubmitted, case: MentalHealthCase
+) -> dict[str, object]:
+    return {
+        "organisation": event.organisation,
+        "phase": "assessing",
+        "worker_id": event.worker_id,
+        "intake_instrument": event.instrument,
+        "pending": _pending_of(event, "feasibility"),
+    }
+
+
+@_changes.register(FeasibilityApproved)
+def _feasibility_approved(event: FeasibilityApproved, case: MentalHealthCase) -> dict[str, object]:
+    return {"phase": "assessed", "pending": None}
+
+
+@_changes.register(FeasibilityReturned)
+@_changes.register(PlanReturned)
+@_changes.register(ClosureReturned)
+def _returned(
+    event: FeasibilityReturned | PlanReturned | ClosureReturned, case: MentalHealthCase
+) -> dict[str, object]:
+    pending = case.pending.model_copy(update={"returned": True}) if case.pending else None
+    return {"pending": pending}
+
+
+@_changes.register(PlanSubmitted)
+def _plan_submitted(event: PlanSubmitted, case: MentalHealthCase) -> dict[str, object]:
+    return {"pending": _pending_of(event, "plan"), "submitted_plan": _terms(event)}
+
+
+@_changes.register(AgreementSigned)
+def _agreement_signed(event: AgreementSigned, case: MentalHealthCase) -> dict[str, object]:
+    return {
+        "phase": "in_service",
+        "pending": None,
+        "plan": case.submitted_plan,
+        "agreement_signed_at": event.signed_at,
+    }
+
+
+@_changes.register(PlanAdjusted)
+def _plan_adjusted(event: PlanAdjusted, case: MentalHealthCase) -> dict[str, object]:
+    done = set(event.client_request_ids)
+    requests = tuple(
+        r.model_copy(update={"resolved": True}) if r.request_id in done else r
+        for r in case.client_requests
+    )
+    return {
+        "pending": None,
+        "plan": case.submitted_plan,
+        "adjustments_open": (),
+        "client_requests": requests,
+    }
+
+
+@_changes.register(AdjustmentInitiated)
+def _adjustment_initiated(event: AdjustmentInitiated, case: MentalHealthCase) -> dict[str, object]:
+    opened = (event.adjustment_id, event.initiated_at)
+    return {"adjustments_open": (*case.adjustments_open, opened)}
+
+
+@_changes.register(ClientRequestReceived)
+def _request_received(event: ClientRequestReceived, case: MentalHealthCase) -> dict[str, object]:
+    request = ClientRequest(
+        request_id=event.request_id, kind=event.kind, received_at=event.received_at
+    )
+    return {"client_requests": (*case.client_requests, request)}
+
+
+@_changes.register(ClientRequestReported)
+def _request_reported(event: ClientRequestReported, case: MentalHealthCase) -> dict[str, object]:
+    requests = tuple(
+        r.model_copy(update={"reported_at": event.reported_at})
+        if r.request_id == event.request_id
+        else r
+        for r in case.client_requests
+    )
+    return {"client_requests": requests}
+
+
+@_changes.register(WorkerChanged)
+def _worker_changed(event: WorkerChanged, case: MentalHealthCase) -> dict[str, object]:
+    return {"worker_id": event.to_worker}
+
+
+@_changes.register(SessionRecorded)
+def _session_recorded(event: SessionRecorded, case: MentalHealthCase) -> dict[str, object]:
+    facts = SessionFacts(number=event.number, started_at=event.started_at, minutes=event.minutes)
+    return {"sessions": (*case.sessions, facts)}
+
+
+@_changes.register(MidtermReviewed)
+def _midterm_reviewed(event: MidtermReviewed, case: MentalHealthCase) -> dict[str, object]:
+    return {"midterm_reviewed_at": event.reviewed_at}
+
+
+@_changes.register(ClosureSubmitted)
+def _closure_submitted(event: ClosureSubmitted, case: MentalHealthCase) -> dict[str, object]:
+    return {"pending": _pending_of(event, "closure"), "closure_form": event.form}
+
+
+@_changes.register(ClosureRecorded)
+def _closure_recorded(event: ClosureRecorded, case: MentalHealthCase) -> dict[str, object]:
+    return {"phase": "closed", "pending": None, "closed_at": event.closed_at}
+
+
+@_changes.register(FollowUpRecorded)
+def _follow_up_recorded(event: FollowUpRecorded, case: MentalHealthCase) -> dict[str, object]:
+    return {"followups": (*case.followups, event.followed_up_at)}
+
+
+@_changes.register(FullyClosed)
+def _fully_closed(event: FullyClosed, case: MentalHealthCase) -> dict[str, object]:
+    return {"fully_closed_at": event.assessed_at}
 
 
 def _pending_of(
@@ -388,13 +454,4 @@ def _terms(event: PlanSubmitted) -> PlanTerms:
         risk_level=event.risk_level,
         starts_on=event.form.starts_on,
         ends_on=event.form.ends_on,
-    )
-
-
-def _reported(case: MentalHealthCase, event: ClientRequestReported) -> tuple[ClientRequest, ...]:
-    return tuple(
-        r.model_copy(update={"reported_at": event.reported_at})
-        if r.request_id == event.request_id
-        else r
-        for r in case.client_requests
     )

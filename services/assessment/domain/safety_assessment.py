@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from assessment.domain.assessors import StaffRecord, registry_violations
 from assessment.domain.events import Assessor, GenderSource, SafetyRiskGraded
-from assessment.domain.refusals import Refused, Violation
 from assessment.domain.safety_risk import SafetyRiskInput, evaluate_safety_risk
+from events.domain import Refused, Violation
 
 Gender = Literal["male", "female"]
 RecordSource = Literal["intake.case.opened", "intake.child.registered"]
@@ -41,6 +41,7 @@ class GradeSafetyRisk(BaseModel):
     assessors: tuple[Assessor, ...]
     inputs: SafetyRiskInput
     notes: str | None = None
+    expected_version: int | None = None  # the version the assessors read; None: the latest
 
 
 class SafetyCase(BaseModel):
@@ -126,10 +127,11 @@ def assessor_violations(
 
 
 def _gender(code: str, message: str) -> Violation:
+    message = f"the child's gender {message}"  # names no gender: not sensitive
     return Violation(
-        code=code, rule=TEAM_RULE, field="child_gender", message=f"the child's gender {message}"
+        code=code, rule=TEAM_RULE, field="child_gender", message=message, sensitive=False
     )
 
 
 def _team(code: str, message: str) -> Violation:
-    return Violation(code=code, rule=TEAM_RULE, field="assessors", message=message)
+    return Violation(code=code, rule=TEAM_RULE, field="assessors", message=message, sensitive=False)

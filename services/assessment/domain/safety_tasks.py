@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from assessment.domain import rulesets as rs
 from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
 from assessment.domain.mental_health_state import add_months
-from assessment.domain.refusals import Conflict, Refused, Violation
+from events.domain import Conflict, Refused, Violation
 
 SUPERSEDED = "superseded"
 NOT_APPLICABLE = "not_applicable"  # a conditional action whose condition does not hold
@@ -38,13 +38,24 @@ class Task(BaseModel):
 
 
 class CompleteTask(BaseModel):
-    """An assignee or a supervisor records a task as done."""
+    """An assignee or a supervisor records a task of the case as done."""
 
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     task_id: str
     completed_at: datetime
     now: datetime
+
+
+class CancelTask(BaseModel):
+    """A supervisor ends an open task of the case undone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    task_id: str
+    reason_code: str = NOT_APPLICABLE
 
 
 def tasks_of_grade(
@@ -102,14 +113,16 @@ def complete_task(command: CompleteTask, task: Task) -> TaskCompleted:
     )
 
 
-def cancel_task(task: Task, reason_code: str) -> TaskCancelled:
+def cancel_task(command: CancelTask, task: Task) -> TaskCancelled:
     """A supervisor ends an open task undone (its §6.4 condition does not hold)."""
     if task.status != "open":
         raise Conflict([_violation("task_closed", f"the task is already {task.status}")])
     return TaskCancelled(
-        task_id=task.task_id, case_id=task.case_id, code=task.code, reason_code=reason_code
+        task_id=task.task_id, case_id=task.case_id, code=task.code, reason_code=command.reason_code
     )
 
 
 def _violation(code: str, message: str) -> Violation:
-    return Violation(code=code, rule=rs.TASKS_CLAUSE, field="task", message=message)
+    return Violation(
+        code=code, rule=rs.TASKS_CLAUSE, field="task", message=message, sensitive=False
+    )

@@ -4,11 +4,11 @@
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.events import CaseAssessmentApproved, CaseAssessmentReturned
-from assessment.projections_mental_health import mh_review_items
+from assessment.projections.tables import mh_review_items
 from events.envelope import Envelope
 
 PENDING = "pending"
@@ -39,11 +39,6 @@ async def project_review(
 ) -> None:
     status = "approved" if isinstance(event, CaseAssessmentApproved) else "returned"
     await _set_status(conn, event.assessment_id, status, by=event.reviewed_by, at=envelope.time)
-
-
-async def review_item(conn: AsyncConnection, assessment_id: str) -> Any:
-    query = select(mh_review_items).where(mh_review_items.c.item_id == assessment_id)
-    return (await conn.execute(query)).one_or_none()
 
 
 async def _set_status(

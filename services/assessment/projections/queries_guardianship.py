@@ -15,8 +15,8 @@ from assessment.domain.guardianship import (
     Requirement,
     guardianship_requirement,
 )
-from assessment.handlers_guardianship import assessments_of
-from assessment.projections import safety_case
+from assessment.projections.queries import row_by_event, rows_of, safety_case
+from assessment.projections.tables import guardianship_assessments
 
 
 class _Public(BaseModel):
@@ -54,6 +54,15 @@ class CaseGuardianshipPublic(_Public):
     requirement: Requirement
     current: GuardianshipAssessmentPublic | None
     history: list[GuardianshipAssessmentPublic]
+
+
+async def assessment_by_event(conn: AsyncConnection, event_id: str) -> Any:
+    return await row_by_event(conn, guardianship_assessments, event_id)
+
+
+async def assessments_of(conn: AsyncConnection, case_id: str) -> list[Any]:
+    """Every assessment of the case, oldest first; the last is the current one."""
+    return await rows_of(conn, guardianship_assessments, case_id)
 
 
 def assessment_public(row: Any) -> GuardianshipAssessmentPublic:

@@ -1,14 +1,16 @@
-"""What the mental-health read endpoints answer, from the read models only (nothing decrypted)."""
+"""What the mental-health read endpoints answer, from the read models only (nothing decrypted),
+and the caseload a command on a case counts under the worker's lock (M-6)."""
 
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain import mental_health_rules as mr
 from assessment.domain.mental_health import DueItem, Pending
-from assessment.projections_mental_health import caseload, mh_case, review_queue, sessions_of
+from assessment.projections.tables import mh_cases, mh_review_items, mh_sessions
 
 
 class _Public(BaseModel):
@@ -120,3 +122,59 @@ async def queue_of(conn: AsyncConnection, organisation: str) -> list[ReviewItemP
         ReviewItemPublic.model_validate({n: getattr(r, n) for n in ReviewItemPublic.model_fields})
         for r in await review_queue(conn, organisation)
     ]
+
+
+async def lock_worker(conn: AsyncConnection, organisation: str, worker_id: str) -> None:
+    """Serialise caseload decisions about one worker until the transaction ends (M-6)."""
+    key = f"mh-caseload|{organisation}|{worker_id}"
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+    )
+
+
+async def open_cases_of(
+    conn: AsyncConnection, organisation: str, worker_id: str, but: str | None = None
+) -> int:
+    """How many open cases the worker holds, leaving out case `but`."""
+    query = select(func.count()).where(
+        mh_cases.c.organisation == organisation,
+        mh_cases.c.worker_id == worker_id,
+        mh_cases.c.phase != "closed",
+    )
+    if but is not None:
+        query = query.where(mh_cases.c.case_id != but)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def mh_case(conn: AsyncConnection, case_id: str) -> Any:
+    query = select(mh_cases).where(mh_cases.c.case_id == case_id)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def sessions_of(conn: AsyncConnection, case_id: str) -> list[Any]:
+    query = select(mh_sessions).where(mh_sessions.c.case_id == case_id).order_by("number")
+    return list((await conn.execute(query)).all())
+
+
+async def caseload(conn: AsyncConnection, organisation: str, worker_id: str) -> list[Any]:
+    query = (
+        select(mh_cases)
+        .where(
+            mh_cases.c.organisation == organisation,
+            mh_cases.c.worker_id == worker_id,
+            mh_cases.c.phase != "closed",
+        )
+        .order_by(mh_cases.c.case_id)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def review_queue(conn: AsyncConnection, organisation: str) -> list[Any]:
+    query = (
+        select(mh_review_items)
+        .where(
+            mh_review_items.c.organisation == organisation, mh_review_items.c.status == "pending"
+        )
+        .order_by(mh_review_items.c.submitted_at)
+    )
+    return list((await conn.execute(query)).all())

@@ -1,0 +1,70 @@
+"""Application layer of the tasks a safety grade sets (SZ-6.4, R-SZ-B-10), on `tasks-<case id>`,
+keyed and encrypted by the case id so a case's grade and tasks keep their order."""
+
+from typing import Any
+
+from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted
+from assessment.domain.safety_tasks import (
+    CancelTask,
+    CompleteTask,
+    cancel_task,
+    complete_task,
+    tasks_of_grade,
+)
+from assessment.handlers.shared import NotVisible, Sent, append_to_case
+from assessment.projections.projector_tasks import project_tasks
+from assessment.projections.queries_tasks import as_task, task_row, tasks_of
+from events.context import Context, stable_id
+from events.envelope import Envelope
+from events.uow import UnitOfWork
+
+
+def tasks_stream(case_id: str) -> str:
+    return f"tasks-{case_id}"
+
+
+async def set_tasks(
+    uow: UnitOfWork, envelope: Envelope, graded: SafetyRiskGraded, ctx: Context
+) -> None:
+    """The grade's required actions become tasks; the superseded grade's open tasks end.
+    Part of the grade's unit of work: it does not commit."""
+    open_rows = await tasks_of(uow.conn, graded.case_id, "open")
+    events = tasks_of_grade(
+        graded,
+        envelope.id,
+        [as_task(row) for row in open_rows],
+        lambda code: stable_id(envelope.id, f"task/{code}"),
+    )
+    stream = tasks_stream(graded.case_id)
+    appended = await append_to_case(uow, stream, events, ctx, graded.case_id)
+    await project_tasks(uow.conn, appended, events, graded.organisation)
+
+
+async def complete(sent: Sent[CompleteTask], uow: UnitOfWork, ctx: Context) -> Any:
+    """Record an open task of the case done; its read-model row after the change."""
+    task = await _task(uow, sent.command.case_id, sent.command.task_id, sent.organisation)
+    return await _close(uow, ctx, complete_task(sent.command, task), sent.organisation)
+
+
+async def cancel(sent: Sent[CancelTask], uow: UnitOfWork, ctx: Context) -> Any:
+    """End an open task of the case undone; its read-model row after the change."""
+    task = await _task(uow, sent.command.case_id, sent.command.task_id, sent.organisation)
+    return await _close(uow, ctx, cancel_task(sent.command, task), sent.organisation)
+
+
+async def _task(uow: UnitOfWork, case_id: str, task_id: str, organisation: str) -> Any:
+    row = await task_row(uow.conn, task_id)
+    if row is None or row.case_id != case_id or row.organisation != organisation:
+        raise NotVisible("task")
+    return as_task(row)
+
+
+async def _close(
+    uow: UnitOfWork, ctx: Context, closed: TaskCompleted | TaskCancelled, organisation: str
+) -> Any:
+    case_id = closed.case_id
+    appended = await append_to_case(uow, tasks_stream(case_id), [closed], ctx, case_id)
+    await project_tasks(uow.conn, appended, [closed], organisation)
+    done = await task_row(uow.conn, closed.task_id)
+    await uow.commit()
+    return done
