@@ -2,7 +2,8 @@
 
 import uvicorn
 
-from notify.app import NotifySettings, create_app
+from notify.app import create_app
+from notify.settings import NotifySettings
 
 if __name__ == "__main__":
     settings = NotifySettings()  # type: ignore[call-arg]

@@ -3,8 +3,9 @@ clocks an event stops, meet the current occurrence of the series it satisfies (a
 one), start the clocks it starts, and queue a mandatory report to the police and civil-affairs
 endpoints subscribed to it (SZ-5.2).
 
-Each runs in one transaction with the inbox row of the event. Event ids are derived from the
-causing event (uuid5), so even a handling that slipped past the inbox would append nothing new.
+Each runs in one transaction with the inbox row of the event, through the non-committing steps
+of `handlers` (the consumer runner commits). Event ids are derived from the causing event
+(uuid5), so even a handling that slipped past the inbox would append nothing new.
 Only plaintext, non-personal fields of the event are read: notify holds no case data keys.
 """
 
@@ -15,7 +16,6 @@ from typing import Any
 from events.consumer import Handler
 from events.envelope import Envelope
 from events.uow import UnitOfWork, caused_by
-from notify import ledger, projections
 from notify.domain import CLOCK_TABLE, WorkingCalendar
 from notify.domain.subscriptions import MANDATORY_REPORT_FILED
 from notify.domain.tracking import (
@@ -28,7 +28,9 @@ from notify.domain.tracking import (
     subjects_satisfied_by,
     subjects_stopped_by,
 )
-from notify.notifications import queue_for_mandatory_report
+from notify.handlers import deadlines
+from notify.handlers.notifications import queue_for_mandatory_report
+from notify.projections import projector, queries
 
 ACTOR = "service:notify"
 #: Events that start no clock but say who owns a case or a child.
@@ -59,7 +61,10 @@ def reactions(calendar: WorkingCalendar) -> dict[str, Handler]:
         await when_a_clock_event_arrives_start_meet_and_stop_deadlines(envelope, uow)
         await queue_for_mandatory_report(uow.conn, envelope)
 
-    handlers: dict[str, Handler] = {name: remember_organisation for name in OWNER_EVENTS}
+    handlers: dict[str, Handler] = {
+        name: when_a_case_opens_or_a_child_is_registered_remember_who_owns_it
+        for name in OWNER_EVENTS
+    }
     for name in sorted(names):
         handlers[name] = when_a_clock_event_arrives_start_meet_and_stop_deadlines
     handlers[MANDATORY_REPORT_FILED] = (
@@ -67,6 +72,14 @@ def reactions(calendar: WorkingCalendar) -> dict[str, Handler]:
     )
     handlers[PROJECT_SET] = when_a_case_is_put_in_a_project_list_its_deadlines_there
     return handlers
+
+
+async def when_a_case_opens_or_a_child_is_registered_remember_who_owns_it(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """Such events start no clock, but a later one on the same report, case or child may omit
+    its organisation."""
+    await remember_organisation(envelope, uow)
 
 
 async def when_a_case_is_put_in_a_project_list_its_deadlines_there(
@@ -84,7 +97,7 @@ async def when_a_case_is_put_in_a_project_list_its_deadlines_there(
     if isinstance(case_id, str) and isinstance(project, str) and isinstance(entrustor, str):
         organisation = data.get("organisation")
         owner = organisation if isinstance(organisation, str) else None
-        await projections.set_project(uow.conn, case_id, project, entrustor, owner)
+        await projector.set_project(uow.conn, case_id, project, entrustor, owner)
 
 
 async def remember_organisation(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -94,10 +107,10 @@ async def remember_organisation(envelope: Envelope, uow: UnitOfWork) -> None:
     clocks follow the case's project."""
     organisation = envelope.data.get("organisation")
     if isinstance(organisation, str) and organisation:
-        await projections.remember_organisation(uow.conn, entities_of(envelope.data), organisation)
+        await projector.remember_organisation(uow.conn, entities_of(envelope.data), organisation)
     case_id = envelope.data.get("case_id")
     if isinstance(case_id, str) and case_id:
-        await projections.remember_case_links(uow.conn, case_id, linked_to_case(envelope.data))
+        await projector.remember_case_links(uow.conn, case_id, linked_to_case(envelope.data))
 
 
 async def start_deadlines(envelope: Envelope, uow: UnitOfWork, calendar: WorkingCalendar) -> None:
@@ -107,10 +120,11 @@ async def start_deadlines(envelope: Envelope, uow: UnitOfWork, calendar: Working
     plans = deadlines_started_by(
         envelope.id, envelope.event_name, envelope.data, envelope.time, calendar
     )
+    meta = caused_by(envelope, ACTOR)
     for plan in plans:
         if plan.organisation is None:
             plan = replace(plan, organisation=await _owner(envelope, uow, plan))
-        await ledger.set_deadline(uow, plan, envelope.id, caused_by(envelope, ACTOR), envelope.time)
+        await deadlines.set_deadline(uow, plan, envelope.id, meta, envelope.time)
 
 
 async def stop_deadlines(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -120,9 +134,9 @@ async def stop_deadlines(envelope: Envelope, uow: UnitOfWork) -> None:
     meta = caused_by(envelope, ACTOR)
     for rule, subject_id in subjects_stopped_by(envelope.event_name, envelope.data):
         own_series = series_id_of(rule, subject_id, envelope.id)
-        for row in await projections.running_of(uow.conn, rule, subject_id):
+        for row in await queries.running_of(uow.conn, rule, subject_id):
             if row.series_id != own_series:
-                await ledger.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)
+                await deadlines.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)
 
 
 async def satisfy_occurrences(
@@ -133,15 +147,15 @@ async def satisfy_occurrences(
     MZ-7.1.3)."""
     meta = caused_by(envelope, ACTOR)
     for rule, subject_id in subjects_satisfied_by(envelope.event_name, envelope.data):
-        running = await projections.running_of(uow.conn, rule, subject_id)
+        running = await queries.running_of(uow.conn, rule, subject_id)
         met = occurrences_met(running, envelope.time)
         for row in met:
-            await ledger.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)
+            await deadlines.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)
         for row in _latest_per_series(met):
             if not any(
                 r.series_id == row.series_id and r.occurrence > row.occurrence for r in running
             ):
-                await ledger.set_next_occurrence(
+                await deadlines.set_next_occurrence(
                     uow, row, envelope.id, meta, envelope.time, calendar
                 )
 
@@ -159,7 +173,7 @@ async def _owner(envelope: Envelope, uow: UnitOfWork, plan: PlannedDeadline) -> 
     """The organisation of the clock's subject, or of a case or child the event names (an
     assessment task names its case, not an organisation)."""
     for entity in (plan.subject_id, *entities_of(envelope.data)):
-        owner = await projections.organisation_of(uow.conn, entity)
+        owner = await queries.organisation_of(uow.conn, entity)
         if owner is not None:
             return owner
     return None

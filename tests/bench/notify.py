@@ -37,22 +37,23 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from events import migrate  # noqa: E402
 from events.canonical import GENESIS_HASH  # noqa: E402
+from events.context import Context  # noqa: E402
 from events.crypto import FieldCipher  # noqa: E402
 from events.envelope import Envelope, Metadata, make_envelope  # noqa: E402
 from events.keystore import KeyStore  # noqa: E402
 from events.registry import registry  # noqa: E402
 from events.store import EventStore  # noqa: E402
 from events.uow import UnitOfWork  # noqa: E402
-from notify import queue  # noqa: E402
-from notify import subscriptions as subscribing  # noqa: E402
-from notify.dispatcher import Dispatcher  # noqa: E402
 from notify.domain import WorkingCalendar  # noqa: E402
 from notify.domain import events as _event_types  # noqa: E402, F401
 from notify.domain.delivery import RetryPolicy  # noqa: E402
-from notify.domain.subscriptions import Channel, Language  # noqa: E402
+from notify.domain.subscriptions import Channel, CreateSubscription, Language  # noqa: E402
+from notify.handlers import subscriptions as subscribing  # noqa: E402
+from notify.projections.tables import DELIVERED, deliveries  # noqa: E402
 from notify.reactions import reactions  # noqa: E402
-from notify.scheduler import Scheduler  # noqa: E402
-from notify.senders import WebhookSender  # noqa: E402
+from notify.workers.dispatcher import Dispatcher  # noqa: E402
+from notify.workers.scheduler import Scheduler  # noqa: E402
+from notify.workers.senders import WebhookSender  # noqa: E402
 from tests.conftest import _asyncpg_url, _create_database, _drop_database, _parse_exports  # noqa: E402
 
 BUDGET_SECONDS = 55
@@ -121,7 +122,7 @@ class Bench:
         self.store = EventStore(registry, FieldCipher(self.keystore), source="/careledger/notify")
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.store, "careledger.notify.domain.events.v1")
+        return UnitOfWork(self.engine, self.store, "careledger.notify.events.v1")
 
     async def setup(self) -> None:
         await migrate.upgrade(self.engine, "store")
@@ -188,18 +189,16 @@ class Bench:
         servers = [await asyncio.start_server(answer, "127.0.0.1", 0) for _ in range(receivers)]
         for i, server in enumerate(servers):
             port = server.sockets[0].getsockname()[1]
-            command = subscribing.CreateSubscription(
+            command = CreateSubscription(
                 ORG,
                 "police" if i % 2 else "civil_affairs",
                 Channel.WEBHOOK,
                 f"http://127.0.0.1:{port}/hook",
                 ["intake.mandatory_report.filed"],
                 Language.ZH,
-                "bench",
             )
             async with self.uow() as uow:
-                await subscribing.create(uow, command)
-                await uow.commit()
+                await subscribing.create(command, uow, Context(Metadata(actor="bench")))
         limits = httpx.Limits(max_connections=receivers, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=10, limits=limits, trust_env=False) as client:
             dispatcher = Dispatcher(
@@ -227,7 +226,7 @@ class Bench:
         return all_received, all_recorded, recorded
 
     async def _delivered(self) -> int:
-        query = select(func.count()).where(queue.deliveries.c.state == queue.DELIVERED)
+        query = select(func.count()).where(deliveries.c.state == DELIVERED)
         async with self.engine.connect() as conn:
             return int(await conn.scalar(query) or 0)
 

@@ -15,12 +15,16 @@ import pytest
 from sqlalchemy import select
 
 from events import devissuer
-from notify import calendar_store
-from notify import subscriptions as subscription_handlers
+from events.api import now
+from events.context import Context
+from events.envelope import Metadata
 from notify.api import calendar_years
 from notify.domain import WorkingCalendar, YearSchedule
-from notify.domain.subscriptions import Channel, Language
-from notify.queue import deliveries
+from notify.domain.calendar import LoadCalendarYear
+from notify.domain.subscriptions import Channel, CreateSubscription, Language
+from notify.handlers import calendar as calendar_handlers
+from notify.handlers import subscriptions as subscription_handlers
+from notify.projections.tables import deliveries
 from tests.integration import test_notify_deadlines
 from tests.integration.harness import served
 from tests.integration.test_notify_deadlines import (
@@ -44,8 +48,9 @@ SCHEDULE_2027 = {
 @pytest.fixture
 async def api(notify: Notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
     backbone = SimpleNamespace(engine=notify.engine, uow=notify.uow)
-    state = {"calendar": WorkingCalendar(), "clock": FrozenClock(NOW)}
+    state = {"calendar": WorkingCalendar()}
     async with served(tmp_path_factory, calendar_years.router, backbone=backbone, **state) as api:
+        api.app.dependency_overrides[now] = FrozenClock(NOW).now  # type: ignore[attr-defined]
         yield api
 
 
@@ -54,18 +59,17 @@ def bearer(role: str) -> dict[str, str]:
 
 
 async def subscribe_admins(notify: Notify) -> str:
-    command = subscription_handlers.CreateSubscription(
+    command = CreateSubscription(
         ORG,
         None,
         Channel.EMAIL,
         "admins@org-synthetic.example",
         ["notify.calendar.year_needed"],
         Language.EN,
-        "admin-synthetic-1",
     )
+    ctx = Context(Metadata(actor="admin-synthetic-1"))
     async with notify.uow() as uow:
-        subscription_id, _ = await subscription_handlers.create(uow, command)
-        await uow.commit()
+        subscription_id, _ = await subscription_handlers.create(command, uow, ctx)
     return subscription_id
 
 
@@ -199,7 +203,8 @@ async def test_another_replica_learns_the_year_on_its_next_tick_and_recomputes(n
     row = await high_risk_clock(notify)
     schedule = YearSchedule(2027, {date(2027, 1, 1): "元旦"}, frozenset())
     async with notify.uow() as uow:  # loaded through another replica, which recomputed nothing
-        await calendar_store.store_year(uow, schedule, False, "admin-synthetic-1", NOW)
+        loaded = LoadCalendarYear(schedule, False, NOW)
+        await calendar_handlers.store_year(uow, loaded, Metadata(actor="admin-synthetic-1"))
         await uow.commit()
     scheduler = notify.scheduler(NOW)
     assert scheduler.calendar.loaded(2027) is None

@@ -35,9 +35,9 @@ from events.uow import UnitOfWork
 from notify.api import deadlines as deadlines_api
 from notify.app import create_app  # noqa: F401  (imports the composition root: it must load)
 from notify.domain import WorkingCalendar
-from notify.projections import deadlines
+from notify.projections.tables import deadlines
 from notify.reactions import reactions
-from notify.scheduler import Scheduler
+from notify.workers.scheduler import Scheduler
 from tests.integration.harness import envelopes as decode_records
 from tests.integration.harness import eventually, read_topic, served
 
@@ -96,7 +96,7 @@ async def notify(database_url: str, keystore: KeyStore) -> AsyncIterator[Notify]
     await migrate.upgrade(engine, "store")
     await migrate.upgrade_tree(engine, Path(NOTIFY_MIGRATIONS), "alembic_version_notify")
     store = EventStore(registry, FieldCipher(keystore), source="/careledger/notify")
-    yield Notify(engine, store, "careledger.notify.domain.events.v1")
+    yield Notify(engine, store, kafka.events_topic("notify"))
     await engine.dispose()
 
 

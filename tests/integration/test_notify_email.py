@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from notify.domain.subscriptions import Channel, Language
-from notify.senders import EmailSender, SmtpConfig
+from notify.workers.senders import EmailSender, SmtpConfig
 from tests.integration.harness import eventually
 from tests.integration.test_notify_webhooks import (  # noqa: F401  (fixtures)
     mandatory_report,

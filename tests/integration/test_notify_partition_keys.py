@@ -9,7 +9,7 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from events.tables import events, outbox
-from notify import projections
+from notify.projections import projector, queries
 from tests.integration import test_notify_deadlines
 from tests.integration.test_notify_deadlines import (
     RECEIVED,
@@ -60,8 +60,8 @@ async def test_a_subject_in_two_cases_is_keyed_by_the_newest_and_one_in_none_by_
     newer case; a staff member's clock (no case) keeps the worker id."""
     child = f"child-{uuid4().hex[:10]}"
     async with notify.uow() as uow:
-        await projections.remember_case_links(uow.conn, "case-first", [child])
-        await projections.remember_case_links(uow.conn, "case-second", [child])
-        await projections.remember_case_links(uow.conn, "case-first", [child])  # known already
-        assert await projections.partition_of(uow.conn, child) == "case-second"
-        assert await projections.partition_of(uow.conn, "w-synthetic-9") == "w-synthetic-9"
+        await projector.remember_case_links(uow.conn, "case-first", [child])
+        await projector.remember_case_links(uow.conn, "case-second", [child])
+        await projector.remember_case_links(uow.conn, "case-first", [child])  # known already
+        assert await queries.partition_of(uow.conn, child) == "case-second"
+        assert await queries.partition_of(uow.conn, "w-synthetic-9") == "w-synthetic-9"

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from events.envelope import Envelope
-from notify.scheduler import Scheduler
+from notify.workers.scheduler import Scheduler
 from tests.integration import test_notify_deadlines
 from tests.integration.test_notify_deadlines import (
     ORG,
@@ -61,7 +61,7 @@ def new_child() -> str:
 async def occurrences(notify: Notify, rule: str, subject_id: str) -> list[Any]:
     from sqlalchemy import select
 
-    from notify.projections import deadlines
+    from notify.projections.tables import deadlines
 
     query = (
         select(deadlines)

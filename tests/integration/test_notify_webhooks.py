@@ -26,23 +26,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from events import devissuer, kafka, migrate
 from events.canonical import GENESIS_HASH
 from events.consumer import ConsumerRunner
+from events.context import Context
 from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata, make_envelope
 from events.keystore import KeyStore
 from events.registry import registry
 from events.store import EventStore
 from events.uow import UnitOfWork
-from notify import queue
-from notify import subscriptions as subscribing
 from notify.api import subscriptions as subscriptions_api
 from notify.app import create_app  # noqa: F401  (the composition root must load)
-from notify.dispatcher import Dispatcher
 from notify.domain import WorkingCalendar
 from notify.domain.delivery import RetryPolicy, verify
-from notify.domain.subscriptions import Channel, Language
+from notify.domain.subscriptions import Channel, CreateSubscription, Language
+from notify.handlers import subscriptions as subscribing
+from notify.projections.tables import deliveries, subscriptions
 from notify.reactions import reactions
-from notify.scheduler import Scheduler
-from notify.senders import Sender, WebhookSender
+from notify.workers.dispatcher import Dispatcher
+from notify.workers.scheduler import Scheduler
+from notify.workers.senders import Sender, WebhookSender
 from tests.integration.harness import eventually, served
 
 ORG = "org-synthetic-1"
@@ -115,7 +116,7 @@ class Notify:
     engine: AsyncEngine
     store: EventStore
     keystore: KeyStore
-    topic: str = "careledger.notify.domain.events.v1"
+    topic: str = "careledger.notify.events.v1"
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
@@ -136,13 +137,10 @@ class Notify:
         events: tuple[str, ...] = (FILED,),
         language: Language = Language.ZH,
     ) -> tuple[str, str | None]:
-        command = subscribing.CreateSubscription(
-            ORG, agency, channel, target, list(events), language, "dev-supervisor"
-        )
+        command = CreateSubscription(ORG, agency, channel, target, list(events), language)
+        ctx = Context(Metadata(actor="dev-supervisor"))
         async with self.uow() as uow:
-            made = await subscribing.create(uow, command)
-            await uow.commit()
-        return made
+            return await subscribing.create(command, uow, ctx)
 
     def dispatcher(self, senders: dict[str, Sender], **kw: Any) -> Dispatcher:
         policy = kw.pop("policy", RetryPolicy(0.05, 0.2, 30))
@@ -152,9 +150,7 @@ class Notify:
         return made
 
     async def deliveries(self, **where: str) -> list[Any]:
-        query = select(queue.deliveries).where(
-            *(getattr(queue.deliveries.c, k) == v for k, v in where.items())
-        )
+        query = select(deliveries).where(*(getattr(deliveries.c, k) == v for k, v in where.items()))
         async with self.engine.connect() as conn:
             return list((await conn.execute(query)).all())
 
@@ -422,7 +418,8 @@ async def test_the_secret_is_returned_at_creation_only_and_stored_sealed(notify,
     listed = await api.get("/v1/subscriptions", headers=bearer("partner", agency="police"))
     assert [s["subscription_id"] for s in listed.json()] == [subscription_id]
     async with notify.engine.connect() as conn:
-        row = await queue.subscription(conn, subscription_id)
+        query = select(subscriptions).where(subscriptions.c.subscription_id == subscription_id)
+        row = (await conn.execute(query)).one()
         (event,) = await notify.store.read_stream(conn, f"subscription-{subscription_id}")
     assert secret not in json.dumps(row.secret_token) and secret not in json.dumps(event.data)
     assert (await notify.store.decode(event)).secret == secret

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from events.uow import UnitOfWork
-from notify.dispatcher import Dispatcher
 from notify.domain.delivery import RetryPolicy, sign, signature_header, verify
+from notify.workers.dispatcher import Dispatcher
 
 BODY = '{"notification_id":"n-syn-1","message":{"text":"强制报告"}}'.encode()
 NOW = 1_795_000_000

@@ -3,11 +3,11 @@ notify's subscriptions (GB-12 minimum necessary for partner agencies). Synthetic
 
 import pytest
 
+from events.domain import Refused
 from notify.domain.subscriptions import (
     Caller,
     Channel,
     Route,
-    SubscriptionRefused,
     check_subscription,
     may_manage,
     routes_for,
@@ -38,21 +38,31 @@ def test_a_worker_manages_no_subscription() -> None:
 def test_a_webhook_needs_https_except_on_loopback() -> None:
     check_subscription(Channel.WEBHOOK, "https://hooks.example.org/careledger", ALL)
     check_subscription(Channel.WEBHOOK, "http://127.0.0.1:9000/hook", ALL)
-    with pytest.raises(SubscriptionRefused):
+    with pytest.raises(Refused):
         check_subscription(Channel.WEBHOOK, "http://hooks.example.org/careledger", ALL)
 
 
 def test_an_unknown_event_type_or_an_empty_filter_is_refused() -> None:
-    with pytest.raises(SubscriptionRefused):
+    with pytest.raises(Refused):
         check_subscription(Channel.WEBHOOK, "https://h.example.org", ["intake.report.received"])
-    with pytest.raises(SubscriptionRefused):
+    with pytest.raises(Refused):
         check_subscription(Channel.WEBHOOK, "https://h.example.org", [])
 
 
 def test_an_email_subscription_needs_an_address() -> None:
     check_subscription(Channel.EMAIL, "duty-desk@org-syn.example", ALL)
-    with pytest.raises(SubscriptionRefused):
+    with pytest.raises(Refused):
         check_subscription(Channel.EMAIL, "not an address", ALL)
+
+
+def test_a_refusal_names_the_clause_and_the_field_at_fault() -> None:
+    with pytest.raises(Refused) as plain_http:
+        check_subscription(Channel.WEBHOOK, "http://hooks.example.org/careledger", ALL)
+    with pytest.raises(Refused) as unknown:
+        check_subscription(Channel.EMAIL, "duty-desk@org-syn.example", ["intake.report.received"])
+    (target,), (types,) = plain_http.value.violations, unknown.value.violations
+    assert (target.code, target.rule, target.field) == ("webhook_not_https", "SZ-7.3.3", "target")
+    assert (types.code, types.rule, types.field) == ("unknown_event_types", "GB-12", "event_types")
 
 
 def test_a_mandatory_report_goes_to_its_recipients_agencies_and_the_organisation() -> None:

@@ -6,21 +6,21 @@ never by accident). Loading recomputes the clocks that were set provisionally fo
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from events.api import Now, OrgAdmin, context
 from events.app import BackboneDep
-from events.auth import CurrentPrincipal, Principal, require_roles
+from events.auth import CurrentPrincipal
 from events.problems import Problem
-from notify import calendar_store
 from notify.api.calendar import CalendarDep, YearUnknown
 from notify.domain import InvalidYearSchedule, YearSchedule, library_schedule
-from notify.domain.calendar import LIBRARY_YEARS
-from notify.scheduler import SystemClock
+from notify.domain.calendar import LIBRARY_YEARS, LoadCalendarYear
+from notify.handlers import calendar as calendar_handlers
+from notify.projections import queries
 
 router = APIRouter(prefix="/v1/calendar/years", tags=["calendar"])
 
-OrgAdmin = Annotated[Principal, Depends(require_roles("org_admin"))]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 
@@ -87,23 +87,17 @@ async def load_year(
     principal: OrgAdmin,
     backbone: BackboneDep,
     calendar: CalendarDep,
-    request: Request,
+    now: Now,
 ) -> YearScheduleOut:
     """Load (or replace) one year's official schedule; provisional clocks are recomputed."""
     if year in LIBRARY_YEARS and not body.replace_library:
         raise LibraryYear(year)
-    schedule = _schedule(year, body)
-    now = getattr(request.app.state, "clock", SystemClock()).now()
-    trial = calendar.copy()  # kept only once the transaction commits
-    trial.load_year(year, schedule.holidays, schedule.extra_workdays)
+    command = LoadCalendarYear(_schedule(year, body), year in LIBRARY_YEARS, now)
     async with backbone.uow() as uow:
-        await calendar_store.store_year(
-            uow, schedule, year in LIBRARY_YEARS, principal.subject, now
-        )
-        await calendar_store.recompute(uow, trial, [year], now)
-        row = await calendar_store.stored_year(uow.conn, year)
-        await uow.commit()
-    calendar.load_year(year, schedule.holidays, schedule.extra_workdays)
+        ctx = context(principal, "load-calendar-year")
+        await calendar_handlers.load_year(command, uow, ctx, calendar=calendar)
+        # read back what the handler committed (a new transaction the unit of work closes)
+        row = await queries.stored_year(uow.conn, year)
     return _loaded(row)
 
 
@@ -111,7 +105,7 @@ async def load_year(
 async def list_years(principal: CurrentPrincipal, backbone: BackboneDep) -> list[YearSummary]:
     """Every year the calendar knows: the library's and those an administrator loaded."""
     async with backbone.engine.connect() as conn:
-        rows = {r.year: r for r in await calendar_store.stored_years(conn)}
+        rows = {r.year: r for r in await queries.stored_years(conn)}
     years = sorted(LIBRARY_YEARS | set(rows))
     return [
         YearSummary(year=y, source="loaded", loaded_at=rows[y].loaded_at)
@@ -127,7 +121,7 @@ async def get_year(
 ) -> YearScheduleOut:
     """One year's holidays and shifted working days; 404 problem when nobody knows the year."""
     async with backbone.engine.connect() as conn:
-        row = await calendar_store.stored_year(conn, year)
+        row = await queries.stored_year(conn, year)
     if row is not None:
         return _loaded(row)
     if year not in LIBRARY_YEARS:
@@ -149,7 +143,7 @@ def _schedule(year: int, body: YearScheduleIn) -> YearSchedule:
 
 
 def _loaded(row: Any) -> YearScheduleOut:
-    parts = _parts(calendar_store.schedule_of(row))
+    parts = _parts(queries.schedule_of(row))
     return YearScheduleOut(
         source="loaded", loaded_by=row.loaded_by, loaded_at=row.loaded_at, **parts
     )

@@ -1,22 +1,26 @@
 """`/v1/subscriptions`: webhook and e-mail endpoints of an organisation or a partner agency.
 The webhook secret is in the answer to the POST and nowhere else."""
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from events.api import Organisation, Subscriber, context
 from events.app import BackboneDep
-from events.auth import Forbidden, Principal, require_roles
+from events.auth import Forbidden, Principal
 from events.problems import Problem
-from notify import queue
-from notify import subscriptions as handlers
-from notify.domain.subscriptions import Caller, Channel, Language, SubscriptionRefused, may_manage
+from notify.domain.subscriptions import (
+    Caller,
+    Channel,
+    CreateSubscription,
+    DeleteSubscription,
+    Language,
+    may_manage,
+)
+from notify.handlers import subscriptions
+from notify.projections import queries
+from notify.projections.queries import SubscriptionPublic
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
-
-Manager = Annotated[Principal, Depends(require_roles("org_admin", "supervisor", "partner"))]
 
 
 class SubscriptionCreate(BaseModel):
@@ -26,18 +30,6 @@ class SubscriptionCreate(BaseModel):
     agency: str | None = Field(None, max_length=100)
     organisation: str | None = None
     language: Language = Language.ZH
-
-
-class SubscriptionPublic(BaseModel):
-    subscription_id: str
-    organisation: str
-    agency: str | None
-    channel: str
-    target: str
-    event_types: list[str]
-    language: str
-    created_by: str
-    created_at: datetime
 
 
 class SubscriptionWithSecret(SubscriptionPublic):
@@ -55,7 +47,7 @@ def caller(principal: Principal) -> Caller:
 
 @router.post("", status_code=201)
 async def create_subscription(
-    body: SubscriptionCreate, principal: Manager, backbone: BackboneDep, response: Response
+    body: SubscriptionCreate, principal: Subscriber, backbone: BackboneDep, response: Response
 ) -> SubscriptionWithSecret:
     """Subscribe an endpoint; the answer carries the webhook secret, this once (not cached)."""
     response.headers["Cache-Control"] = "no-store"
@@ -63,61 +55,49 @@ async def create_subscription(
     agency = body.agency if body.agency is not None else principal.agency
     if organisation is None or not may_manage(caller(principal), organisation, agency):
         raise Forbidden("subscriptions are managed for your own organisation or agency only")
-    command = handlers.CreateSubscription(
-        organisation,
-        agency,
-        body.channel,
-        body.target,
-        body.event_types,
-        body.language,
-        principal.subject,
+    command = CreateSubscription(
+        organisation, agency, body.channel, body.target, body.event_types, body.language
     )
     async with backbone.uow() as uow:
-        try:
-            subscription_id, secret = await handlers.create(uow, command)
-        except SubscriptionRefused as exc:
-            raise Problem(
-                422, f"subscription-{exc.reason}", "Subscription refused", str(exc)
-            ) from exc
-        row = await queue.subscription(uow.conn, subscription_id)
-        await uow.commit()
-    return SubscriptionWithSecret(**_public(row).model_dump(), secret=secret)
+        ctx = context(principal, "create-subscription")
+        subscription_id, secret = await subscriptions.create(command, uow, ctx)
+        # read back what the handler committed (a new transaction the unit of work closes)
+        created = await queries.subscription(uow.conn, subscription_id)
+    assert created is not None
+    return SubscriptionWithSecret(**created.model_dump(), secret=secret)
 
 
 @router.get("")
-async def list_subscriptions(principal: Manager, backbone: BackboneDep) -> list[SubscriptionPublic]:
+async def list_subscriptions(
+    principal: Subscriber, organisation: Organisation, backbone: BackboneDep
+) -> list[SubscriptionPublic]:
     """The organisation's subscriptions; a partner sees its own agency's only."""
-    if principal.organisation is None:
-        raise Forbidden("subscriptions are listed for your own organisation only")
     agency = None if principal.has_role("org_admin", "supervisor") else principal.agency or ""
     async with backbone.engine.connect() as conn:
-        rows = await queue.list_subscriptions(conn, principal.organisation, agency)
-    return [_public(r) for r in rows]
+        return await queries.list_subscriptions(conn, organisation, agency)
 
 
 @router.get("/{subscription_id}")
 async def get_subscription(
-    subscription_id: str, principal: Manager, backbone: BackboneDep
+    subscription_id: str, principal: Subscriber, backbone: BackboneDep
 ) -> SubscriptionPublic:
     async with backbone.engine.connect() as conn:
-        row = await queue.subscription(conn, subscription_id)
-    if row is None or not may_manage(caller(principal), row.organisation, row.agency):
+        found = await queries.subscription(conn, subscription_id)
+    if found is None or not may_manage(caller(principal), found.organisation, found.agency):
         raise NotFound()
-    return _public(row)
+    return found
 
 
 @router.delete("/{subscription_id}", status_code=204)
 async def delete_subscription(
-    subscription_id: str, principal: Manager, backbone: BackboneDep
+    subscription_id: str, principal: Subscriber, backbone: BackboneDep
 ) -> Response:
     """Stop notifying it, cancel what it has pending and shred its secret."""
     async with backbone.uow() as uow:
-        row = await queue.subscription(uow.conn, subscription_id)
-        if row is None or not may_manage(caller(principal), row.organisation, row.agency):
+        found = await queries.subscription(uow.conn, subscription_id)
+        if found is None or not may_manage(caller(principal), found.organisation, found.agency):
             raise NotFound()
-        await handlers.delete(uow, backbone.keystore, subscription_id, principal.subject)
+        ctx = context(principal, "delete-subscription")
+        command = DeleteSubscription(subscription_id)
+        await subscriptions.delete(command, uow, ctx, keys=backbone.keystore)
     return Response(status_code=204)
-
-
-def _public(row: object) -> SubscriptionPublic:
-    return SubscriptionPublic.model_validate(row, from_attributes=True)

@@ -1,7 +1,7 @@
 """Notify's pure domain: the working-day calendar, the clock table and due-time arithmetic.
 
-Imports only the standard library and chinesecalendar, so deadlines can be reviewed and tested
-without a database or a broker.
+Imports only the standard library, pydantic, `events.domain` and chinesecalendar, so deadlines
+can be reviewed and tested without a database or a broker.
 """
 
 from notify.domain.calendar import (

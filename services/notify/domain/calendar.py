@@ -73,6 +73,23 @@ class YearSchedule:
         return None if self.is_working_day(day) else self.holidays.get(day)
 
 
+@dataclass(frozen=True)
+class LoadCalendarYear:
+    """Load (or replace) one year's notice; `replaced_library` when the year is one the
+    library already knows."""
+
+    schedule: YearSchedule
+    replaced_library: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SettleCalendar:
+    """Learn the years loaded through any replica and recompute the clocks they settle."""
+
+    at: datetime
+
+
 def _check_schedule(schedule: YearSchedule) -> None:
     """Refuse a notice that cannot be right, since every later deadline would inherit the error."""
     year = schedule.year

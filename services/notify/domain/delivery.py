@@ -39,6 +39,15 @@ class RetryPolicy:
         return min(now + timedelta(seconds=self.delay(attempt, draw)), give_up_at)
 
 
+@dataclass(frozen=True)
+class RecordAttempt:
+    """The outcome of one attempt to send a notification: `error` is None when delivered."""
+
+    notification_id: str
+    error: str | None
+    at: datetime
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     """The hex HMAC-SHA256 of `"<timestamp>.<body>"` under `secret`."""
     message = str(timestamp).encode() + b"." + body

@@ -1,4 +1,4 @@
-"""Event types of the notify service, registered in `events.registry.registry`.
+"""Event types of the notify service, registered in the shared registry (`events.domain`).
 
 One stream per clock rule and subject (`deadline-<rule>-<subject id>`); a stream holds every
 run of that rule for that subject, each run named by its `deadline_id`. Nothing here names or
@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData, registry
+from events.domain import EventData, registry
 
 
 @registry.register("notify.deadline.set", 1)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlparse
 
+from events.domain import refuse
+
 
 class Channel(StrEnum):
     WEBHOOK = "webhook"
@@ -40,14 +42,26 @@ NOTIFIABLE: Mapping[str, str] = {
 }
 
 MANAGERS = frozenset({"org_admin", "supervisor"})
+#: A subscription names only events notify may send out: the minimum necessary.
+FILTER_RULE = "GB-12"
+#: A notification travels only where the channel can reach it safely (no plain http across a
+#: network, no e-mail without an address).
+TARGET_RULE = "SZ-7.3.3"
 
 
-class SubscriptionRefused(ValueError):
-    """The subscription cannot be made as asked; `reason` is a stable code."""
+@dataclass(frozen=True)
+class CreateSubscription:
+    organisation: str
+    agency: str | None
+    channel: Channel
+    target: str
+    event_types: list[str]
+    language: Language
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+
+@dataclass(frozen=True)
+class DeleteSubscription:
+    subscription_id: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,15 @@ class Route:
     event_types: tuple[str, ...]
 
 
+def stream_of(subscription_id: str) -> str:
+    return f"subscription-{subscription_id}"
+
+
+def secret_scope(subscription_id: str) -> str:
+    """The data key that seals a subscription's webhook secret and target."""
+    return f"subscription:{subscription_id}"
+
+
 def may_manage(caller: Caller, organisation: str, agency: str | None) -> bool:
     """Org admins and supervisors manage their organisation's subscriptions; a partner only
     those of its own agency in that organisation."""
@@ -81,11 +104,13 @@ def check_subscription(channel: Channel, target: str, event_types: Sequence[str]
     """Refuse an unknown event type, an empty filter, or a target the channel cannot reach."""
     unknown = sorted(set(event_types) - set(NOTIFIABLE))
     if not event_types or unknown:
-        raise SubscriptionRefused("event-types", f"unknown or no event types: {unknown}")
+        message = f"unknown or no event types: {unknown}"
+        raise refuse("unknown_event_types", FILTER_RULE, message, field="event_types")
     if channel is Channel.WEBHOOK:
         check_webhook_url(target)
     elif not _looks_like_address(target):
-        raise SubscriptionRefused("target", "an e-mail subscription needs an address")
+        message = "an e-mail subscription needs an address"
+        raise refuse("no_email_address", TARGET_RULE, message, field="target")
 
 
 def check_webhook_url(url: str) -> None:
@@ -95,7 +120,8 @@ def check_webhook_url(url: str) -> None:
         return
     if parsed.scheme == "http" and _is_loopback(parsed.hostname):
         return
-    raise SubscriptionRefused("target", "a webhook needs an https URL (http only on loopback)")
+    message = "a webhook needs an https URL (http only on loopback)"
+    raise refuse("webhook_not_https", TARGET_RULE, message, field="target")
 
 
 def routes_for(

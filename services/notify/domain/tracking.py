@@ -108,6 +108,14 @@ class PlannedDeadline:
         return stream_of(self.rule.code, self.subject_id)
 
 
+@dataclass(frozen=True)
+class FireDueClocks:
+    """Fire up to `limit` clocks that owe a reminder or a miss at `at`."""
+
+    at: datetime
+    limit: int
+
+
 class Window(Protocol):
     """A running occurrence as the read model holds it."""
 

@@ -1,12 +1,12 @@
 """The dispatcher: a component that drains the delivery queue.
 
 It claims due deliveries under a lease (`queue.due`, `queue.lease`), sends each in its own task,
-and records the outcome in its own transaction: delivered (`notify.notification.delivered`), another
-attempt later (exponential backoff, full jitter), or given up once the retry window is over
-(`notify.notification.failed` with the last error). Each target has its own concurrency limit,
-so a slow or dead receiver holds up only its own deliveries. Delivery is at least once: a crash
-after a send and before its record sends it again, and receivers drop repeats by
-`CareLedger-Notification-Id`.
+and records the outcome in its own transaction (`handlers.notifications.record_attempt`):
+delivered (`notify.notification.delivered`), another attempt later (exponential backoff, full
+jitter), or given up once the retry window is over (`notify.notification.failed` with the last
+error). Each target has its own concurrency limit, so a slow or dead receiver holds up only its
+own deliveries. Delivery is at least once: a crash after a send and before its record sends it
+again, and receivers drop repeats by `CareLedger-Notification-Id`.
 """
 
 import asyncio
@@ -19,25 +19,20 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events.context import Context
 from events.crypto import DataKeys, open_token
 from events.envelope import Metadata
 from events.outbox import asyncpg_dsn
 from events.status import ComponentStatus
-from events.store import NewEvent
 from events.uow import UnitOfWork
-from notify import queue
-from notify.domain.delivery import RetryPolicy
-from notify.domain.events import NotificationDelivered, NotificationFailed
-from notify.domain.tracking import derived_id
-from notify.senders import DeliveryError, Outgoing, Sender
+from notify.domain.delivery import RecordAttempt, RetryPolicy
+from notify.domain.subscriptions import secret_scope
+from notify.handlers import notifications
+from notify.projections import queue
+from notify.workers.senders import DeliveryError, Outgoing, Sender
 
 ACTOR = "service:notify"
 log = logging.getLogger(__name__)
-
-
-def secret_scope(subscription_id: str) -> str:
-    """The data key that seals a subscription's webhook secret."""
-    return f"subscription:{subscription_id}"
 
 
 class Dispatcher:
@@ -57,6 +52,7 @@ class Dispatcher:
         self.uow_factory, self.keys, self.senders, self.policy = uow_factory, keys, senders, policy
         self.max_in_flight, self.per_target = max_in_flight, per_target
         self.lease_seconds, self.idle_seconds = lease_seconds, idle_seconds
+        self.ctx = Context(Metadata(actor=ACTOR))
         self.status = ComponentStatus("dispatcher:notify")
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._per_target: dict[str, int] = {}
@@ -189,72 +185,9 @@ class Dispatcher:
         )
 
     async def _record(self, notification_id: str, error: str | None) -> None:
+        command = RecordAttempt(notification_id, error, _now())
         async with self.uow_factory() as uow:
-            row = await queue.pending_row(uow.conn, notification_id)
-            if row is None:  # cancelled meanwhile, or recorded by another dispatcher
-                return
-            now, attempts = _now(), row.attempts + 1
-            if error is None:
-                await _delivered(uow, row, attempts, now)
-            else:
-                retry_at = self.policy.next_attempt(row.queued_at, now, attempts)
-                if retry_at is None:
-                    await _failed(uow, row, attempts, error, now)
-                else:
-                    await queue.mark(
-                        uow.conn,
-                        notification_id,
-                        attempts=attempts,
-                        last_error=error,
-                        next_attempt_at=retry_at,
-                    )
-            await uow.commit()
-
-
-async def _delivered(uow: UnitOfWork, row: Any, attempts: int, now: datetime) -> None:
-    event = NotificationDelivered(
-        notification_id=row.notification_id,
-        subscription_id=row.subscription_id,
-        channel=row.channel,
-        event_type=row.event_type,
-        source_event_id=row.source_event_id,
-        attempts=attempts,
-        delivered_at=now,
-    )
-    await _append(uow, row, NewEvent(event, derived_id("delivered", row.notification_id)))
-    await queue.mark(
-        uow.conn, row.notification_id, state=queue.DELIVERED, attempts=attempts, finished_at=now
-    )
-
-
-async def _failed(uow: UnitOfWork, row: Any, attempts: int, error: str, now: datetime) -> None:
-    event = NotificationFailed(
-        notification_id=row.notification_id,
-        subscription_id=row.subscription_id,
-        channel=row.channel,
-        event_type=row.event_type,
-        source_event_id=row.source_event_id,
-        attempts=attempts,
-        last_error=error,
-        failed_at=now,
-    )
-    await _append(uow, row, NewEvent(event, derived_id("failed", row.notification_id)))
-    await queue.mark(
-        uow.conn,
-        row.notification_id,
-        state=queue.FAILED,
-        attempts=attempts,
-        last_error=error,
-        finished_at=now,
-    )
-
-
-async def _append(uow: UnitOfWork, row: Any, event: NewEvent) -> None:
-    meta = Metadata(
-        actor=ACTOR, correlation_id=row.source_event_id, causation_id=row.source_event_id
-    )
-    stream = f"notification-{row.notification_id}"
-    await uow.append(stream, None, [event], meta, partition_key=row.subscription_id)
+            await notifications.record_attempt(command, uow, self.ctx, policy=self.policy)
 
 
 def _now() -> datetime:

@@ -1,8 +1,9 @@
-"""Application layer of outgoing notifications: queue one delivery per subscription an event
-goes to, in the transaction of the event itself (the scheduler's reminder, miss and escalation;
-the reaction to a mandatory report). A crash before commit queues nothing and fires nothing;
-after commit the dispatcher will deliver it. Notification ids are uuid5 of the causing event
-and the subscription, so a redelivered event queues nothing new.
+"""Notifications: queue one delivery per subscription an event goes to, in the transaction of
+the event itself (the scheduler's reminder, miss and escalation; the reaction to a mandatory
+report), and record how sending it went (`record_attempt`, the dispatcher's). A crash before
+commit queues nothing and fires nothing; after commit the dispatcher will deliver it.
+Notification ids are uuid5 of the causing event and the subscription, so a redelivered event
+queues nothing new.
 """
 
 import json
@@ -13,8 +14,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from events.envelope import Envelope
-from notify import queue
+from events.context import Context
+from events.envelope import Envelope, Metadata
+from events.store import NewEvent
+from events.uow import UnitOfWork
+from notify.domain.delivery import RecordAttempt, RetryPolicy
+from notify.domain.events import NotificationDelivered, NotificationFailed
 from notify.domain.messages import message_for
 from notify.domain.subscriptions import (
     CALENDAR_YEAR_NEEDED,
@@ -26,6 +31,9 @@ from notify.domain.subscriptions import (
     routes_for,
 )
 from notify.domain.tracking import derived_id
+from notify.handlers import record
+from notify.projections import queries, queue
+from notify.projections.tables import PENDING
 
 DEADLINE_ROLES = {REMINDER_SENT: "remind", DEADLINE_MISSED: "escalate_to", ESCALATED: "escalate_to"}
 
@@ -82,7 +90,7 @@ async def queue_for_calendar_year(
 ) -> int:
     """Queue the alert that a calendar year must be loaded (§13) to the subscribers of every
     organisation: the calendar is shared by the deployment, so each organisation's admins hear."""
-    found = await queue.routes(conn, None)
+    found = await queries.routes(conn, None)
     queued = 0
     for organisation in sorted({route.organisation for route, _ in found}):
         scoped = {**fields, "organisation": organisation}
@@ -99,7 +107,7 @@ async def queue_notifications(
     organisation: str,
     fields: Mapping[str, object],
 ) -> int:
-    found = await queue.routes(conn, organisation)
+    found = await queries.routes(conn, organisation)
     routes = routes_for(event_name, fields, organisation, [route for route, _ in found])
     chosen = {route.subscription_id for route in routes}
     rows = [
@@ -139,7 +147,7 @@ def _delivery(
         "body": json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
         "title": message.title,
         "text": message.text,
-        "state": queue.PENDING,
+        "state": PENDING,
         "attempts": 0,
         "queued_at": func.now(),
         "next_attempt_at": func.now(),
@@ -157,3 +165,57 @@ def _time(value: object) -> datetime | None:
         except ValueError:
             return None
     return value if isinstance(value, datetime) else None
+
+
+async def record_attempt(
+    command: RecordAttempt, uow: UnitOfWork, ctx: Context, *, policy: RetryPolicy
+) -> None:
+    """Record one attempt to send: delivered, another attempt later, or given up once the
+    retry window is over (with the last error). Nothing when the delivery is no longer pending
+    (cancelled meanwhile, or recorded by another dispatcher)."""
+    row = await queue.pending_row(uow.conn, command.notification_id)
+    if row is None:
+        return
+    attempts, error, now = row.attempts + 1, command.error, command.at
+    if error is None:
+        await _record_outcome(uow, ctx, row, _delivered(row, attempts, now))
+    elif (retry_at := policy.next_attempt(row.queued_at, now, attempts)) is None:
+        await _record_outcome(uow, ctx, row, _failed(row, attempts, error, now))
+    else:
+        await queue.retry_later(uow.conn, row.notification_id, attempts, error, retry_at)
+    await uow.commit()
+
+
+def _delivered(row: Any, attempts: int, now: datetime) -> NewEvent:
+    event = NotificationDelivered(
+        notification_id=row.notification_id,
+        subscription_id=row.subscription_id,
+        channel=row.channel,
+        event_type=row.event_type,
+        source_event_id=row.source_event_id,
+        attempts=attempts,
+        delivered_at=now,
+    )
+    return NewEvent(event, derived_id("delivered", row.notification_id))
+
+
+def _failed(row: Any, attempts: int, error: str, now: datetime) -> NewEvent:
+    event = NotificationFailed(
+        notification_id=row.notification_id,
+        subscription_id=row.subscription_id,
+        channel=row.channel,
+        event_type=row.event_type,
+        source_event_id=row.source_event_id,
+        attempts=attempts,
+        last_error=error,
+        failed_at=now,
+    )
+    return NewEvent(event, derived_id("failed", row.notification_id))
+
+
+async def _record_outcome(uow: UnitOfWork, ctx: Context, row: Any, event: NewEvent) -> None:
+    meta = Metadata(
+        actor=ctx.actor, correlation_id=row.source_event_id, causation_id=row.source_event_id
+    )
+    stream = f"notification-{row.notification_id}"
+    await record(uow, stream, [event], meta, partition_key=row.subscription_id)

@@ -1,0 +1,226 @@
+"""Readers of notify's read models: what the API shows (typed), and the rows the handlers act
+on, locked where two replicas could race for them."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Integer, and_, any_, cast, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from notify.domain import YearSchedule
+from notify.domain.subscriptions import Route
+from notify.projections.tables import (
+    OPEN,
+    OVERDUE,
+    calendar_years,
+    case_projects,
+    deadlines,
+    entity_cases,
+    entity_organisations,
+    subscriptions,
+)
+
+
+class DeadlinePublic(BaseModel):
+    deadline_id: str
+    rule: str
+    clause: str
+    subject: str
+    subject_id: str
+    organisation: str | None
+    workers: list[str]
+    started_at: datetime
+    due_at: datetime
+    remind_at: datetime
+    provisional: bool
+    missing_years: list[int]
+    remind: list[str]
+    escalate_to: list[str]
+    state: str
+    reminded_at: datetime | None
+    missed_at: datetime | None
+    met_at: datetime | None
+    series_id: str | None = None  # occurrences of a recurring clock share it
+    occurrence: int | None = None
+
+
+class SubscriptionPublic(BaseModel):
+    subscription_id: str
+    organisation: str
+    agency: str | None
+    channel: str
+    target: str
+    event_types: list[str]
+    language: str
+    created_by: str
+    created_at: datetime
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+async def list_deadlines(
+    conn: AsyncConnection,
+    *,
+    organisation: str | None,
+    state: str | None = None,
+    worker: str | None = None,
+    project: str | None = None,
+    entrustor: str | None = None,
+    limit: int = 200,
+) -> list[DeadlinePublic]:
+    """Deadlines soonest due first: of `organisation` (None: any), of the cases in `project`
+    and, for an entrustor, only of the cases in the projects it commissions."""
+    query = select(deadlines)
+    if organisation is not None:
+        query = query.where(deadlines.c.organisation == organisation)
+    if project is not None or entrustor is not None:
+        query = query.where(deadlines.c.subject_id.in_(_project_subjects(project, entrustor)))
+    if state is not None:
+        query = query.where(deadlines.c.state == state)
+    if worker is not None:
+        query = query.where(literal(worker) == any_(deadlines.c.workers))
+    query = query.order_by(deadlines.c.due_at, deadlines.c.deadline_id).limit(limit)
+    rows = (await conn.execute(query)).all()
+    return [DeadlinePublic.model_validate(row._asdict()) for row in rows]
+
+
+def _project_subjects(project: str | None, entrustor: str | None) -> Any:
+    """Ids of the cases of the projects chosen, and of their reports, children and tasks."""
+    chosen = select(case_projects.c.case_id)
+    if project is not None:
+        chosen = chosen.where(case_projects.c.project_id == project)
+    if entrustor is not None:
+        chosen = chosen.where(case_projects.c.entrustor_org == entrustor)
+    linked = select(entity_cases.c.entity_id).where(entity_cases.c.case_id.in_(chosen))
+    return chosen.union(linked)
+
+
+async def running_of(conn: AsyncConnection, rule: str, subject_id: str) -> list[Any]:
+    """Open or overdue runs of `rule` on the subject, locked until the transaction ends."""
+    query = (
+        select(deadlines)
+        .where(
+            deadlines.c.rule == rule,
+            deadlines.c.subject_id == subject_id,
+            deadlines.c.state.in_([OPEN, OVERDUE]),
+        )
+        .order_by(deadlines.c.started_at, deadlines.c.deadline_id)
+        .with_for_update()
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Any]:
+    """Open clocks owing a reminder or a miss at `now`, locked; rows another scheduler holds
+    are skipped (it is firing them), so two schedulers never fire one clock."""
+    owing = or_(
+        deadlines.c.due_at <= now,
+        and_(deadlines.c.reminded_at.is_(None), deadlines.c.remind_at <= now),
+    )
+    query = (
+        select(deadlines)
+        .where(deadlines.c.state == OPEN, owing)
+        .order_by(deadlines.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def provisional_on(conn: AsyncConnection, years: Sequence[int]) -> list[Any]:
+    """Open provisional clocks that counted one of `years` Monday-Friday, locked."""
+    query = (
+        select(deadlines)
+        .where(
+            deadlines.c.state == OPEN,
+            deadlines.c.provisional.is_(True),
+            deadlines.c.missing_years.overlap(cast(list(years), ARRAY(Integer))),
+        )
+        .order_by(deadlines.c.due_at)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def partition_of(conn: AsyncConnection, subject_id: str) -> str:
+    """The Kafka key of a deadline's events: the newest case its subject (a report, child or
+    task) belongs to, once notify knows it, so they keep the order of that case's events; the
+    subject's own id before that, and for a case or a staff member."""
+    query = (
+        select(entity_cases.c.case_id)
+        .where(entity_cases.c.entity_id == subject_id)
+        .order_by(entity_cases.c.linked.desc())
+        .limit(1)
+    )
+    case_id = (await conn.execute(query)).scalar_one_or_none()
+    return case_id or subject_id
+
+
+async def organisation_of(conn: AsyncConnection, entity_id: str) -> str | None:
+    query = select(entity_organisations.c.organisation).where(
+        entity_organisations.c.entity_id == entity_id
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+# --- subscriptions -----------------------------------------------------------------------
+
+
+async def subscription(conn: AsyncConnection, subscription_id: str) -> SubscriptionPublic | None:
+    """A live (not deleted) subscription."""
+    query = select(subscriptions).where(
+        subscriptions.c.subscription_id == subscription_id, subscriptions.c.deleted_at.is_(None)
+    )
+    row = (await conn.execute(query)).one_or_none()
+    return None if row is None else _subscription(row)
+
+
+async def list_subscriptions(
+    conn: AsyncConnection, organisation: str, agency: str | None = None
+) -> list[SubscriptionPublic]:
+    query = select(subscriptions).where(
+        subscriptions.c.organisation == organisation, subscriptions.c.deleted_at.is_(None)
+    )
+    if agency is not None:
+        query = query.where(subscriptions.c.agency == agency)
+    rows = (await conn.execute(query.order_by(subscriptions.c.created_at))).all()
+    return [_subscription(row) for row in rows]
+
+
+def _subscription(row: Any) -> SubscriptionPublic:
+    return SubscriptionPublic.model_validate(row, from_attributes=True)
+
+
+async def routes(conn: AsyncConnection, organisation: str | None) -> list[tuple[Route, Any]]:
+    """The organisation's live subscriptions (every organisation's for None), as routes and
+    rows."""
+    query = select(subscriptions).where(subscriptions.c.deleted_at.is_(None))
+    if organisation is not None:
+        query = query.where(subscriptions.c.organisation == organisation)
+    rows = (await conn.execute(query)).all()
+    return [
+        (Route(r.subscription_id, r.organisation, r.agency, tuple(r.event_types)), r) for r in rows
+    ]
+
+
+# --- calendar years ----------------------------------------------------------------------
+
+
+async def stored_years(conn: AsyncConnection) -> list[Any]:
+    return list((await conn.execute(select(calendar_years).order_by(calendar_years.c.year))).all())
+
+
+async def stored_year(conn: AsyncConnection, year: int) -> Any | None:
+    query = select(calendar_years).where(calendar_years.c.year == year)
+    return (await conn.execute(query)).one_or_none()
+
+
+def schedule_of(row: Any) -> YearSchedule:
+    """A stored year as the domain's schedule."""
+    holidays = {date.fromisoformat(d): name for d, name in row.holidays.items()}
+    workdays = frozenset(date.fromisoformat(d) for d in row.extra_workdays)
+    return YearSchedule(row.year, holidays, workdays)
