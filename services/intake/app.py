@@ -11,6 +11,7 @@ from events.kafka import events_topic
 from events.settings import ServiceSettings
 from intake.api import routers
 from intake.domain import events as _event_types  # noqa: F401  (registers the intake event types)
+from intake.domain.cases import domain_rule_of
 from intake.reactions import HANDLERS
 
 NAME = "intake"
@@ -31,4 +32,5 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         handlers=HANDLERS,
         subscribe=SUBSCRIBES_TO,
         migrations=Path(__file__).parent / "migrations",
+        domain_rule_of=domain_rule_of,
     )

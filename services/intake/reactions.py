@@ -13,11 +13,12 @@ import logging
 from pydantic import BaseModel, ConfigDict
 
 from events.consumer import Handler
+from events.context import Context
 from events.envelope import Envelope
-from events.uow import UnitOfWork, caused_by
+from events.uow import UnitOfWork
 from intake.domain import cases as case_rules
 from intake.domain.cases import ChangeStatus, Status
-from intake.handlers import append, load
+from intake.handlers.shared import append, load
 
 ACTOR = "service:intake"
 log = logging.getLogger(__name__)
@@ -38,17 +39,22 @@ class AboutACase(BaseModel):
     case_id: str
 
 
-async def move_case_status(envelope: Envelope, uow: UnitOfWork) -> None:
+async def when_case_moved_elsewhere_set_its_status(envelope: Envelope, uow: UnitOfWork) -> None:
     """Move the case the event names to the status `STATUS_EVENTS` gives its name.
     Malformed data raises: retried, then dead-lettered."""
     case_id = AboutACase.model_validate(envelope.data).case_id
     history = await load(uow, case_id)
     case = case_rules.case_state(history.events)
     target = STATUS_EVENTS[envelope.event_name]
+    ctx = Context.caused_by(envelope, actor=ACTOR)  # a redelivery appends nothing twice
     if case is None:
         log.warning("%s names unknown case %s: nothing to move", envelope.event_name, case_id)
         return
-    command = ChangeStatus(to=target, at=envelope.time, by=ACTOR, cause=envelope.event_name)
+    if history.retried(ctx):
+        return
+    command = ChangeStatus(
+        case_id=case_id, to=target, at=envelope.time, by=ACTOR, cause=envelope.event_name
+    )
     events = case_rules.follow_other_service(command, case)
     if not events:
         if case.status != target:
@@ -60,8 +66,9 @@ async def move_case_status(envelope: Envelope, uow: UnitOfWork) -> None:
                 target.value,
             )
         return
-    meta = caused_by(envelope, actor=ACTOR)
-    await append(uow, case_id, history, events, meta, None, key_scope=case.child_id)
+    await append(uow, case_id, history, events, ctx, key_scope=case.child_id)
 
 
-HANDLERS: dict[str, Handler] = dict.fromkeys(STATUS_EVENTS, move_case_status)
+HANDLERS: dict[str, Handler] = dict.fromkeys(
+    STATUS_EVENTS, when_case_moved_elsewhere_set_its_status
+)

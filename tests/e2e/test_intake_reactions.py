@@ -3,69 +3,42 @@ built from the read models, against a real PostgreSQL (event store, key store an
 of throwaway databases; no broker: a reaction is called as the consumer runner calls it)."""
 
 import os
-import random
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
 
-import intake
-from events import migrate
+from events.api import decode_cursor
 from events.canonical import GENESIS_HASH
-from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata, make_envelope
-from events.kafka import events_topic
-from events.keystore import KeyStore
-from events.registry import registry
-from events.store import EventStore
 from events.tables import outbox
-from events.uow import UnitOfWork
-from intake import handlers
-from intake.domain import Gender
-from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
-from intake.domain.cases import AssignTeam, ChangeStatus, OpenCase, Status
+from intake.domain.cases import ChangeStatus, OpenCase, Status
 from intake.domain.casework import RecordVisit
-from intake.domain.events import Qualification, StaffRole
-from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
-from intake.projections import case_row
-from intake.queries import case_page, decode_cursor
+from intake.handlers import cases, casework, reports
+from intake.handlers.shared import load
+from intake.projections.queries import case_page
+from intake.projections.rows import case_row
 from intake.reactions import HANDLERS, STATUS_EVENTS
-from tests.integration.intake_support import synthetic_report
-from tests.synthetic import fake_name
+from tests.integration import intake_support
+from tests.integration.intake_support import Uows, a_team, handle, synthetic_report
 
-MIGRATIONS = Path(intake.__file__).parent / "migrations"
-META = Metadata(actor="dev-supervisor")
-Uows = Callable[[], UnitOfWork]
-
-
-@pytest.fixture
-async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
-    engine = create_async_engine(database_url)
-    await migrate.upgrade(engine, "store")
-    await migrate.upgrade_tree(engine, MIGRATIONS, "alembic_version_intake")
-    store = EventStore(registry, FieldCipher(keystore), source="/careledger/intake")
-    yield lambda: UnitOfWork(engine, store, events_topic("intake"))
-    await engine.dispose()
+uows = intake_support.uows  # the fixture: intake's handlers on a throwaway database
 
 
 async def a_case(uows: Uows, org: str, *, emergency: bool, received_at: datetime) -> str:
     """A case opened from one synthetic report received at `received_at`."""
     report = synthetic_report(org, received_at, emergency=emergency, report_id=f"report-{uuid4()}")
-    report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
+    await handle(uows, reports.receive_report, report, lookup_key=os.urandom(32))
     case_id = f"case-{uuid4()}"
     opening = OpenCase(
         case_id=case_id,
         organisation=org,
-        report_ids=[report_id],
+        report_ids=[report.report_id],
         opened_at=received_at,
         opened_by="dev-supervisor",
     )
-    await handlers.open_case(uows, opening, META, None)
+    await handle(uows, cases.open_case, opening)
     return case_id
 
 
@@ -105,13 +78,15 @@ async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_
     assert await status_of(uows, case_id) == "in_service"
     await react(uows, fact("assessment.closure.recorded", case_id))
     assert await status_of(uows, case_id) == "follow_up"
-    command = ChangeStatus(to=Status.CLOSED, at=datetime.now(UTC), by="dev-supervisor")
-    await handlers.change_status(uows, case_id, command, META, None)
+    command = ChangeStatus(
+        case_id=case_id, to=Status.CLOSED, at=datetime.now(UTC), by="dev-supervisor"
+    )
+    await handle(uows, cases.change_status, command)
     await react(uows, fact("archive.handover.completed", case_id))
     assert await status_of(uows, case_id) == "handed_over"
 
     async with uows() as uow:
-        history = await handlers.load(uow, case_id)
+        history = await load(uow, case_id)
         rows = (await uow.conn.execute(select(outbox.c.key, outbox.c.type))).all()
     moved = history.envelopes[1]
     assert moved.type == "intake.case.status_changed.v1"
@@ -126,7 +101,7 @@ async def test_a_fact_the_status_table_does_not_allow_records_nothing(uows):
     await react(uows, fact("assessment.closure.recorded", f"case-{uuid4()}"))  # unknown case
     assert await status_of(uows, case_id) == "open"
     async with uows() as uow:
-        assert (await handlers.load(uow, case_id)).version == 1
+        assert (await load(uow, case_id)).version == 1
 
 
 async def test_every_name_intake_reacts_to_has_a_handler():
@@ -171,38 +146,13 @@ async def test_a_case_list_pages_newest_first_and_a_worker_sees_only_their_cases
     assert (await page(None, member="w-stranger")).items == []
 
 
-async def team(uows: Uows, org: str, case_id: str) -> list[str]:
-    """Two cleared, qualified workers, a woman among them, set as the case's team."""
-    today = datetime.now(UTC).date()
-    workers = []
-    for gender in (Gender.FEMALE, Gender.MALE):
-        worker_id = f"w-{uuid4().hex[:8]}"
-        register = RegisterWorker(
-            worker_id=worker_id,
-            organisation=org,
-            role=StaffRole.WORKER,
-            name=fake_name(random.Random(worker_id)),
-            gender=gender,
-            qualifications=frozenset({Qualification.SOCIAL_WORKER}),
-            years_in_child_services=3,
-        )
-        await handlers.register_worker(uows, register, META, None)
-        check = RecordBackgroundCheck(
-            worker_id=worker_id, checked_on=today, clean=True, today=today
-        )
-        await handlers.record_background_check(uows, check, META, None)
-        workers.append(worker_id)
-    assign = AssignTeam(worker_ids=workers, on=today, assigned_by="dev-supervisor")
-    await handlers.assign_team(uows, case_id, assign, META, None)
-    return workers
-
-
 async def test_the_first_visit_by_the_team_is_projected_and_ends_the_case_being_overdue(uows):
     org = f"org-{uuid4().hex[:6]}"
     now = datetime.now(UTC)
     case_id = await a_case(uows, org, emergency=True, received_at=now - timedelta(hours=25))
-    workers = await team(uows, org, case_id)
+    workers = await a_team(uows, org, case_id)
     visit = RecordVisit(
+        case_id=case_id,
         visit_id=str(uuid4()),
         visited_at=now - timedelta(hours=1),
         worker_ids=workers,
@@ -212,10 +162,10 @@ async def test_the_first_visit_by_the_team_is_projected_and_ends_the_case_being_
         recorded_by=workers[0],
         now=now,
     )
-    await handlers.record_visit(uows, case_id, visit, META, None)
+    await handle(uows, casework.record, visit)
     async with uows() as uow:
         row = await case_row(uow.conn, case_id)
-        stored = (await handlers.load(uow, case_id)).envelopes[-1]
+        stored = (await load(uow, case_id)).envelopes[-1]
     assert row.visits == 1 and row.first_visit_at == visit.visited_at
     assert stored.type == "intake.case.visit_recorded.v1"
     assert "合成地址" not in str(stored.data)  # the place is encrypted in the store

@@ -1,9 +1,10 @@
 """The intake service's application layer on a throwaway database (event store, key store and
-read models; no broker): handlers are called as the API calls them. Synthetic data only."""
+read models; no broker): handlers are called as the API calls them, each in a unit of work of
+its own (`handle`). Synthetic data only."""
 
 import os
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import intake
 from events import migrate
+from events.context import Context
 from events.crypto import FieldCipher
 from events.envelope import Metadata
 from events.kafka import events_topic
@@ -23,18 +25,19 @@ from events.registry import registry
 from events.store import EventStore
 from events.tables import events, outbox
 from events.uow import UnitOfWork
-from intake import handlers
 from intake.domain import Gender
 from intake.domain import events as _types  # noqa: F401  (registers the intake event types)
 from intake.domain.cases import AssignTeam, OpenCase
 from intake.domain.events import ChildDetails, Qualification, Reporter, Source, StaffRole
 from intake.domain.reports import ReceiveReport
 from intake.domain.staff import RecordBackgroundCheck, RegisterWorker
+from intake.handlers import cases, reports, staff
 from tests.synthetic import fake_child, fake_name
 
 MIGRATIONS = Path(intake.__file__).parent / "migrations"
-META = Metadata(actor="dev-supervisor")
+CTX = Context(Metadata(actor="dev-supervisor"))
 Uows = Callable[[], UnitOfWork]
+Handler = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
@@ -45,6 +48,12 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
     store = EventStore(registry, FieldCipher(keystore), source="/careledger/intake")
     yield lambda: UnitOfWork(engine, store, events_topic("intake"))
     await engine.dispose()
+
+
+async def handle(uows: Uows, handler: Handler, command: Any, **dependencies: Any) -> None:
+    """Call a handler as a route does: a unit of work of its own, the handler commits."""
+    async with uows() as uow:
+        await handler(command, uow, CTX, **dependencies)
 
 
 def synthetic_report(
@@ -75,8 +84,8 @@ async def an_emergency_report(uows: Uows, org: str) -> tuple[str, str]:
     """(report id, child id): an emergency report about a new child, so a mandatory report is
     filed with it (SZ-5.2.1) and the child is registered."""
     report = synthetic_report(org, datetime.now(UTC), emergency=True)
-    report_id = await handlers.receive_report(uows, report, META, None, "fp", os.urandom(32))
-    return report_id, report.child_id
+    await handle(uows, reports.receive_report, report, lookup_key=os.urandom(32))
+    return report.report_id, report.child_id
 
 
 def opening(org: str, report_id: str) -> OpenCase:
@@ -102,9 +111,9 @@ async def a_worker(uows: Uows, org: str, gender: Gender, worker_id: str | None =
         qualifications=frozenset({Qualification.SOCIAL_WORKER}),
         years_in_child_services=3,
     )
-    await handlers.register_worker(uows, register, META, None)
+    await handle(uows, staff.register_worker, register)
     check = RecordBackgroundCheck(worker_id=worker_id, checked_on=today, clean=True, today=today)
-    await handlers.record_background_check(uows, check, META, None)
+    await handle(uows, staff.record_background_check, check)
     return worker_id
 
 
@@ -112,8 +121,8 @@ async def a_team(uows: Uows, org: str, case_id: str) -> list[str]:
     """Two cleared, qualified workers, a woman among them, set as the case's team (I-5)."""
     workers = [await a_worker(uows, org, g) for g in (Gender.FEMALE, Gender.MALE)]
     today = datetime.now(UTC).date()
-    assign = AssignTeam(worker_ids=workers, on=today, assigned_by="dev-supervisor")
-    await handlers.assign_team(uows, case_id, assign, META, None)
+    assign = AssignTeam(case_id=case_id, worker_ids=workers, on=today, assigned_by="dev-supervisor")
+    await handle(uows, cases.assign_team, assign)
     return workers
 
 

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from events.uow import UnitOfWork
-from intake import handlers
 from intake.domain.categories import RecordHousehold, SetCategories
 from intake.domain.events import ChildCategory, Guardian
 from intake.domain.reports import AcknowledgeMandatoryReport
+from intake.handlers import cases, children, reports
 from tests.integration import intake_support
 from tests.integration.intake_support import (
-    META,
+    CTX,
     Uows,
     an_emergency_report,
+    handle,
     opening,
     outbox_rows,
 )
@@ -26,9 +27,10 @@ uows = intake_support.uows  # the fixture: intake's handlers on a throwaway data
 ORG = "org-synthetic-keys"
 
 
-def acknowledgement(recipient: str = "police") -> AcknowledgeMandatoryReport:
+def acknowledgement(report_id: str, recipient: str = "police") -> AcknowledgeMandatoryReport:
     now = datetime.now(UTC)
     return AcknowledgeMandatoryReport(
+        report_id=report_id,
         recipient=recipient,
         acknowledged_by="合成接警员",
         acknowledged_at=now,
@@ -47,17 +49,23 @@ async def test_after_a_case_is_opened_its_reports_childs_and_own_events_carry_th
     events by the case id."""
     report_id, _ = await an_emergency_report(uows, ORG)
     case = opening(ORG, report_id)
-    await handlers.open_case(uows, case, META, None)
-    await handlers.acknowledge(uows, report_id, acknowledgement(), META, None)
+    await handle(uows, cases.open_case, case)
+    await handle(uows, reports.acknowledge, acknowledgement(report_id))
     now = datetime.now(UTC)
     evidence = {ChildCategory.POOR_FAMILY: "合成：低保证明"}
-    categories = SetCategories(evidence=evidence, at=now, by="dev-worker")
-    await handlers.set_categories(uows, case.case_id, categories, META, None)
+    categories = SetCategories(case_id=case.case_id, evidence=evidence, at=now, by="dev-worker")
+    await handle(uows, children.set_categories, categories)
     guardian = Guardian(name="合成祖母", relation="祖母")
     household = RecordHousehold(
-        guardians=[guardian], members=[], other_minors=[], sibling_ids=[], at=now, by="dev-worker"
+        case_id=case.case_id,
+        guardians=[guardian],
+        members=[],
+        other_minors=[],
+        sibling_ids=[],
+        at=now,
+        by="dev-worker",
     )
-    await handlers.record_household(uows, case.case_id, household, META, None)
+    await handle(uows, children.record_household, household)
 
     keys = [(row.type, row.key) for row in await outbox_rows(uows)]
     assert keys == [
@@ -112,16 +120,16 @@ async def test_an_acknowledgement_racing_the_cases_opening_is_keyed_by_the_case_
     case = opening(ORG, report_id)
     reached, release = asyncio.Event(), asyncio.Event()
 
-    def held() -> UnitOfWork:
+    async def open_held() -> None:
         uow = uows()
-        held_uow = HeldAtCommit(uow.engine, uow.store, uow.topic)
-        held_uow.reached, held_uow.release = reached, release
-        return held_uow
+        async with HeldAtCommit(uow.engine, uow.store, uow.topic) as held:
+            held.reached, held.release = reached, release
+            await cases.open_case(case, held, CTX)
 
-    opened = asyncio.ensure_future(handlers.open_case(held, case, META, None))
+    opened = asyncio.ensure_future(open_held())
     await asyncio.wait_for(reached.wait(), 10)
     acknowledged = asyncio.ensure_future(
-        handlers.acknowledge(uows, report_id, acknowledgement(), META, None)
+        handle(uows, reports.acknowledge, acknowledgement(report_id))
     )
     try:
         assert await waiting_for_a_lock(uows, acknowledged)

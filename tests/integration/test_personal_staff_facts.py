@@ -11,20 +11,22 @@ from sqlalchemy import text
 
 from events.crypto import is_token
 from events.envelope import Envelope
-from intake import handlers
 from intake.domain import Gender
 from intake.domain.categories import SetCategories
 from intake.domain.events import ChildCategory, WorkerSuspended
 from intake.domain.staff import POSITIVE_CHECK, DeregisterWorker, RecordBackgroundCheck
+from intake.handlers import cases, children, staff
+from intake.handlers.shared import append, load
 from notify import subscriptions
 from notify.domain.subscriptions import Channel, Language
 from tests.integration import intake_support, test_notify_deadlines
 from tests.integration.intake_support import (
-    META,
+    CTX,
     Uows,
     a_team,
     a_worker,
     an_emergency_report,
+    handle,
     opening,
 )
 from tests.integration.test_notify_deadlines import Notify
@@ -44,7 +46,7 @@ async def stored_text(uows: Uows) -> str:
 
 async def stream(uows: Uows, stream_id: str) -> list[Envelope]:
     async with uows() as uow:
-        return (await handlers.load(uow, stream_id)).envelopes
+        return (await load(uow, stream_id)).envelopes
 
 
 async def decoded(uows: Uows, envelope: Envelope) -> dict:
@@ -62,22 +64,22 @@ async def test_a_failed_check_the_suspension_and_a_dismissal_are_sealed_under_th
     org = "org-synthetic-staff"
     report_id, _ = await an_emergency_report(uows, org)
     case = opening(org, report_id)
-    await handlers.open_case(uows, case, META, None)
+    await handle(uows, cases.open_case, case)
     _, worker = await a_team(uows, org, case.case_id)
     today = datetime.now(UTC).date()
     failed = RecordBackgroundCheck(
         worker_id=worker, checked_on=today, clean=False, note=MARKER, today=today
     )
-    await handlers.record_background_check(uows, failed, META, None)
+    await handle(uows, staff.record_background_check, failed)
     dismissal = DeregisterWorker(
         worker_id=worker, deregistered_on=today, reason="dismissed", today=today
     )
-    await handlers.deregister_worker(uows, dismissal, META, None)
+    await handle(uows, staff.deregister_worker, dismissal)
 
     raw = await stored_text(uows)
     for plain in (MARKER, POSITIVE_CHECK, "dismissed"):
         assert plain not in raw
-    _, _, check, suspended, dismissed = await stream(uows, handlers.worker_stream(worker))
+    _, _, check, suspended, dismissed = await stream(uows, staff.worker_stream(worker))
     assert {e.key_scope for e in (check, suspended, dismissed)} == {f"staff:{org}:{worker}"}
     assert is_token(check.data["clean"]) and check.data["rule"] == "MZ-7.1.3"
     assert (await decoded(uows, check))["clean"] is False
@@ -100,11 +102,11 @@ async def test_a_suspension_reason_in_free_text_is_sealed(uows: Uows) -> None:
         reason=MARKER,
         rule="MZ-7.1.3",
     )
-    stream_id = handlers.worker_stream(worker)
+    stream_id = staff.worker_stream(worker)
     async with uows() as uow:
-        history = await handlers.load(uow, stream_id)
-        scope = handlers.staff_scope(org, worker)
-        await handlers.append(uow, stream_id, history, [suspension], META, None, key_scope=scope)
+        history = await load(uow, stream_id)
+        scope = staff.staff_scope(org, worker)
+        await append(uow, stream_id, history, [suspension], CTX, key_scope=scope)
         await uow.commit()
 
     assert MARKER not in await stored_text(uows)
@@ -120,13 +122,15 @@ async def test_a_childs_categories_are_sealed_under_the_childs_scope(uows: Uows)
     org = "org-synthetic-child"
     report_id, child_id = await an_emergency_report(uows, org)
     case = opening(org, report_id)
-    await handlers.open_case(uows, case, META, None)
+    await handle(uows, cases.open_case, case)
     evidence = {
         ChildCategory.LEFT_BEHIND: "合成：父母外出务工",
         ChildCategory.GUARDIANSHIP_ABSENT: "合成：无人照看",
     }
-    command = SetCategories(evidence=evidence, at=datetime.now(UTC), by="dev-worker")
-    await handlers.set_categories(uows, case.case_id, command, META, None)
+    command = SetCategories(
+        case_id=case.case_id, evidence=evidence, at=datetime.now(UTC), by="dev-worker"
+    )
+    await handle(uows, children.set_categories, command)
 
     raw = await stored_text(uows)
     assert "left_behind" not in raw and "guardianship_absent" not in raw

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from events.domain import Refused
+from events.problems import refusal_problem
 from intake.domain import Gender
 from intake.domain.cases import (
     AssignTeam,
@@ -12,11 +14,11 @@ from intake.domain.cases import (
     ReportRef,
     assign_team,
     case_state,
+    domain_rule_of,
     open_case,
     remove_suspended,
 )
 from intake.domain.events import CaseOpened, TeamAssigned, WorkerRemoved
-from intake.domain.refusals import Kind, Refused
 from tests.synthetic import DEFAULT_ON, fake_staff_member
 
 ORG = "org-a"
@@ -46,7 +48,9 @@ def staff(seed: int, gender: Gender, **kw):
 
 
 def team_command(*members) -> AssignTeam:
-    return AssignTeam(worker_ids=[m.id for m in members], on=DEFAULT_ON, assigned_by="s-1")
+    return AssignTeam(
+        case_id="case-1", worker_ids=[m.id for m in members], on=DEFAULT_ON, assigned_by="s-1"
+    )
 
 
 def test_a_case_is_opened_from_reports_about_one_child_with_its_number() -> None:
@@ -59,13 +63,13 @@ def test_a_case_is_opened_from_reports_about_one_child_with_its_number() -> None
 def test_reports_about_different_children_do_not_make_one_case() -> None:
     with pytest.raises(Refused) as refused:
         open_case(opening("r-1", "r-2"), [ref("r-1"), ref("r-2", "child-2")], "n")
-    assert refused.value.rule == "JX-9.1" and refused.value.kind == Kind.INVALID
+    assert refused.value.rule == "JX-9.1" and refused.value.status == 422
 
 
 def test_a_report_already_in_a_case_cannot_open_another() -> None:
     with pytest.raises(Refused) as refused:
         open_case(opening("r-1"), [ref("r-1", case_id="case-0")], "n")
-    assert refused.value.kind == Kind.CONFLICT
+    assert refused.value.status == 409
 
 
 def test_an_unknown_or_foreign_report_is_refused() -> None:
@@ -88,7 +92,7 @@ def test_one_worker_alone_is_refused_as_a_bad_command_naming_mz_6_2_2() -> None:
     team = [staff(1, Gender.FEMALE)]
     with pytest.raises(Refused) as refused:
         assign_team(team_command(*team), opened_case(), team, Gender.MALE)
-    assert refused.value.kind == Kind.INVALID and refused.value.rule == "MZ-6.2.2"
+    assert refused.value.status == 422 and refused.value.rule == "MZ-6.2.2"
 
 
 def test_two_men_for_a_girl_are_refused() -> None:
@@ -102,7 +106,22 @@ def test_a_suspended_member_makes_the_team_a_conflict_naming_mz_7_1_3_first_if_o
     team = [staff(1, Gender.FEMALE), staff(2, Gender.MALE), staff(3, Gender.MALE, suspended=True)]
     with pytest.raises(Refused) as refused:
         assign_team(team_command(*team), opened_case(), team, Gender.MALE)
-    assert refused.value.kind == Kind.CONFLICT and refused.value.rule == "MZ-7.1.3"
+    assert refused.value.status == 409 and refused.value.rule == "MZ-7.1.3"
+
+
+def test_a_team_refusal_names_its_rulebook_number_i_5_or_12() -> None:
+    alone = [staff(1, Gender.FEMALE)]
+    uncleared = [
+        staff(1, Gender.FEMALE),
+        staff(2, Gender.MALE),
+        staff(3, Gender.MALE, suspended=True),
+    ]
+    numbers = []
+    for team in (alone, uncleared):
+        with pytest.raises(Refused) as refused:
+            assign_team(team_command(*team), opened_case(), team, Gender.MALE)
+        numbers.append(refusal_problem(refused.value, domain_rule_of).members()["domain_rule"])
+    assert numbers == ["I-5", "§12"]
 
 
 def test_staff_of_another_organisation_cannot_be_assigned() -> None:

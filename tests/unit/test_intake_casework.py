@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from events.domain import Refused
 from intake.domain.cases import Case, ChangeStatus, Status, case_state, change_status
 from intake.domain.casework import (
     RecordConsent,
@@ -25,7 +26,6 @@ from intake.domain.events import (
     TeamAssigned,
     VisitRecorded,
 )
-from intake.domain.refusals import Kind, Refused
 
 NOW = datetime(2025, 6, 2, 9, tzinfo=UTC)
 FINDINGS = Investigation(  # synthetic
@@ -75,6 +75,7 @@ def case_with_team(*workers: str) -> Case:
 
 def visit(*workers: str, present: bool = True, informed: bool = False, **kw) -> RecordVisit:
     return RecordVisit(
+        case_id="case-1",
         visit_id="v-1",
         visited_at=kw.pop("at", NOW - timedelta(hours=1)),
         worker_ids=list(workers),
@@ -96,6 +97,7 @@ def then(case: Case, events) -> Case:
 def investigate(case: Case):
     return record_investigation(
         RecordInvestigation(
+            case_id="case-1",
             investigated_at=NOW - timedelta(minutes=30),
             findings=FINDINGS,
             recorded_by="w-1",
@@ -106,7 +108,9 @@ def investigate(case: Case):
 
 
 def state_it(case: Case):
-    command = RecordStatement(stated_at=NOW, statement=STATEMENT, recorded_by="w-1", now=NOW)
+    command = RecordStatement(
+        case_id="case-1", stated_at=NOW, statement=STATEMENT, recorded_by="w-1", now=NOW
+    )
     return record_statement(command, case)
 
 
@@ -126,7 +130,7 @@ def test_a_second_visit_is_not_the_first():
 def test_one_worker_alone_while_the_guardian_is_away_and_not_told_is_refused_under_jx_7_3():
     with pytest.raises(Refused) as refused:
         record_visit(visit("w-1", present=False), case_with_team("w-1", "w-2"))
-    assert refused.value.kind == Kind.INVALID
+    assert refused.value.status == 422
     codes = {v.code for v in refused.value.violations}
     assert codes == {"home_visit_too_few_workers", "guardian_not_informed"}
     assert refused.value.rule == "JX-7.3"
@@ -155,7 +159,7 @@ def test_the_initial_statement_waits_for_a_visit_and_the_investigation():
     case = case_with_team("w-1", "w-2")
     with pytest.raises(Refused) as refused:
         state_it(case)
-    assert refused.value.kind == Kind.CONFLICT and refused.value.rule == "SZ-6.2.1"
+    assert refused.value.status == 409 and refused.value.rule == "SZ-6.2.1"
     assert "a home visit and the investigation" in refused.value.violations[0].message
 
 
@@ -172,6 +176,7 @@ def test_the_initial_statement_names_the_reports_whose_72_hour_clocks_it_stops_a
 
 def test_consent_records_who_agreed_to_what_each_scope_once():
     command = RecordConsent(
+        case_id="case-1",
         consent_id="c-1",
         given_by="合成监护人",
         relation="母亲",
@@ -189,9 +194,9 @@ def test_no_visit_is_recorded_on_a_closed_case_and_the_refusal_names_its_state()
     start = case = case_with_team("w-1", "w-2")
     moved = []
     for to in (Status.IN_SERVICE, Status.FOLLOW_UP, Status.CLOSED):
-        moved += change_status(ChangeStatus(to=to, at=NOW, by="s-1"), case)
+        moved += change_status(ChangeStatus(case_id=case.case_id, to=to, at=NOW, by="s-1"), case)
         case = then(start, moved)
     assert case.status == Status.CLOSED
     with pytest.raises(Refused) as refused:
         record_visit(visit("w-1", "w-2"), case)
-    assert refused.value.kind == Kind.CONFLICT and refused.value.state == "closed"
+    assert refused.value.status == 409 and refused.value.state == "closed"

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events.domain import Refused
 from intake.domain.cases import Case, Status
 from intake.domain.categories import (
     RecordHousehold,
@@ -22,7 +23,6 @@ from intake.domain.events import (
     HouseholdRecorded,
     Minor,
 )
-from intake.domain.refusals import Kind, Refused
 from notify.domain.clocks import (
     EVERY_3_MONTHS_CATEGORIES,
     EVERY_6_MONTHS_CATEGORIES,
@@ -35,7 +35,11 @@ C = ChildCategory
 
 
 def categorise(evidence: dict, current: set | None = None, case: Case = CASE) -> list:
-    return set_categories(SetCategories(evidence=evidence, at=AT, by="w-1"), case, current or set())
+    return set_categories(
+        SetCategories(case_id=case.case_id, evidence=evidence, at=AT, by="w-1"),
+        case,
+        current or set(),
+    )
 
 
 def test_every_category_notifys_clock_table_schedules_is_a_category_intake_records():
@@ -72,7 +76,7 @@ def test_an_unchanged_follow_up_category_is_not_announced_again():
 def test_a_category_without_evidence_is_refused():
     with pytest.raises(Refused) as refused:
         categorise({C.POOR_FAMILY: "  "})
-    assert refused.value.kind == Kind.INVALID and refused.value.rule == "SZ-5.8.1"
+    assert refused.value.status == 422 and refused.value.rule == "SZ-5.8.1"
 
 
 def test_the_childs_categories_are_the_last_set():
@@ -83,6 +87,7 @@ def test_the_childs_categories_are_the_last_set():
 
 def household(*sibling_ids: str) -> RecordHousehold:
     return RecordHousehold(
+        case_id=CASE.case_id,
         guardians=[Guardian(name="合成祖母", relation="祖母")],
         members=[],
         other_minors=[Minor(name="合成表妹", relation="表妹")],

@@ -4,9 +4,9 @@ import os
 import random
 from datetime import UTC, datetime
 
-from intake.domain.children import possible_duplicates, register_child
+from intake.api.common import lookup_key
+from intake.domain.children import birth_digest, id_digest, possible_duplicates, register_child
 from intake.domain.events import ChildDetails, ChildRegistered, Reporter, ReportReceived, Source
-from intake.lookup import birth_digest, id_digest, lookup_key
 from tests.synthetic import fake_child
 
 

@@ -5,6 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from events.domain import Refused
+from events.problems import refusal_problem
+from intake.domain.cases import domain_rule_of
 from intake.domain.events import (
     ChildDetails,
     MandatoryReportAcknowledged,
@@ -13,7 +16,6 @@ from intake.domain.events import (
     ReportReceived,
     Source,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.reports import (
     AcknowledgeMandatoryReport,
     ReceiveReport,
@@ -86,7 +88,7 @@ def test_an_emergency_alone_makes_the_report_mandatory_under_the_general_duty() 
 def test_an_unknown_trigger_is_refused_naming_sz_5_2_2() -> None:
     with pytest.raises(Refused) as refused:
         receive_report(command(a_report({4}), triggers=[4, 12]))
-    assert refused.value.kind == Kind.INVALID and refused.value.rule == "SZ-5.2.2"
+    assert refused.value.status == 422 and refused.value.rule == "SZ-5.2.2"
     assert violation_codes(refused) == ["unknown_trigger"]
 
 
@@ -98,6 +100,29 @@ def test_an_id_number_with_a_wrong_check_digit_is_refused_naming_i_7() -> None:
     with pytest.raises(Refused) as refused:
         receive_report(command(report, child=child))
     assert refused.value.rule == "I-7" and violation_codes(refused) == ["id_check_digit"]
+
+
+def test_an_i_7_refusal_is_answered_with_codes_and_clauses_never_the_dates_sent() -> None:
+    """The message of an I-7 violation repeats the birth dates; the problem body leaves it out."""
+    report = a_report({6})
+    child = command(report).child
+    stated = child.birth_date - timedelta(days=1)
+    wrong = child.model_copy(update={"birth_date": stated})
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, child=wrong))
+    assert violation_codes(refused) == ["id_birth_date_mismatch"]
+    assert str(stated) in refused.value.violations[0].message  # what is kept from the body
+    problem = refusal_problem(refused.value, domain_rule_of)
+    shown = f"{problem.detail} {problem.members()}"
+    assert str(stated) not in shown and str(child.birth_date) not in shown
+    assert (problem.status, problem.rule, problem.detail) == (
+        422,
+        "I-7",
+        "id_birth_date_mismatch (I-7)",
+    )
+    assert problem.members()["violations"] == [
+        {"code": "id_birth_date_mismatch", "rule": "I-7", "field": None}
+    ]
 
 
 def test_an_id_number_is_normalised_and_supplies_a_missing_birth_date() -> None:
@@ -123,6 +148,7 @@ def test_each_recipient_acknowledges_once_and_only_a_recipient_may() -> None:
     history = receive_report(command(report))
     now = report.received_at + timedelta(hours=1)
     ack = AcknowledgeMandatoryReport(
+        report_id="r-1",
         recipient="police",
         acknowledged_by="接警员",
         acknowledged_at=now - timedelta(minutes=10),
@@ -135,17 +161,18 @@ def test_each_recipient_acknowledges_once_and_only_a_recipient_may() -> None:
     history += events
     with pytest.raises(Refused) as twice:
         acknowledge(ack, report_state(history))
-    assert twice.value.kind == Kind.CONFLICT
+    assert twice.value.status == 409
     stranger = ack.model_copy(update={"recipient": "court"})
     with pytest.raises(Refused) as unknown:
         acknowledge(stranger, report_state(history))
-    assert unknown.value.kind == Kind.INVALID
+    assert unknown.value.status == 422
 
 
 def test_a_report_that_is_not_mandatory_cannot_be_acknowledged() -> None:
     report = a_report(set())
     state = report_state(receive_report(command(report)))
     ack = AcknowledgeMandatoryReport(
+        report_id="r-1",
         recipient="police",
         acknowledged_by="接警员",
         acknowledged_at=report.received_at,
@@ -155,4 +182,4 @@ def test_a_report_that_is_not_mandatory_cannot_be_acknowledged() -> None:
     )
     with pytest.raises(Refused) as refused:
         acknowledge(ack, state)
-    assert refused.value.kind == Kind.CONFLICT and refused.value.rule == "SZ-5.2.1"
+    assert refused.value.status == 409 and refused.value.rule == "SZ-5.2.1"

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from events.domain import Refused
 from intake.domain import Gender
 from intake.domain.assignment import clearance_violations
 from intake.domain.events import (
@@ -16,7 +17,6 @@ from intake.domain.events import (
     WorkerRegistered,
     WorkerSuspended,
 )
-from intake.domain.refusals import Kind, Refused
 from intake.domain.staff import (
     DeregisterWorker,
     RecordBackgroundCheck,
@@ -63,13 +63,13 @@ def test_a_worker_is_registered_with_one_event_carrying_their_name() -> None:
 def test_a_person_registered_already_is_not_registered_twice() -> None:
     with pytest.raises(Refused) as refused:
         register_worker(registration(), registered())
-    assert refused.value.kind == Kind.CONFLICT
+    assert refused.value.status == 409
 
 
 def test_a_supervisor_with_less_than_four_years_in_child_services_is_refused_sz_7_1_5() -> None:
     with pytest.raises(Refused) as refused:
         register_worker(registration(StaffRole.SUPERVISOR, years=3.5), None)
-    assert refused.value.kind == Kind.INVALID and refused.value.rule == "SZ-7.1.5"
+    assert refused.value.status == 422 and refused.value.rule == "SZ-7.1.5"
     assert [v.code for v in refused.value.violations] == ["supervisor_experience"]
 
 
@@ -136,11 +136,11 @@ def test_a_person_who_leaves_is_deregistered_once_and_may_no_longer_work_dom_12(
     assert "staff_deregistered" in codes
     with pytest.raises(Refused) as again:
         deregister_worker(leaving(), after)
-    assert again.value.kind == Kind.CONFLICT and again.value.rule == "§12"
+    assert again.value.status == 409 and again.value.rule == "§12"
 
 
 def test_a_deregistration_dated_in_the_future_is_refused() -> None:
     with pytest.raises(Refused) as refused:
         deregister_worker(leaving(on=date(2025, 6, 2)), registered())
-    assert refused.value.kind == Kind.INVALID
+    assert refused.value.status == 422
     assert [v.code for v in refused.value.violations] == ["deregistration_in_future"]

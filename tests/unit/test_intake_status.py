@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events.domain import Refused
 from intake.domain.cases import (
     ACTIVE,
     PERSON_TARGETS,
@@ -18,7 +19,6 @@ from intake.domain.cases import (
     follow_other_service,
 )
 from intake.domain.events import CaseOpened, CaseStatusChanged
-from intake.domain.refusals import Kind, Refused
 from intake.reactions import STATUS_EVENTS
 
 AT = datetime(2025, 6, 3, 10, tzinfo=UTC)
@@ -29,7 +29,9 @@ def case_in(status: Status) -> Case:
 
 
 def move(status: Status, to: Status) -> list:
-    return change_status(ChangeStatus(to=to, at=AT, by="s-1", reason="合成理由"), case_in(status))
+    return change_status(
+        ChangeStatus(case_id="case-1", to=to, at=AT, by="s-1", reason="合成理由"), case_in(status)
+    )
 
 
 def test_a_new_case_is_open():
@@ -65,7 +67,7 @@ def test_an_allowed_move_records_from_and_to_with_the_clause_of_the_new_status(s
 def test_a_move_the_table_does_not_allow_is_a_conflict_naming_the_present_status(start, to):
     with pytest.raises(Refused) as refused:
         move(start, to)
-    assert refused.value.kind == Kind.CONFLICT and refused.value.state == start.value
+    assert refused.value.status == 409 and refused.value.state == start.value
     assert refused.value.violations[0].code == "case_status"
     assert start.value in refused.value.violations[0].message
 
@@ -87,7 +89,9 @@ def test_the_names_intake_reacts_to_move_a_case_to_in_service_follow_up_and_hand
 
 
 def test_another_services_fact_that_the_table_does_not_allow_records_nothing():
-    command = ChangeStatus(to=Status.HANDED_OVER, at=AT, by="service:intake", cause="x")
+    command = ChangeStatus(
+        case_id="case-1", to=Status.HANDED_OVER, at=AT, by="service:intake", cause="x"
+    )
     assert follow_other_service(command, case_in(Status.OPEN)) == []
     [event] = follow_other_service(command, case_in(Status.CLOSED))
     assert isinstance(event, CaseStatusChanged) and event.cause == "x"

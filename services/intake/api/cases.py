@@ -3,49 +3,34 @@ status of each case. Record-level rules: a supervisor reaches every case of the 
 a worker sees the cases they work on (or opened) and changes only those they are assigned to;
 partners and other roles nothing (403)."""
 
-from collections.abc import Awaitable
-from typing import Annotated
-from uuid import uuid4
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.api import (
+    Before,
+    IdempotencyKey,
+    Limit,
+    Page,
+    Staff,
+    Supervisor,
+    context,
+    now,
+    organisation_of,
+)
 from events.app import BackboneDep
-from events.auth import Forbidden, Principal, require_roles
+from events.auth import Forbidden, Principal
 from events.backbone import Backbone
 from events.errors import KeyShredded
 from events.problems import Problem
-from intake import handlers
-from intake.api.common import (
-    IdempotencyKey,
-    gone,
-    metadata,
-    not_found,
-    now,
-    organisation_of,
-    problem_of,
-    seed,
-    today,
-)
+from intake.api.common import gone, not_found, today
 from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.events import ChildCategory
-from intake.domain.refusals import Refused
-from intake.handlers import load, stable_id
-from intake.projections import case_row, child_row, team_of
-from intake.queries import (
-    MAX_PAGE,
-    CaseFile,
-    CasePage,
-    CasePublic,
-    case_file,
-    case_page,
-    case_public,
-    decode_cursor,
-)
+from intake.handlers import cases as handlers
+from intake.handlers.shared import load
+from intake.projections.queries import CaseFile, CasePublic, case_file, case_page, case_public
+from intake.projections.rows import case_row, child_row, team_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
 ASSIGNED_RULE = "SZ-7.3.3"  # confidentiality: a child's file only to the staff serving them
 
 
@@ -73,18 +58,16 @@ async def open_case(
     body: CaseCreate, principal: Staff, backbone: BackboneDep, key: IdempotencyKey = None
 ) -> CasePublic:
     """Open a case from one or more reports about the same child."""
-    scoped = seed(principal, "case", key)
+    ctx = context(principal, "case", key)
     command = OpenCase(
-        case_id=f"case-{stable_id(scoped, 'case') if scoped else uuid4()}",
+        case_id=f"case-{ctx.id_for('case')}",
         organisation=organisation_of(principal),
         report_ids=body.report_ids,
         opened_at=now(),
         opened_by=principal.subject,
     )
-    try:
-        await handlers.open_case(backbone.uow, command, metadata(principal), scoped)
-    except Refused as refused:
-        raise problem_of(refused) from None
+    async with backbone.uow() as uow:
+        await handlers.open_case(command, uow, ctx)
     return await reach(backbone, principal, command.case_id)
 
 
@@ -92,18 +75,15 @@ async def open_case(
 async def list_cases(
     principal: Staff,
     backbone: BackboneDep,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    before: Before,
+    limit: Limit = 50,
     status: Status | None = None,
     worker_id: str | None = None,
     category: ChildCategory | None = None,
     emergency: bool | None = None,
     overdue: bool | None = None,
-) -> CasePage:
+) -> Page[CasePublic]:
     """The cases the caller may see, newest first, a page at a time (`next_cursor`)."""
-    before = decode_cursor(cursor) if cursor is not None else None
-    if cursor is not None and before is None:
-        raise Problem(400, "bad-cursor", "Bad cursor", "use the next_cursor of a previous page")
     filters = {
         "status": status,
         "worker_id": worker_id,
@@ -136,9 +116,10 @@ async def read_file(case_id: str, principal: Staff, backbone: BackboneDep) -> Ca
     case = await reach(backbone, principal, case_id)
     async with backbone.uow() as uow:
         try:
-            return case_file(case_id, await load(uow, case_id), await load(uow, case.child_id))
+            on_case, on_child = await load(uow, case_id), await load(uow, case.child_id)
         except KeyShredded:
             raise gone() from None
+    return case_file(case_id, on_case.events, on_child.events)
 
 
 @router.put("/{case_id}/team")
@@ -151,13 +132,11 @@ async def assign_team(
 ) -> CasePublic:
     """Set the investigation team: at least two qualified, cleared workers, a woman for a girl."""
     await reach(backbone, principal, case_id)
-    command = AssignTeam(worker_ids=body.worker_ids, on=today(), assigned_by=principal.subject)
-    try:
-        await handlers.assign_team(
-            backbone.uow, case_id, command, metadata(principal), seed(principal, case_id, key)
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
+    command = AssignTeam(
+        case_id=case_id, worker_ids=body.worker_ids, on=today(), assigned_by=principal.subject
+    )
+    async with backbone.uow() as uow:
+        await handlers.assign_team(command, uow, context(principal, case_id, key))
     return await reach(backbone, principal, case_id)
 
 
@@ -175,18 +154,12 @@ async def change_status(
     if body.to not in PERSON_TARGETS:
         detail = f"a case becomes {body.to.value} only when archive hands it over"
         raise Problem(422, "rule-violation", "The request breaks a rule", detail, rule="JX-9.4.2")
-    command = ChangeStatus(to=body.to, at=now(), by=principal.subject, reason=body.reason)
-    scoped = seed(principal, f"{case_id}/status", key)
-    await run(handlers.change_status(backbone.uow, case_id, command, metadata(principal), scoped))
+    command = ChangeStatus(
+        case_id=case_id, to=body.to, at=now(), by=principal.subject, reason=body.reason
+    )
+    async with backbone.uow() as uow:
+        await handlers.change_status(command, uow, context(principal, f"{case_id}/status", key))
     return await reach(backbone, principal, case_id)
-
-
-async def run(call: Awaitable[None]) -> None:
-    """Await a handler call, its refusals as problems."""
-    try:
-        await call
-    except Refused as refused:
-        raise problem_of(refused) from None
 
 
 async def reach(

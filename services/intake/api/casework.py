@@ -3,16 +3,13 @@ home visits (JX-7.3), investigation (I-4), initial statement (I-2), consent (JX-
 child's categories with evidence (SZ-5.8.1) and household."""
 
 from typing import Annotated
-from uuid import uuid4
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from events.api import IdempotencyKey, Staff, context, now
 from events.app import BackboneDep
-from events.auth import Principal, require_roles
-from intake import handlers
-from intake.api.cases import reach, run
-from intake.api.common import IdempotencyKey, metadata, now, seed
+from intake.api.cases import reach
 from intake.domain.casework import RecordConsent, RecordInvestigation, RecordStatement, RecordVisit
 from intake.domain.categories import RecordHousehold, SetCategories
 from intake.domain.events import (
@@ -24,11 +21,10 @@ from intake.domain.events import (
     Investigation,
     Minor,
 )
-from intake.handlers import stable_id
-from intake.queries import CasePublic
+from intake.handlers import casework, children
+from intake.projections.queries import CasePublic
 
 router = APIRouter(prefix="/v1/cases", tags=["case work"])
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -93,12 +89,16 @@ async def record_visit(
 ) -> CasePublic:
     """A home visit; while the guardian is away two workers and the guardian told (JX-7.3)."""
     await reach(backbone, principal, case_id, change=True)
-    scoped = seed(principal, f"{case_id}/visit", key)
-    visit_id = stable_id(scoped, "visit") if scoped else str(uuid4())
+    ctx = context(principal, f"{case_id}/visit", key)
     command = RecordVisit(
-        **body.model_dump(), visit_id=visit_id, recorded_by=principal.subject, now=now()
+        case_id=case_id,
+        **body.model_dump(),
+        visit_id=ctx.id_for("visit"),
+        recorded_by=principal.subject,
+        now=now(),
     )
-    await run(handlers.record_visit(backbone.uow, case_id, command, metadata(principal), scoped))
+    async with backbone.uow() as uow:
+        await casework.record(command, uow, ctx)
     return await reach(backbone, principal, case_id)
 
 
@@ -111,12 +111,11 @@ async def record_investigation(
     key: IdempotencyKey = None,
 ) -> CasePublic:
     await reach(backbone, principal, case_id, change=True)
-    command = RecordInvestigation(**dict(body), recorded_by=principal.subject, now=now())
-    scoped = seed(principal, f"{case_id}/investigation", key)
-    call = handlers.record_investigation(
-        backbone.uow, case_id, command, metadata(principal), scoped
+    command = RecordInvestigation(
+        case_id=case_id, **dict(body), recorded_by=principal.subject, now=now()
     )
-    await run(call)
+    async with backbone.uow() as uow:
+        await casework.record(command, uow, context(principal, f"{case_id}/investigation", key))
     return await reach(backbone, principal, case_id)
 
 
@@ -130,10 +129,11 @@ async def record_statement(
 ) -> CasePublic:
     """The initial case statement (I-2), once, after a visit and the investigation."""
     await reach(backbone, principal, case_id, change=True)
-    command = RecordStatement(**dict(body), recorded_by=principal.subject, now=now())
-    scoped = seed(principal, f"{case_id}/statement", key)
-    call = handlers.record_statement(backbone.uow, case_id, command, metadata(principal), scoped)
-    await run(call)
+    command = RecordStatement(
+        case_id=case_id, **dict(body), recorded_by=principal.subject, now=now()
+    )
+    async with backbone.uow() as uow:
+        await casework.record(command, uow, context(principal, f"{case_id}/statement", key))
     return await reach(backbone, principal, case_id)
 
 
@@ -146,12 +146,16 @@ async def record_consent(
     key: IdempotencyKey = None,
 ) -> CasePublic:
     await reach(backbone, principal, case_id, change=True)
-    scoped = seed(principal, f"{case_id}/consent", key)
-    consent_id = stable_id(scoped, "consent") if scoped else str(uuid4())
+    ctx = context(principal, f"{case_id}/consent", key)
     command = RecordConsent(
-        **dict(body), consent_id=consent_id, recorded_by=principal.subject, now=now()
+        case_id=case_id,
+        **dict(body),
+        consent_id=ctx.id_for("consent"),
+        recorded_by=principal.subject,
+        now=now(),
     )
-    await run(handlers.record_consent(backbone.uow, case_id, command, metadata(principal), scoped))
+    async with backbone.uow() as uow:
+        await casework.record(command, uow, ctx)
     return await reach(backbone, principal, case_id)
 
 
@@ -165,9 +169,11 @@ async def set_categories(
 ) -> CasePublic:
     """The child's categories, each with evidence; the follow-up category goes to notify."""
     await reach(backbone, principal, case_id, change=True)
-    command = SetCategories(evidence=body.evidence, at=now(), by=principal.subject)
-    scoped = seed(principal, f"{case_id}/categories", key)
-    await run(handlers.set_categories(backbone.uow, case_id, command, metadata(principal), scoped))
+    command = SetCategories(case_id=case_id, evidence=body.evidence, at=now(), by=principal.subject)
+    async with backbone.uow() as uow:
+        await children.set_categories(
+            command, uow, context(principal, f"{case_id}/categories", key)
+        )
     return await reach(backbone, principal, case_id)
 
 
@@ -181,8 +187,9 @@ async def record_household(
 ) -> CasePublic:
     """Guardians, family members, other minors; a registered sibling by child id only."""
     await reach(backbone, principal, case_id, change=True)
-    command = RecordHousehold(**dict(body), at=now(), by=principal.subject)
-    scoped = seed(principal, f"{case_id}/household", key)
-    call = handlers.record_household(backbone.uow, case_id, command, metadata(principal), scoped)
-    await run(call)
+    command = RecordHousehold(case_id=case_id, **dict(body), at=now(), by=principal.subject)
+    async with backbone.uow() as uow:
+        await children.record_household(
+            command, uow, context(principal, f"{case_id}/household", key)
+        )
     return await reach(backbone, principal, case_id)

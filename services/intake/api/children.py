@@ -1,26 +1,23 @@
 """`/v1/children`: the child registry (一人一档, JX-9.1). Workers and supervisors of the
 organisation read a child and the registered children who may be the same person."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from events.api import Staff, organisation_of
 from events.app import BackboneDep
-from events.auth import Principal, require_roles
+from events.auth import Principal
 from events.backbone import Backbone
 from events.errors import KeyShredded
 from events.uow import UnitOfWork
-from intake.api.common import gone, not_found, organisation_of
+from intake.api.common import gone, not_found
 from intake.domain.children import possible_duplicates
 from intake.domain.duplicates import Match
 from intake.domain.events import ChildDetails, ChildRegistered
-from intake.handlers import load
-from intake.projections import child_row, children_born, reports
+from intake.handlers.shared import load
+from intake.projections.rows import child_row, children_born, report_ids_of_child
 
 router = APIRouter(prefix="/v1/children", tags=["children"])
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
 
 
 class ChildPublic(BaseModel):
@@ -35,8 +32,7 @@ async def read(child_id: str, principal: Staff, backbone: BackboneDep) -> ChildP
     """A registered child and the reports about them, oldest first."""
     async with backbone.uow() as uow:
         registered = await _registered(uow, principal, child_id)
-        query = select(reports.c.report_id).where(reports.c.child_id == child_id)
-        report_ids = [r for (r,) in (await uow.conn.execute(query.order_by(reports.c.seq)))]
+        report_ids = await report_ids_of_child(uow.conn, child_id)
     return ChildPublic(**dict(registered), report_ids=report_ids)
 
 

@@ -2,30 +2,17 @@
 (DOMAIN §1), so notify can list the project's deadlines to the entrustor. Supervisors and org
 admins of the case's organisation only."""
 
-from functools import partial
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.api import IdempotencyKey, Manager, context, now, organisation_of
 from events.app import BackboneDep
-from events.auth import Principal, require_roles
-from intake import handlers
-from intake.api.common import (
-    IdempotencyKey,
-    metadata,
-    not_found,
-    now,
-    organisation_of,
-    problem_of,
-    seed,
-)
-from intake.domain.projects import SetProject, set_project
-from intake.domain.refusals import Refused
-from intake.projections import case_row
+from intake.api.common import not_found
+from intake.domain.projects import SetProject
+from intake.handlers import cases as handlers
+from intake.projections.rows import case_row
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-Manager = Annotated[Principal, Depends(require_roles("supervisor", "org_admin"))]
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 
 
@@ -56,15 +43,12 @@ async def put_project(
     if row is None or row.organisation != organisation_of(principal):
         raise not_found("case")
     command = SetProject(
+        case_id=case_id,
         project_id=body.project_id,
         entrustor_org=body.entrustor_org,
         at=now(),
         by=principal.subject,
     )
-    decide = partial(set_project, command)
-    scoped = seed(principal, f"{case_id}/project", key)
-    try:
-        await handlers.on_case(backbone.uow, case_id, decide, metadata(principal), scoped)
-    except Refused as refused:
-        raise problem_of(refused) from None
+    async with backbone.uow() as uow:
+        await handlers.set_project(command, uow, context(principal, f"{case_id}/project", key))
     return CaseProject(case_id=case_id, **body.model_dump())

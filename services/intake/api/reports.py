@@ -1,47 +1,41 @@
 """`/v1/reports`: receiving reports (DOMAIN §2) and mandatory reports with their
 acknowledgements (DOMAIN §3). Workers and supervisors of the reporting organisation only."""
 
-from typing import Annotated
-from uuid import uuid4
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from events.app import BackboneDep
-from events.auth import Principal, require_roles
-from events.backbone import Backbone
-from events.errors import KeyShredded
-from events.problems import Problem
-from intake import handlers
-from intake.api.common import (
+from events.api import (
+    Before,
     IdempotencyKey,
-    fingerprint,
-    gone,
-    lookup_key_of,
-    metadata,
-    not_found,
+    Limit,
+    Page,
+    Staff,
+    context,
     now,
     organisation_of,
-    problem_of,
-    seed,
 )
+from events.app import BackboneDep
+from events.auth import Principal
+from events.backbone import Backbone
+from events.context import Context
+from events.domain import EventData
+from events.errors import KeyShredded
+from intake.api.common import gone, lookup_key_of, not_found
 from intake.domain.events import ChildDetails, Reporter, Source
-from intake.domain.refusals import Refused
 from intake.domain.reports import AcknowledgeMandatoryReport, ReceiveReport
-from intake.handlers import History, load, report_stream, stable_id
-from intake.projections import report_row
-from intake.queries import (
-    MAX_PAGE,
+from intake.handlers import reports as handlers
+from intake.handlers.reports import report_stream
+from intake.handlers.shared import load
+from intake.projections.queries import (
     Acknowledgement,
-    ReportPage,
     ReportPublic,
-    decode_cursor,
+    ReportSummary,
     report_page,
     report_public,
 )
+from intake.projections.rows import report_row
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-Staff = Annotated[Principal, Depends(require_roles("worker", "supervisor"))]
 
 
 class ReporterIn(Reporter):
@@ -83,7 +77,7 @@ class ReportCreate(BaseModel):
 class AcknowledgementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    recipient: str = Field(description="police, place_responsible or civil_affairs")
+    recipient: str = Field(max_length=50, description="police, place_responsible or civil_affairs")
     acknowledged_by: str = Field(min_length=1, max_length=200)
     acknowledged_at: AwareDatetime
     reference: str | None = Field(None, max_length=200)
@@ -94,36 +88,25 @@ async def receive(
     body: ReportCreate, principal: Staff, backbone: BackboneDep, key: IdempotencyKey = None
 ) -> ReportPublic:
     """Receive a report; a trigger or an emergency also files the mandatory report (SZ-5.2)."""
-    command = _receive_command(body, principal, seed(principal, "report", key))
-    try:
-        report_id = await handlers.receive_report(
-            backbone.uow,
-            command,
-            metadata(principal),
-            seed(principal, "report", key),
-            fingerprint(body.model_dump(mode="json")),
-            lookup_key_of(backbone),
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
-    return report_public(await _history(backbone, principal, report_id))
+    ctx = context(principal, "report", key, body)
+    command = _receive_command(body, principal, ctx)
+    async with backbone.uow() as uow:
+        await handlers.receive_report(command, uow, ctx, lookup_key=lookup_key_of(backbone))
+    return report_public(await _events(backbone, principal, command.report_id))
 
 
 @router.get("")
 async def list_reports(
     principal: Staff,
     backbone: BackboneDep,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    before: Before,
+    limit: Limit = 50,
     emergency: bool | None = None,
     mandatory: bool | None = None,
     source: Source | None = None,
     child_id: str | None = None,
-) -> ReportPage:
+) -> Page[ReportSummary]:
     """The organisation's reports, newest first, a page at a time (`next_cursor`)."""
-    before = decode_cursor(cursor) if cursor is not None else None
-    if cursor is not None and before is None:
-        raise Problem(400, "bad-cursor", "Bad cursor", "use the next_cursor of a previous page")
     filters = {
         "emergency": emergency,
         "mandatory": mandatory,
@@ -139,14 +122,14 @@ async def list_reports(
 @router.get("/{report_id}")
 async def read(report_id: str, principal: Staff, backbone: BackboneDep) -> ReportPublic:
     """One report with its mandatory report and acknowledgements."""
-    return report_public(await _history(backbone, principal, report_id))
+    return report_public(await _events(backbone, principal, report_id))
 
 
 @router.get("/{report_id}/acknowledgements")
 async def acknowledgements(
     report_id: str, principal: Staff, backbone: BackboneDep
 ) -> list[Acknowledgement]:
-    report = report_public(await _history(backbone, principal, report_id))
+    report = report_public(await _events(backbone, principal, report_id))
     return report.mandatory_report.acknowledgements if report.mandatory_report else []
 
 
@@ -159,29 +142,21 @@ async def acknowledge(
     key: IdempotencyKey = None,
 ) -> list[Acknowledgement]:
     """Record that a recipient acknowledged the mandatory report (SZ-5.2.1)."""
-    await _history(backbone, principal, report_id)
+    await _events(backbone, principal, report_id)
     command = AcknowledgeMandatoryReport(
-        **body.model_dump(), recorded_by=principal.subject, now=now()
+        report_id=report_id, **body.model_dump(), recorded_by=principal.subject, now=now()
     )
-    try:
-        await handlers.acknowledge(
-            backbone.uow,
-            report_id,
-            command,
-            metadata(principal),
-            seed(principal, f"ack:{report_id}", key),
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
+    async with backbone.uow() as uow:
+        await handlers.acknowledge(command, uow, context(principal, f"ack:{report_id}", key))
     return await acknowledgements(report_id, principal, backbone)
 
 
-def _receive_command(body: ReportCreate, principal: Principal, key: str | None) -> ReceiveReport:
+def _receive_command(body: ReportCreate, principal: Principal, ctx: Context) -> ReceiveReport:
     received_at = body.received_at or now()
     return ReceiveReport(
-        report_id=stable_id(key, "report") if key else str(uuid4()),
+        report_id=ctx.id_for("report"),
         organisation=organisation_of(principal),
-        child_id=f"child-{stable_id(key, 'child') if key else uuid4()}",
+        child_id=f"child-{ctx.id_for('child')}",
         source=body.source,
         received_at=received_at,
         received_by=principal.subject,
@@ -194,13 +169,13 @@ def _receive_command(body: ReportCreate, principal: Principal, key: str | None) 
     )
 
 
-async def _history(backbone: Backbone, principal: Principal, report_id: str) -> History:
+async def _events(backbone: Backbone, principal: Principal, report_id: str) -> list[EventData]:
     """The report's events, if the caller's organisation filed it (else 404)."""
     async with backbone.uow() as uow:
         row = await report_row(uow.conn, report_id)
         if row is None or row.organisation != organisation_of(principal):
             raise not_found("report")
         try:
-            return await load(uow, report_stream(report_id))
+            return (await load(uow, report_stream(report_id))).events
         except KeyShredded:
             raise gone() from None

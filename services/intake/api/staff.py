@@ -2,33 +2,24 @@
 write and read its staff; a worker reads their own entry."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.api import IdempotencyKey, Manager, context, organisation_of
 from events.app import BackboneDep
-from events.auth import CurrentPrincipal, Forbidden, Principal, require_roles
+from events.auth import CurrentPrincipal, Forbidden, Principal
 from events.backbone import Backbone
-from intake import handlers
-from intake.api.common import (
-    IdempotencyKey,
-    metadata,
-    not_found,
-    organisation_of,
-    problem_of,
-    seed,
-    today,
-)
+from intake.api.common import not_found, today
 from intake.domain import Gender
 from intake.domain.events import Qualification, StaffRole
-from intake.domain.refusals import Refused
 from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
-from intake.projections import staff_row
-from intake.queries import StaffPublic, staff_of, staff_public
+from intake.handlers import staff as handlers
+from intake.projections.queries import StaffPublic, staff_of, staff_public
+from intake.projections.rows import staff_row
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
-Manager = Annotated[Principal, Depends(require_roles("org_admin", "supervisor"))]
 MANAGERS = ("org_admin", "supervisor")
 
 
@@ -65,12 +56,8 @@ async def register(
     if body.organisation != organisation_of(principal):
         raise Forbidden("staff can be registered only in your own organisation")
     command = RegisterWorker(**body.model_dump())
-    try:
-        await handlers.register_worker(
-            backbone.uow, command, metadata(principal), seed(principal, "staff", key)
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
+    async with backbone.uow() as uow:
+        await handlers.register_worker(command, uow, context(principal, "staff", key))
     return await _visible(backbone, principal, body.worker_id)
 
 
@@ -110,12 +97,10 @@ async def deregister(
     already deregistered."""
     await _visible(backbone, principal, worker_id)
     command = DeregisterWorker(worker_id=worker_id, today=today(), **body.model_dump())
-    try:
+    async with backbone.uow() as uow:
         await handlers.deregister_worker(
-            backbone.uow, command, metadata(principal), seed(principal, f"leave:{worker_id}", key)
+            command, uow, context(principal, f"leave:{worker_id}", key)
         )
-    except Refused as refused:
-        raise problem_of(refused) from None
     return await _visible(backbone, principal, worker_id)
 
 
@@ -130,12 +115,9 @@ async def record_check(
     """Record the yearly background check; a positive result suspends the person at once."""
     await _visible(backbone, principal, worker_id)
     command = RecordBackgroundCheck(worker_id=worker_id, today=today(), **body.model_dump())
-    try:
-        await handlers.record_background_check(
-            backbone.uow, command, metadata(principal), seed(principal, f"check:{worker_id}", key)
-        )
-    except Refused as refused:
-        raise problem_of(refused) from None
+    ctx = context(principal, f"check:{worker_id}", key)
+    async with backbone.uow() as uow:
+        await handlers.record_background_check(command, uow, ctx)
     return await _visible(backbone, principal, worker_id)
 
 

@@ -5,12 +5,15 @@ values, and every decision names the clause that made it (`rule="MZ-6.2.2"`). Ru
 the clause numbers of the standards in `DOMAIN.md` (`SZ-5.2.2(2)`, `MZ-7.1.3`, `JX-7.3`); where
 no standard in that table is the source (the GB 11643 ID check) the `DOMAIN.md` rule id is used
 (`I-7`). The submodules are imported by name: `intake.domain.identity`, `.mandatory`,
-`.assignment`, `.duplicates`. This module holds only the value types they share.
+`.assignment`, `.duplicates`. This module holds only the value types they share; a refusal is
+`events.domain.Refused` (a bad command, 422) or `Conflict` (not in the present state, 409).
 """
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from events.domain import Violation
+
+__all__ = ["Gender", "Violation"]
 
 
 class Gender(StrEnum):
@@ -18,13 +21,3 @@ class Gender(StrEnum):
 
     MALE = "male"
     FEMALE = "female"
-
-
-class Violation(BaseModel):
-    """One rule a command or a record does not meet, with the clause that says so."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    rule: str
-    message: str

@@ -13,10 +13,11 @@
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from functools import singledispatch
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData
+from events.domain import Conflict, EventData, Refused, conflict, refuse
 from intake.domain import Gender, Violation
 from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
 from intake.domain.events import (
@@ -28,9 +29,9 @@ from intake.domain.events import (
     VisitRecorded,
     WorkerRemoved,
 )
-from intake.domain.refusals import Kind, Refused, refuse
 
 CASE_RULE = "JX-9.1"  # one archive per child: a case holds reports about one child only
+# The clauses whose refusals also name their number in DOMAIN.md (`domain_rule` of a problem).
 DOMAIN_RULES = {TEAM_RULE: "I-5", CHECK_RULE: "§12"}
 POSITIVE_CHECK = "background_check_not_clean"
 
@@ -94,6 +95,7 @@ class OpenCase(BaseModel):
 class AssignTeam(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     worker_ids: list[str]
     on: date
     assigned_by: str
@@ -118,6 +120,7 @@ class Case(BaseModel):
 class ChangeStatus(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     to: Status
     at: datetime
     by: str
@@ -130,14 +133,14 @@ def open_case(command: OpenCase, reports: Sequence[ReportRef], case_number: str)
     found = {r.report_id: r for r in reports if r.organisation == command.organisation}
     missing = [r for r in command.report_ids if r not in found]
     if missing or not command.report_ids:
-        raise refuse(Kind.INVALID, "unknown_report", "I-1", f"no such report: {missing}")
+        raise refuse("unknown_report", "I-1", f"no such report: {missing}")
     chosen = [found[r] for r in dict.fromkeys(command.report_ids)]
     if len({r.child_id for r in chosen}) > 1:
         message = "the reports are about different children: one case per child"
-        raise refuse(Kind.INVALID, "reports_of_several_children", CASE_RULE, message)
+        raise refuse("reports_of_several_children", CASE_RULE, message)
     taken = [r.report_id for r in chosen if r.case_id is not None]
     if taken:
-        raise refuse(Kind.CONFLICT, "report_in_a_case", CASE_RULE, f"already in a case: {taken}")
+        raise conflict("report_in_a_case", CASE_RULE, f"already in a case: {taken}")
     return [
         CaseOpened(
             **command.model_dump(exclude={"report_ids"}),
@@ -158,11 +161,11 @@ def assign_team(
     }
     if strangers:
         message = f"not staff of this organisation: {sorted(strangers)}"
-        raise refuse(Kind.INVALID, "unknown_worker", TEAM_RULE, message)
+        raise refuse("unknown_worker", TEAM_RULE, message)
     team = [m for m in members if m.id in command.worker_ids]
     violations = check_investigation_team(team, child_gender, command.on)
     if violations:
-        raise Refused(_kind(violations), _composition_first(violations))
+        raise _refusal(violations)(_composition_first(violations))
     return [
         TeamAssigned(
             case_id=case.case_id,
@@ -231,53 +234,73 @@ def require_active(case: Case, what: str) -> None:
         raise not_allowed_in(case, f"cannot record {what}")
 
 
-def not_allowed_in(case: Case, message: str) -> Refused:
+def not_allowed_in(case: Case, message: str) -> Conflict:
     allowed = ", ".join(sorted(s.value for s in TRANSITIONS[case.status])) or "none"
     text = f"the case is {case.status.value}: {message} (it may go to: {allowed})"
-    return Refused(
-        Kind.CONFLICT,
-        [Violation(code="case_status", rule=STATUS_RULES[case.status], message=text)],
-        state=case.status.value,
-    )
+    return conflict("case_status", STATUS_RULES[case.status], text, state=case.status.value)
 
 
 def case_state(events: Iterable[EventData]) -> Case | None:
+    """The case as its events leave it; None before it is opened."""
     state: Case | None = None
     for event in events:
-        state = _fold(state, event)
+        if isinstance(event, CaseOpened):
+            state = Case(
+                case_id=event.case_id,
+                organisation=event.organisation,
+                child_id=event.child_id,
+                report_ids=tuple(event.report_ids),
+            )
+        elif state is not None:
+            state = _changed(event, state)
     return state
 
 
-def _fold(state: Case | None, event: EventData) -> Case | None:
-    if isinstance(event, CaseOpened):
-        return Case(
-            case_id=event.case_id,
-            organisation=event.organisation,
-            child_id=event.child_id,
-            report_ids=tuple(event.report_ids),
-        )
-    if state is None:
-        return None
-    if isinstance(event, CaseStatusChanged):
-        return state.model_copy(update={"status": Status(event.to_status)})
-    if isinstance(event, VisitRecorded):
-        return state.model_copy(update={"visits": state.visits + 1})
-    if isinstance(event, InvestigationRecorded):
-        return state.model_copy(update={"investigations": state.investigations + 1})
-    if isinstance(event, InitialStatementRecorded):
-        return state.model_copy(update={"statement_recorded": True})
-    if isinstance(event, TeamAssigned):
-        return state.model_copy(update={"team": tuple(event.worker_ids)})
-    if isinstance(event, WorkerRemoved):
-        team = tuple(w for w in state.team if w != event.worker_id)
-        return state.model_copy(update={"team": team})
-    return state
+@singledispatch
+def _changed(event: EventData, case: Case) -> Case:
+    """An event the rules above do not look back at (consent, project, categories)."""
+    return case
 
 
-def _kind(violations: list[Violation]) -> Kind:
+@_changed.register
+def _status_changed(event: CaseStatusChanged, case: Case) -> Case:
+    return case.model_copy(update={"status": Status(event.to_status)})
+
+
+@_changed.register
+def _visited(event: VisitRecorded, case: Case) -> Case:
+    return case.model_copy(update={"visits": case.visits + 1})
+
+
+@_changed.register
+def _investigated(event: InvestigationRecorded, case: Case) -> Case:
+    return case.model_copy(update={"investigations": case.investigations + 1})
+
+
+@_changed.register
+def _stated(event: InitialStatementRecorded, case: Case) -> Case:
+    return case.model_copy(update={"statement_recorded": True})
+
+
+@_changed.register
+def _team_assigned(event: TeamAssigned, case: Case) -> Case:
+    return case.model_copy(update={"team": tuple(event.worker_ids)})
+
+
+@_changed.register
+def _worker_removed(event: WorkerRemoved, case: Case) -> Case:
+    return case.model_copy(update={"team": tuple(w for w in case.team if w != event.worker_id)})
+
+
+def domain_rule_of(violation: Violation) -> str | None:
+    """The rulebook's number of a violation (I-5, §12), for `create_service_app`."""
+    return DOMAIN_RULES.get(violation.rule)
+
+
+def _refusal(violations: list[Violation]) -> type[Refused]:
     """A team too small or without a woman is a bad command (422); a team whose members are
     not cleared is refused for their present state (409)."""
-    return Kind.INVALID if any(v.rule == TEAM_RULE for v in violations) else Kind.CONFLICT
+    return Refused if any(v.rule == TEAM_RULE for v in violations) else Conflict
 
 
 def _composition_first(violations: list[Violation]) -> list[Violation]:

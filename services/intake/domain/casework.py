@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData
+from events.domain import EventData, Refused, conflict, refuse
 from intake.domain.assignment import HOME_VISIT_RULE, home_visit_rules
 from intake.domain.cases import Case, require_active
 from intake.domain.events import (
@@ -28,7 +28,6 @@ from intake.domain.events import (
     InvestigationRecorded,
     VisitRecorded,
 )
-from intake.domain.refusals import Kind, Refused, refuse
 
 INVESTIGATION_RULE = "SZ-6.2.2"
 STATEMENT_RULE = "SZ-6.2.1"
@@ -38,6 +37,7 @@ CONSENT_RULE = "JX-7.2.3"
 class RecordVisit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     visit_id: str
     visited_at: datetime
     worker_ids: list[str]
@@ -52,6 +52,7 @@ class RecordVisit(BaseModel):
 class RecordInvestigation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     investigated_at: datetime
     findings: Investigation
     recorded_by: str
@@ -61,6 +62,7 @@ class RecordInvestigation(BaseModel):
 class RecordStatement(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     stated_at: datetime
     statement: InitialStatement
     recorded_by: str
@@ -70,6 +72,7 @@ class RecordStatement(BaseModel):
 class RecordConsent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     consent_id: str
     given_by: str
     relation: str
@@ -88,15 +91,15 @@ def record_visit(command: RecordVisit, case: Case) -> list[EventData]:
     strangers = [w for w in workers if w not in case.team]
     if strangers:
         message = f"not on the case's team: {strangers}"
-        raise refuse(Kind.INVALID, "visitor_not_on_team", HOME_VISIT_RULE, message)
+        raise refuse("visitor_not_on_team", HOME_VISIT_RULE, message)
     violations = home_visit_rules(len(workers), command.guardian_present, command.guardian_informed)
     if violations:
-        raise Refused(Kind.INVALID, violations)
+        raise Refused(violations)
     return [
         VisitRecorded(
             **_case_fields(case),
             report_ids=list(case.report_ids),
-            **command.model_dump(exclude={"worker_ids", "now"}),
+            **command.model_dump(exclude={"case_id", "worker_ids", "now"}),
             worker_ids=workers,
             first_visit=case.visits == 0,
             rule=HOME_VISIT_RULE,
@@ -111,7 +114,7 @@ def record_investigation(command: RecordInvestigation, case: Case) -> list[Event
         InvestigationRecorded(
             **_case_fields(case),
             report_ids=list(case.report_ids),
-            **command.model_dump(exclude={"now"}),
+            **command.model_dump(exclude={"case_id", "now"}),
             rule=INVESTIGATION_RULE,
         )
     ]
@@ -123,17 +126,17 @@ def record_statement(command: RecordStatement, case: Case) -> list[EventData]:
     _not_in_future(command.stated_at, command.now, STATEMENT_RULE)
     if case.statement_recorded:
         message = "the initial case statement is already recorded"
-        raise refuse(Kind.CONFLICT, "statement_already_recorded", STATEMENT_RULE, message)
+        raise conflict("statement_already_recorded", STATEMENT_RULE, message)
     done = {"a home visit": case.visits, "the investigation": case.investigations}
     missing = [what for what, count in done.items() if not count]
     if missing:
         message = f"the statement follows {' and '.join(missing)}: record them first"
-        raise refuse(Kind.CONFLICT, "investigation_incomplete", STATEMENT_RULE, message)
+        raise conflict("investigation_incomplete", STATEMENT_RULE, message)
     return [
         InitialStatementRecorded(
             **_case_fields(case),
             report_ids=list(case.report_ids),
-            **command.model_dump(exclude={"now"}),
+            **command.model_dump(exclude={"case_id", "now"}),
             rule=STATEMENT_RULE,
         )
     ]
@@ -143,11 +146,11 @@ def record_consent(command: RecordConsent, case: Case) -> list[EventData]:
     require_active(case, "a consent")
     _not_in_future(command.given_at, command.now, CONSENT_RULE)
     if not command.scopes:
-        raise refuse(Kind.INVALID, "consent_without_scope", CONSENT_RULE, "consent to what?")
+        raise refuse("consent_without_scope", CONSENT_RULE, "consent to what?")
     return [
         ConsentRecorded(
             **_case_fields(case),
-            **command.model_dump(exclude={"now", "scopes"}),
+            **command.model_dump(exclude={"case_id", "now", "scopes"}),
             scopes=sorted(set(command.scopes)),
             rule=CONSENT_RULE,
         )
@@ -160,4 +163,4 @@ def _case_fields(case: Case) -> dict[str, Any]:
 
 def _not_in_future(at: datetime, now: datetime, rule: str) -> None:
     if at > now:
-        raise refuse(Kind.INVALID, "in_the_future", rule, f"{at.isoformat()} is after now")
+        raise refuse("in_the_future", rule, f"{at.isoformat()} is after now")

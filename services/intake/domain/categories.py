@@ -16,7 +16,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData
+from events.domain import EventData, refuse
 from intake.domain.cases import Case, require_active
 from intake.domain.events import (
     ChildCategoriesSet,
@@ -27,7 +27,6 @@ from intake.domain.events import (
     HouseholdRecorded,
     Minor,
 )
-from intake.domain.refusals import Kind, refuse
 
 CATEGORY_RULE = "SZ-5.8.1"
 FOLLOWUP_RULE = "SZ-5.8.2"
@@ -47,6 +46,7 @@ FOLLOWUP_ORDER: tuple[ChildCategory, ...] = (
 class SetCategories(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     evidence: dict[ChildCategory, str]  # every category with what shows it
     at: datetime
     by: str
@@ -55,6 +55,7 @@ class SetCategories(BaseModel):
 class RecordHousehold(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     guardians: list[Guardian]
     members: list[FamilyMember]
     other_minors: list[Minor]
@@ -76,7 +77,7 @@ def set_categories(
     blank = sorted(c.value for c, text in command.evidence.items() if not text.strip())
     if blank:
         message = f"every category needs its evidence: {blank}"
-        raise refuse(Kind.INVALID, "category_without_evidence", CATEGORY_RULE, message)
+        raise refuse("category_without_evidence", CATEGORY_RULE, message)
     chosen = set(command.evidence)
     events: list[EventData] = [
         ChildCategoriesSet(
@@ -114,11 +115,11 @@ def record_household(
     require_active(case, "a household")
     siblings = sorted(set(command.sibling_ids))
     if case.child_id in siblings:
-        raise refuse(Kind.INVALID, "own_sibling", ARCHIVE_RULE, "a child is not their own sibling")
+        raise refuse("own_sibling", ARCHIVE_RULE, "a child is not their own sibling")
     unknown = [s for s in siblings if s not in registered_siblings]
     if unknown:
         message = f"no registered child with id: {unknown}"
-        raise refuse(Kind.INVALID, "unknown_sibling", ARCHIVE_RULE, message)
+        raise refuse("unknown_sibling", ARCHIVE_RULE, message)
     return [
         HouseholdRecorded(
             child_id=case.child_id,

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.registry import EventData, registry
+from events.domain import EventData, registry
 from intake.domain import Gender
 
 

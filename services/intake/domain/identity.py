@@ -73,7 +73,9 @@ def validate_resident_id(number: str, stated_birth_date: date | None, on: date) 
 
 
 def _violation(code: str, message: str) -> Violation:
-    return Violation(code=code, rule=RULE, message=message)
+    """An I-7 violation; `sensitive`, as its message may repeat the birth dates sent, so a
+    problem body shows only its code and clause."""
+    return Violation(code=code, rule=RULE, message=message, sensitive=True)
 
 
 def _shape_violations(normalised: str) -> list[Violation]:

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData
+from events.domain import EventData, conflict
 from intake.domain.cases import Case, Status
 from intake.domain.events import CaseProjectSet
-from intake.domain.refusals import Kind, refuse
 
 HANDOVER_RULE = "JX-9.4.2"
 
@@ -18,6 +17,7 @@ HANDOVER_RULE = "JX-9.4.2"
 class SetProject(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    case_id: str
     project_id: str
     entrustor_org: str
     at: datetime
@@ -28,7 +28,7 @@ def set_project(command: SetProject, case: Case) -> list[EventData]:
     """Put the case in the project (a handed-over case is refused, 409)."""
     if case.status is Status.HANDED_OVER:
         message = "the archive was handed over; the case is no longer the provider's to file"
-        raise refuse(Kind.CONFLICT, "case_handed_over", HANDOVER_RULE, message)
+        raise conflict("case_handed_over", HANDOVER_RULE, message)
     return [
         CaseProjectSet(
             case_id=case.case_id,

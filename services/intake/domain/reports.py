@@ -10,10 +10,11 @@ acknowledgement is recorded later as its own fact.
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
+from functools import singledispatch
 
 from pydantic import BaseModel, ConfigDict
 
-from events.registry import EventData
+from events.domain import EventData, Refused, conflict, refuse
 from intake.domain import Violation
 from intake.domain.events import (
     Addressee,
@@ -28,7 +29,6 @@ from intake.domain.events import (
 )
 from intake.domain.identity import age_on, validate_resident_id
 from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
-from intake.domain.refusals import Kind, Refused, refuse
 
 CHINA_TIME = timezone(timedelta(hours=8))
 TIME_RULE = "SZ-6.2.2"  # I-4: the time and place of the harm are part of the investigation
@@ -56,6 +56,7 @@ class ReceiveReport(BaseModel):
 class AcknowledgeMandatoryReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    report_id: str
     recipient: str
     acknowledged_by: str
     acknowledged_at: datetime
@@ -91,7 +92,7 @@ def receive_report(command: ReceiveReport) -> list[EventData]:
     )
     violations = id_violations + _time_violations(command) + decision.violations
     if violations:
-        raise Refused(Kind.INVALID, violations)
+        raise Refused(violations)
     received = ReportReceived(
         **command.model_dump(exclude={"child", "triggers", "reporter", "now"}),
         reporter=command.reporter,
@@ -108,22 +109,22 @@ def acknowledge(command: AcknowledgeMandatoryReport, report: Report) -> list[Eve
     """Record that one recipient of the mandatory report acknowledged it (SZ-5.2.1)."""
     if not report.mandatory:
         message = "no mandatory report was filed for this report"
-        raise refuse(Kind.CONFLICT, "no_mandatory_report", DUTY_CLAUSE, message)
+        raise conflict("no_mandatory_report", DUTY_CLAUSE, message)
     if command.recipient not in report.recipients:
         message = f"{command.recipient!r} is not a recipient; one of {list(report.recipients)}"
-        raise refuse(Kind.INVALID, "unknown_recipient", DUTY_CLAUSE, message)
+        raise refuse("unknown_recipient", DUTY_CLAUSE, message)
     if command.recipient in report.acknowledged:
         message = f"{command.recipient} has already acknowledged this report"
-        raise refuse(Kind.CONFLICT, "already_acknowledged", DUTY_CLAUSE, message)
+        raise conflict("already_acknowledged", DUTY_CLAUSE, message)
     if not report.received_at <= command.acknowledged_at <= command.now:
         message = "an acknowledgement falls between the report's receipt and now"
-        raise refuse(Kind.INVALID, "acknowledgement_time", DUTY_CLAUSE, message)
+        raise refuse("acknowledgement_time", DUTY_CLAUSE, message)
     return [
         MandatoryReportAcknowledged(
             report_id=report.report_id,
             organisation=report.organisation,
             child_id=report.child_id,
-            **command.model_dump(exclude={"now"}),
+            **command.model_dump(exclude={"report_id", "now"}),
         )
     ]
 
@@ -132,26 +133,32 @@ def report_state(events: Iterable[EventData]) -> Report | None:
     """The report as its events leave it; None when there is none."""
     state: Report | None = None
     for event in events:
-        state = _fold(state, event)
+        if isinstance(event, ReportReceived):
+            state = Report(
+                report_id=event.report_id,
+                organisation=event.organisation,
+                child_id=event.child_id,
+                received_at=event.received_at,
+            )
+        elif state is not None:
+            state = _changed(event, state)
     return state
 
 
-def _fold(state: Report | None, event: EventData) -> Report | None:
-    if isinstance(event, ReportReceived):
-        return Report(
-            report_id=event.report_id,
-            organisation=event.organisation,
-            child_id=event.child_id,
-            received_at=event.received_at,
-        )
-    if state is None:
-        return None
-    if isinstance(event, MandatoryReportFiled):
-        recipients = tuple(r.key for r in event.recipients)
-        return state.model_copy(update={"mandatory": True, "recipients": recipients})
-    if isinstance(event, MandatoryReportAcknowledged):
-        return state.model_copy(update={"acknowledged": (*state.acknowledged, event.recipient)})
-    return state
+@singledispatch
+def _changed(event: EventData, report: Report) -> Report:
+    return report
+
+
+@_changed.register
+def _report_filed(event: MandatoryReportFiled, report: Report) -> Report:
+    recipients = tuple(r.key for r in event.recipients)
+    return report.model_copy(update={"mandatory": True, "recipients": recipients})
+
+
+@_changed.register
+def _acknowledged(event: MandatoryReportAcknowledged, report: Report) -> Report:
+    return report.model_copy(update={"acknowledged": (*report.acknowledged, event.recipient)})
 
 
 def _checked_child(command: ReceiveReport) -> tuple[ChildDetails, list[Violation]]:
@@ -202,5 +209,5 @@ def _filed(command: ReceiveReport, decision: MandatoryDecision) -> MandatoryRepo
         occurred_at=command.occurred_at,
         place=command.place,
         harm=command.description,
-        warnings=[Finding(**w.model_dump()) for w in decision.warnings],
+        warnings=[Finding(code=w.code, rule=w.rule, message=w.message) for w in decision.warnings],
     )

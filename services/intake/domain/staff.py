@@ -12,11 +12,12 @@ the registration stays in the stream, so they are not registered again under the
 
 from collections.abc import Iterable
 from datetime import date
+from functools import singledispatch
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.registry import EventData
+from events.domain import EventData, Refused, conflict, refuse
 from intake.domain import Gender
 from intake.domain.assignment import CHECK_RULE, StaffMember, check_supervisor
 from intake.domain.events import (
@@ -27,7 +28,6 @@ from intake.domain.events import (
     WorkerRegistered,
     WorkerSuspended,
 )
-from intake.domain.refusals import Kind, Refused, refuse
 
 POSITIVE_CHECK = "background_check_not_clean"
 REGISTRY_RULE = "§12"
@@ -100,7 +100,7 @@ class Staff(BaseModel):
 def register_worker(command: RegisterWorker, existing: Staff | None) -> list[EventData]:
     """Register a worker or supervisor; a supervisor must meet SZ-7.1.5."""
     if existing is not None:
-        raise refuse(Kind.CONFLICT, "already_registered", "§12", "this person is registered")
+        raise conflict("already_registered", "§12", "this person is registered")
     event = WorkerRegistered(
         worker_id=command.worker_id,
         organisation=command.organisation,
@@ -113,7 +113,7 @@ def register_worker(command: RegisterWorker, existing: Staff | None) -> list[Eve
     if command.role == StaffRole.SUPERVISOR:
         violations = check_supervisor(_registered(event).as_member())
         if violations:
-            raise Refused(Kind.INVALID, violations)
+            raise Refused(violations)
     return [event]
 
 
@@ -121,7 +121,7 @@ def record_background_check(command: RecordBackgroundCheck, staff: Staff) -> lis
     """Record the yearly check (MZ-7.1.3); a positive result suspends the person at once."""
     if command.checked_on > command.today:
         message = f"check dated {command.checked_on}, after today {command.today}"
-        raise refuse(Kind.INVALID, "background_check_in_future", CHECK_RULE, message)
+        raise refuse("background_check_in_future", CHECK_RULE, message)
     recorded = BackgroundCheckRecorded(
         worker_id=staff.worker_id,
         organisation=staff.organisation,
@@ -145,10 +145,10 @@ def record_background_check(command: RecordBackgroundCheck, staff: Staff) -> lis
 def deregister_worker(command: DeregisterWorker, staff: Staff) -> list[EventData]:
     """The person leaves the organisation (DOMAIN §12); once only, not dated in the future."""
     if staff.deregistered:
-        raise refuse(Kind.CONFLICT, "already_deregistered", REGISTRY_RULE, "already deregistered")
+        raise conflict("already_deregistered", REGISTRY_RULE, "already deregistered")
     if command.deregistered_on > command.today:
         message = f"dated {command.deregistered_on}, after today {command.today}"
-        raise refuse(Kind.INVALID, "deregistration_in_future", REGISTRY_RULE, message)
+        raise refuse("deregistration_in_future", REGISTRY_RULE, message)
     return [
         WorkerDeregistered(
             worker_id=staff.worker_id,
@@ -164,7 +164,10 @@ def staff_state(events: Iterable[EventData]) -> Staff | None:
     """The staff member as their events leave them; None before registration."""
     state: Staff | None = None
     for event in events:
-        state = _fold(state, event)
+        if isinstance(event, WorkerRegistered):
+            state = _registered(event)
+        elif state is not None:
+            state = _changed(event, state)
     return state
 
 
@@ -179,18 +182,24 @@ def _registered(event: WorkerRegistered) -> Staff:
     )
 
 
-def _fold(state: Staff | None, event: EventData) -> Staff | None:
-    if isinstance(event, WorkerRegistered):
-        return _registered(event)
-    if state is None:
-        return None
-    if isinstance(event, BackgroundCheckRecorded):
-        if state.background_check_date and event.checked_on < state.background_check_date:
-            return state  # an older check recorded late does not replace the newer one
-        changes = {"background_check_date": event.checked_on, "background_check_clean": event.clean}
-        return state.model_copy(update=changes)
-    if isinstance(event, WorkerSuspended):
-        return state.model_copy(update={"suspended": True})
-    if isinstance(event, WorkerDeregistered):
-        return state.model_copy(update={"deregistered": True})
-    return state
+@singledispatch
+def _changed(event: EventData, staff: Staff) -> Staff:
+    return staff
+
+
+@_changed.register
+def _checked(event: BackgroundCheckRecorded, staff: Staff) -> Staff:
+    if staff.background_check_date and event.checked_on < staff.background_check_date:
+        return staff  # an older check recorded late does not replace the newer one
+    changes = {"background_check_date": event.checked_on, "background_check_clean": event.clean}
+    return staff.model_copy(update=changes)
+
+
+@_changed.register
+def _suspended(event: WorkerSuspended, staff: Staff) -> Staff:
+    return staff.model_copy(update={"suspended": True})
+
+
+@_changed.register
+def _deregistered(event: WorkerDeregistered, staff: Staff) -> Staff:
+    return staff.model_copy(update={"deregistered": True})

@@ -1,8 +1,8 @@
-"""What the intake API shows: staff and report summaries from the read models, a report's
-details decrypted from its stream (the read model keeps no personal data of the child)."""
+"""What the intake API shows: staff, report and case summaries from the read models; a
+report's details and a case's file decrypted from their streams' events (the read models keep
+no personal data of the child)."""
 
-import base64
-import binascii
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.domain import Violation
+from events.api import Page, page_of
+from events.domain import EventData, Violation
 from intake.domain.assignment import clearance_violations
 from intake.domain.events import (
     Addressee,
@@ -33,10 +34,8 @@ from intake.domain.events import (
     Source,
     VisitRecorded,
 )
-from intake.handlers import History
-from intake.projections import case_team, cases, children, reports, staff, staff_from_row
-
-MAX_PAGE = 100
+from intake.projections.rows import staff_from_row
+from intake.projections.tables import case_team, cases, children, reports, staff
 
 
 class BackgroundCheck(BaseModel):
@@ -107,11 +106,6 @@ class ReportSummary(BaseModel):
     acknowledged_by: list[str]
 
 
-class ReportPage(BaseModel):
-    items: list[ReportSummary]
-    next_cursor: str | None
-
-
 def staff_public(row: Any, on: date) -> StaffPublic:
     """The staff member with what stops them working with children on `on` (MZ-7.1.3)."""
     check = (
@@ -131,31 +125,19 @@ async def staff_of(conn: AsyncConnection, organisation: str) -> list[Any]:
     return list((await conn.execute(query)).all())
 
 
-def report_public(history: History) -> ReportPublic:
-    received = next(e for e in history.events if isinstance(e, ReportReceived))
-    filed = next((e for e in history.events if isinstance(e, MandatoryReportFiled)), None)
+def report_public(events: Sequence[EventData]) -> ReportPublic:
+    """The report as its stream's events tell it."""
+    received = next(e for e in events if isinstance(e, ReportReceived))
+    filed = next((e for e in events if isinstance(e, MandatoryReportFiled)), None)
     acks = [
         Acknowledgement(**e.model_dump(include=set(Acknowledgement.model_fields)))
-        for e in history.events
+        for e in events
         if isinstance(e, MandatoryReportAcknowledged)
     ]
     mandatory = None
     if filed is not None:
         mandatory = MandatoryReportPublic(**dict(filed), acknowledgements=acks)
     return ReportPublic(**dict(received), mandatory_report=mandatory)
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int | None:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    kind, _, value = text.partition(":")
-    return int(value) if kind == "seq" and value.isdigit() else None
 
 
 async def report_page(
@@ -165,7 +147,7 @@ async def report_page(
     before: int | None,
     limit: int,
     filters: dict[str, Any],
-) -> ReportPage:
+) -> Page[ReportSummary]:
     """Newest first; `before` is the sequence number the previous page ended on."""
     query = select(reports).where(reports.c.organisation == organisation)
     for name, value in filters.items():
@@ -174,10 +156,11 @@ async def report_page(
     if before is not None:
         query = query.where(reports.c.seq < before)
     rows = (await conn.execute(query.order_by(reports.c.seq.desc()).limit(limit + 1))).all()
-    page = rows[:limit]
-    items = [ReportSummary(**{k: getattr(r, k) for k in ReportSummary.model_fields}) for r in page]
-    more = len(rows) > limit
-    return ReportPage(items=items, next_cursor=encode_cursor(page[-1].seq) if more else None)
+    return page_of(list(rows), limit, _report_summary)
+
+
+def _report_summary(row: Any) -> ReportSummary:
+    return ReportSummary(**{k: getattr(row, k) for k in ReportSummary.model_fields})
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -203,11 +186,6 @@ class CasePublic(BaseModel):
     consents: int
     categories: list[str]
     overdue: bool
-
-
-class CasePage(BaseModel):
-    items: list[CasePublic]
-    next_cursor: str | None
 
 
 class Visit(BaseModel):
@@ -303,7 +281,7 @@ async def case_page(
     limit: int,
     filters: dict[str, Any],
     now: datetime,
-) -> CasePage:
+) -> Page[CasePublic]:
     """Newest first. `member`: only cases with this person on the team or opened by them."""
     query = (
         select(cases, children.c.categories)
@@ -314,12 +292,11 @@ async def case_page(
         query = query.where(condition)
     if before is not None:
         query = query.where(cases.c.seq < before)
-    rows = (await conn.execute(query.order_by(cases.c.seq.desc()).limit(limit + 1))).all()
-    page = rows[:limit]
-    teams = await _teams(conn, [r.case_id for r in page])
-    items = [case_public(r, teams.get(r.case_id, []), r.categories, now) for r in page]
-    more = len(rows) > limit
-    return CasePage(items=items, next_cursor=encode_cursor(page[-1].seq) if more else None)
+    rows = list((await conn.execute(query.order_by(cases.c.seq.desc()).limit(limit + 1))).all())
+    teams = await _teams(conn, [r.case_id for r in rows[:limit]])
+    return page_of(
+        rows, limit, lambda r: case_public(r, teams.get(r.case_id, []), r.categories, now)
+    )
 
 
 def _case_filters(filters: dict[str, Any], now: datetime) -> list[Any]:
@@ -356,8 +333,10 @@ async def _teams(conn: AsyncConnection, case_ids: list[str]) -> dict[str, list[s
     return teams
 
 
-def case_file(case_id: str, case_history: History, child_history: History) -> CaseFile:
-    events, about_child = case_history.events, child_history.events
+def case_file(
+    case_id: str, events: Sequence[EventData], about_child: Sequence[EventData]
+) -> CaseFile:
+    """The case's file from its stream's events and its child's."""
     statement = next((e for e in events if isinstance(e, InitialStatementRecorded)), None)
     categories = next((e for e in reversed(about_child) if isinstance(e, ChildCategoriesSet)), None)
     household = next((e for e in reversed(about_child) if isinstance(e, HouseholdRecorded)), None)
@@ -377,7 +356,7 @@ def case_file(case_id: str, case_history: History, child_history: History) -> Ca
     )
 
 
-def _entries(model: Any, events: list[Any], kind: type) -> list[Any]:
+def _entries(model: Any, events: Sequence[EventData], kind: type) -> list[Any]:
     return [_entry(model, e) for e in events if isinstance(e, kind)]
 
 

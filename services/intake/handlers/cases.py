@@ -1,0 +1,78 @@
+"""Cases (DOMAIN §2, I-5): open a case from reports, set its investigation team, move its
+status, put it in a service project; `on_case` is the load-decide-append every command decided
+on the case's state alone goes through (`casework` too)."""
+
+from collections.abc import Callable
+from functools import partial
+
+from events.context import Context
+from events.registry import EventData
+from events.uow import UnitOfWork
+from intake.domain import Gender
+from intake.domain import cases as rules
+from intake.domain import projects as project_rules
+from intake.domain.reports import local_date
+from intake.handlers.shared import History, append, load
+from intake.projections.rows import (
+    child_row,
+    next_case_number,
+    report_rows,
+    staff_from_row,
+    staff_rows,
+)
+
+REPORT_REF = ("report_id", "organisation", "child_id", "case_id")
+Decision = Callable[[rules.Case], list[EventData]]
+
+
+async def case_of(uow: UnitOfWork, case_id: str) -> tuple[History, rules.Case]:
+    """The case's stream and state; LookupError when there is no such case."""
+    history = await load(uow, case_id)
+    state = rules.case_state(history.events)
+    if state is None:
+        raise LookupError(case_id)
+    return history, state
+
+
+async def on_case(case_id: str, decide: Decision, uow: UnitOfWork, ctx: Context) -> None:
+    """Load the case, let the domain decide, append, commit; a retry is a no-op."""
+    history, case = await case_of(uow, case_id)
+    if history.retried(ctx):
+        return
+    await append(uow, case_id, history, decide(case), ctx, key_scope=case.child_id)
+    await uow.commit()
+
+
+async def open_case(command: rules.OpenCase, uow: UnitOfWork, ctx: Context) -> None:
+    """Open a case from reports; the case number is drawn in the same transaction."""
+    history = await load(uow, command.case_id)
+    if history.retried(ctx):
+        return
+    rows = await report_rows(uow.conn, command.report_ids)
+    refs = [rules.ReportRef(**{k: r._mapping[k] for k in REPORT_REF}) for r in rows]
+    year = local_date(command.opened_at).year
+    number = await next_case_number(uow.conn, command.organisation, year)
+    events = rules.open_case(command, refs, number)
+    await append(uow, command.case_id, history, events, ctx, key_scope=refs[0].child_id)
+    await uow.commit()
+
+
+async def assign_team(command: rules.AssignTeam, uow: UnitOfWork, ctx: Context) -> None:
+    """Set the case's investigation team, checked against I-5 and §12 on the day."""
+    history, case = await case_of(uow, command.case_id)
+    if history.retried(ctx):
+        return
+    rows = await staff_rows(uow.conn, command.worker_ids)
+    members = [staff_from_row(r).as_member() for r in rows]
+    child = await child_row(uow.conn, case.child_id)
+    events = rules.assign_team(command, case, members, Gender(child.gender))
+    await append(uow, command.case_id, history, events, ctx, key_scope=case.child_id)
+    await uow.commit()
+
+
+async def change_status(command: rules.ChangeStatus, uow: UnitOfWork, ctx: Context) -> None:
+    await on_case(command.case_id, partial(rules.change_status, command), uow, ctx)
+
+
+async def set_project(command: project_rules.SetProject, uow: UnitOfWork, ctx: Context) -> None:
+    await on_case(command.case_id, partial(project_rules.set_project, command), uow, ctx)

@@ -1,0 +1,98 @@
+"""The child registry (JX-9.1): a child is registered with the first report naming them, found
+again by the keyed digest of their resident ID number; their categories (SZ-5.8.1) and household
+are recorded from a case, on the child's own stream."""
+
+from sqlalchemy.exc import IntegrityError
+
+from events.context import Context
+from events.domain import conflict
+from events.registry import EventData
+from events.uow import UnitOfWork
+from intake.domain import categories as category_rules
+from intake.domain import children as rules
+from intake.domain.events import ChildRegistered, FollowupCategorySet, ReportReceived
+from intake.domain.reports import ReceiveReport
+from intake.handlers.cases import case_of
+from intake.handlers.shared import append, batch, load, within
+from intake.projections.projector import add_child
+from intake.projections.rows import child_rows, child_with_id_digest
+
+
+async def known_child(uow: UnitOfWork, command: ReceiveReport, lookup_key: bytes) -> str | None:
+    """The registered child with the report's resident ID number, if there is one."""
+    if command.child.resident_id is None:
+        return None
+    digest = rules.id_digest(lookup_key, command.child.resident_id)
+    row = await child_with_id_digest(uow.conn, command.organisation, digest)
+    return None if row is None else str(row.child_id)
+
+
+async def register_child(
+    uow: UnitOfWork, received: EventData, known: bool, ctx: Context, lookup_key: bytes
+) -> None:
+    """Register the child a received report names, unless `known`; in the report's transaction
+    and keyed like the report, so both reach consumers in order. Not committed here."""
+    assert isinstance(received, ReportReceived)
+    events = rules.register_child(received, known)
+    if not events:
+        return
+    envelopes = await uow.append(
+        received.child_id,
+        0,
+        batch(events, within(ctx, "child").seed),
+        ctx.metadata,
+        key_scope=received.child_id,
+        partition_key=received.report_id,
+    )
+    registered, child = events[0], received.child
+    assert isinstance(registered, ChildRegistered)
+    id_digest = rules.id_digest(lookup_key, child.resident_id) if child.resident_id else None
+    birth = rules.birth_digest(lookup_key, child.birth_date) if child.birth_date else None
+    try:
+        await add_child(uow.conn, envelopes[0], registered, id_digest, birth)
+    except IntegrityError:
+        message = "a report naming this child was received meanwhile; send the report again"
+        raise conflict("child_registered_meanwhile", "JX-9.1", message) from None
+
+
+async def set_categories(
+    command: category_rules.SetCategories, uow: UnitOfWork, ctx: Context
+) -> None:
+    """Record the child's categories on the child's stream; a changed follow-up category is
+    announced on the case's stream (`intake.case.followup_category_set`), one transaction."""
+    case_history, case = await case_of(uow, command.case_id)
+    child_history = await load(uow, case.child_id)
+    if child_history.retried(ctx):
+        return
+    current = category_rules.categories_of(child_history.events)
+    events = category_rules.set_categories(command, case, current)
+    on_case: list[EventData] = [e for e in events if isinstance(e, FollowupCategorySet)]
+    on_child = [e for e in events if not isinstance(e, FollowupCategorySet)]
+    scope, key = case.child_id, case.case_id
+    await append(uow, case.child_id, child_history, on_child, ctx, key_scope=scope, partition=key)
+    if on_case:
+        case_ctx = within(ctx, "case")
+        await append(uow, key, case_history, on_case, case_ctx, key_scope=scope, partition=key)
+    await uow.commit()
+
+
+async def record_household(
+    command: category_rules.RecordHousehold, uow: UnitOfWork, ctx: Context
+) -> None:
+    """The child's household; a registered sibling is checked against the registry."""
+    _, case = await case_of(uow, command.case_id)
+    child_history = await load(uow, case.child_id)
+    if child_history.retried(ctx):
+        return
+    rows = await child_rows(uow.conn, case.organisation, command.sibling_ids)
+    events = category_rules.record_household(command, case, {str(r.child_id) for r in rows})
+    await append(
+        uow,
+        case.child_id,
+        child_history,
+        events,
+        ctx,
+        key_scope=case.child_id,
+        partition=case.case_id,
+    )
+    await uow.commit()

@@ -1,0 +1,65 @@
+"""Reports (DOMAIN §2) and mandatory reports (§3): receive a report, registering the child it
+names when the registry does not know them, and record a recipient's acknowledgement."""
+
+from events.context import Context
+from events.domain import conflict
+from events.uow import UnitOfWork
+from intake.domain import reports as rules
+from intake.handlers.children import known_child, register_child
+from intake.handlers.shared import append, load
+from intake.projections.rows import report_row
+
+
+def report_stream(report_id: str) -> str:
+    return f"report-{report_id}"
+
+
+async def receive_report(
+    command: rules.ReceiveReport, uow: UnitOfWork, ctx: Context, *, lookup_key: bytes
+) -> None:
+    """Receive a report about a registered child (same resident ID) or a new one; a retry of
+    the same request (same Idempotency-Key and body) records nothing new. `lookup_key` makes
+    the registry's digests (`intake.domain.children`)."""
+    row = await report_row(uow.conn, command.report_id)
+    if row is not None:
+        if row.fingerprint != ctx.fingerprint:
+            message = "this Idempotency-Key was used for a different report"
+            raise conflict("idempotency_key_reused", "I-1", message)
+        return
+    known = await known_child(uow, command, lookup_key)
+    if known is not None:
+        command = command.model_copy(update={"child_id": known})
+    events = rules.receive_report(command)
+    await register_child(uow, events[0], known is not None, ctx, lookup_key)
+    stream = report_stream(command.report_id)
+    history = await load(uow, stream)
+    # Keyed by the report id: no case holds the report yet.
+    await append(
+        uow, stream, history, events, ctx, key_scope=command.child_id, partition=command.report_id
+    )
+    await uow.commit()
+
+
+async def acknowledge(
+    command: rules.AcknowledgeMandatoryReport, uow: UnitOfWork, ctx: Context
+) -> None:
+    """Record that one recipient acknowledged the mandatory report (SZ-5.2.1)."""
+    stream = report_stream(command.report_id)
+    history = await load(uow, stream)
+    state = rules.report_state(history.events)
+    if state is None:
+        raise LookupError(command.report_id)
+    if history.retried(ctx):
+        return
+    events = rules.acknowledge(command, state)
+    key = await _report_key(uow, command.report_id)
+    await append(uow, stream, history, events, ctx, key_scope=state.child_id, partition=key)
+    await uow.commit()
+
+
+async def _report_key(uow: UnitOfWork, report_id: str) -> str:
+    """The case id once a case holds the report, else the report id. The row is locked: a case
+    being opened from the report meanwhile has it locked until it commits, and then its id is
+    read here (unlocked, the not yet committed case would be missed and the key be stale)."""
+    row = await report_row(uow.conn, report_id, lock=True)
+    return str(row.case_id) if row is not None and row.case_id else report_id

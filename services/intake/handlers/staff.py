@@ -1,0 +1,87 @@
+"""The staff registry (DOMAIN §12): register a worker or supervisor, record the yearly
+background check (a positive one suspends the person, MZ-7.1.3), deregister a person who
+leaves. One suspended or deregistered leaves every case at once, in the same transaction."""
+
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+
+from events.context import Context
+from events.registry import EventData
+from events.uow import UnitOfWork
+from intake.domain import cases as case_rules
+from intake.domain import staff as rules
+from intake.domain.events import WorkerDeregistered, WorkerSuspended
+from intake.handlers.shared import append, load
+from intake.projections.rows import cases_of_worker
+
+
+def worker_stream(worker_id: str) -> str:
+    return f"worker-{worker_id}"
+
+
+def staff_scope(organisation: str, worker_id: str) -> str:
+    """The data key of a staff member's facts (name, check results, why they were suspended or
+    left): shredding it erases them without touching any child's data, and the other way round."""
+    return f"staff:{organisation}:{worker_id}"
+
+
+async def register_worker(command: rules.RegisterWorker, uow: UnitOfWork, ctx: Context) -> None:
+    stream = worker_stream(command.worker_id)
+    history = await load(uow, stream)
+    if history.retried(ctx):
+        return  # a retry of the request that registered this person
+    events = rules.register_worker(command, rules.staff_state(history.events))
+    scope = staff_scope(command.organisation, command.worker_id)
+    await append(uow, stream, history, events, ctx, key_scope=scope)
+    await uow.commit()
+
+
+async def record_background_check(
+    command: rules.RecordBackgroundCheck, uow: UnitOfWork, ctx: Context
+) -> None:
+    decide = partial(rules.record_background_check, command)
+    await _change_staff(command.worker_id, command.today, decide, uow, ctx)
+
+
+async def deregister_worker(command: rules.DeregisterWorker, uow: UnitOfWork, ctx: Context) -> None:
+    decide = partial(rules.deregister_worker, command)
+    await _change_staff(command.worker_id, command.today, decide, uow, ctx)
+
+
+async def _change_staff(
+    worker_id: str,
+    today: date,
+    decide: Callable[[rules.Staff], list[EventData]],
+    uow: UnitOfWork,
+    ctx: Context,
+) -> None:
+    """Append what `decide` makes of the staff member, and take one suspended or deregistered
+    off their cases; LookupError when there is no such staff member."""
+    stream = worker_stream(worker_id)
+    history = await load(uow, stream)
+    state = rules.staff_state(history.events)
+    if state is None:
+        raise LookupError(worker_id)
+    if history.retried(ctx):
+        return
+    events = decide(state)
+    await append(
+        uow, stream, history, events, ctx, key_scope=staff_scope(state.organisation, worker_id)
+    )
+    for event in events:
+        if isinstance(event, WorkerSuspended | WorkerDeregistered):
+            await _remove_from_cases(uow, worker_id, today, ctx, event.reason, event.rule)
+    await uow.commit()
+
+
+async def _remove_from_cases(
+    uow: UnitOfWork, worker_id: str, on: date, ctx: Context, reason: str, rule: str
+) -> None:
+    unseeded = Context(ctx.metadata)  # one request, many streams: fresh ids on each case
+    for case_id in await cases_of_worker(uow.conn, worker_id):
+        history = await load(uow, case_id)
+        case = case_rules.case_state(history.events)
+        if case is not None:
+            events = case_rules.remove_suspended(case, worker_id, on, reason, rule)
+            await append(uow, case_id, history, events, unseeded, key_scope=case.child_id)

@@ -1,0 +1,102 @@
+"""Rows of the read models as the handlers and routes look them up (one statement each), and
+the case-number counter a case's opening draws from in its own transaction."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from intake.domain.staff import Staff
+from intake.projections.tables import case_numbers, case_team, cases, children, reports, staff
+
+
+def staff_from_row(row: Any) -> Staff:
+    """The staff member as the rules see them, from their row."""
+    return Staff(
+        worker_id=row.worker_id,
+        organisation=row.organisation,
+        role=row.role,
+        gender=row.gender,
+        qualifications=frozenset(row.qualifications),
+        years_in_child_services=row.years_in_child_services,
+        background_check_date=row.background_check_date,
+        background_check_clean=row.background_check_clean,
+        suspended=row.suspended,
+        deregistered=row.deregistered_on is not None,
+    )
+
+
+async def staff_row(conn: AsyncConnection, worker_id: str) -> Any:
+    return (await conn.execute(select(staff).where(staff.c.worker_id == worker_id))).first()
+
+
+async def staff_rows(conn: AsyncConnection, worker_ids: list[str]) -> list[Any]:
+    query = select(staff).where(staff.c.worker_id.in_(worker_ids))
+    return list((await conn.execute(query)).all())
+
+
+async def report_row(conn: AsyncConnection, report_id: str, lock: bool = False) -> Any:
+    """The report's row; with `lock`, held (FOR SHARE) until the transaction ends."""
+    query = select(reports).where(reports.c.report_id == report_id)
+    return (await conn.execute(query.with_for_update(read=True) if lock else query)).first()
+
+
+async def report_rows(conn: AsyncConnection, report_ids: list[str]) -> list[Any]:
+    query = select(reports).where(reports.c.report_id.in_(report_ids))
+    return list((await conn.execute(query)).all())
+
+
+async def report_ids_of_child(conn: AsyncConnection, child_id: str) -> list[str]:
+    """The reports about a child, oldest first."""
+    query = select(reports.c.report_id).where(reports.c.child_id == child_id)
+    return [r for (r,) in await conn.execute(query.order_by(reports.c.seq))]
+
+
+async def child_row(conn: AsyncConnection, child_id: str) -> Any:
+    return (await conn.execute(select(children).where(children.c.child_id == child_id))).first()
+
+
+async def child_rows(conn: AsyncConnection, organisation: str, child_ids: list[str]) -> list[Any]:
+    query = select(children).where(
+        children.c.organisation == organisation, children.c.child_id.in_(child_ids)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def child_with_id_digest(conn: AsyncConnection, organisation: str, digest: str) -> Any:
+    query = select(children).where(
+        children.c.organisation == organisation, children.c.id_digest == digest
+    )
+    return (await conn.execute(query)).first()
+
+
+async def children_born(conn: AsyncConnection, organisation: str, digest: str) -> list[Any]:
+    query = select(children).where(
+        children.c.organisation == organisation, children.c.birth_digest == digest
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def case_row(conn: AsyncConnection, case_id: str) -> Any:
+    return (await conn.execute(select(cases).where(cases.c.case_id == case_id))).first()
+
+
+async def team_of(conn: AsyncConnection, case_id: str) -> list[str]:
+    query = select(case_team.c.worker_id).where(case_team.c.case_id == case_id)
+    return [w for (w,) in await conn.execute(query.order_by(case_team.c.worker_id))]
+
+
+async def cases_of_worker(conn: AsyncConnection, worker_id: str) -> list[str]:
+    query = select(case_team.c.case_id).where(case_team.c.worker_id == worker_id)
+    return [c for (c,) in await conn.execute(query.order_by(case_team.c.case_id))]
+
+
+async def next_case_number(conn: AsyncConnection, organisation: str, year: int) -> str:
+    """`<year>-<n>`, counting per organisation and year; rolled back with its transaction."""
+    insert = pg_insert(case_numbers).values(organisation=organisation, year=year, last=1)
+    bumped = insert.on_conflict_do_update(
+        index_elements=["organisation", "year"], set_={"last": case_numbers.c.last + 1}
+    ).returning(case_numbers.c.last)
+    number = (await conn.execute(bumped)).scalar_one()
+    return f"{year}-{number:05d}"
