@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from events.context import Context
 from events.crypto import is_token
-from events.envelope import Envelope
+from events.envelope import Envelope, Metadata
 from intake.domain import Gender
 from intake.domain.categories import SetCategories
 from intake.domain.events import ChildCategory, WorkerSuspended
 from intake.domain.staff import POSITIVE_CHECK, DeregisterWorker, RecordBackgroundCheck
 from intake.handlers import cases, children, staff
 from intake.handlers.shared import append, load
-from notify import subscriptions
-from notify.domain.subscriptions import Channel, Language
+from notify.domain.subscriptions import Channel, CreateSubscription, Language, stream_of
+from notify.handlers import subscriptions
 from tests.integration import intake_support, test_notify_deadlines
 from tests.integration.intake_support import (
     CTX,
@@ -147,22 +148,21 @@ async def test_an_email_subscriptions_target_is_sealed_under_the_subscription_sc
     """Backbone correctness item 13: an e-mail address names a person; it is sealed with the
     key `subscription:<id>` that deleting the subscription shreds."""
     target = "zz-marker.synthetic@example.org"
-    command = subscriptions.CreateSubscription(
+    command = CreateSubscription(
         organisation="org-synthetic-notify",
         agency=None,
         channel=Channel.EMAIL,
         target=target,
         event_types=["notify.escalated"],
         language=Language.EN,
-        actor="dev-org-admin",
     )
+    ctx = Context(Metadata(actor="dev-org-admin"))
     async with notify.uow() as uow:
-        subscription_id, _ = await subscriptions.create(uow, command)
-        await uow.commit()
+        subscription_id, _ = await subscriptions.create(command, uow, ctx)
 
     assert target not in await stored_text(notify.uow)
     async with notify.uow() as uow:
-        (created,) = await uow.store.read_stream(uow.conn, subscriptions.stream_of(subscription_id))
+        (created,) = await uow.store.read_stream(uow.conn, stream_of(subscription_id))
     assert created.type == "notify.subscription.created.v2"
     assert created.key_scope == f"subscription:{subscription_id}"
     assert is_token(created.data["target"])
