@@ -5,6 +5,7 @@ Domain refusals need nothing here: `create_service_app` turns `Refused` (422) an
 (409) into problems, naming `domain_rule` (`intake.domain.cases.domain_rule_of`) and showing
 only the code and clause of an I-7 violation, whose message may repeat the birth dates sent."""
 
+import functools
 from datetime import date
 
 from cryptography.hazmat.primitives import hashes
@@ -19,6 +20,7 @@ from intake.domain.reports import local_date
 LOOKUP_INFO = b"careledger/intake/child-lookup/v1"
 
 
+@functools.lru_cache(maxsize=4)  # one per KEK held: derived once, not on every request
 def lookup_key(kek: bytes) -> bytes:
     """The key of the child registry's digests (`intake.domain.children.id_digest`), derived
     from the key-encryption key (HKDF-SHA256): rotating the KEK changes every digest."""

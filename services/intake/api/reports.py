@@ -91,8 +91,10 @@ async def receive(
     ctx = context(principal, "report", key, body)
     command = _receive_command(body, principal, ctx)
     async with backbone.uow() as uow:
-        await handlers.receive_report(command, uow, ctx, lookup_key=lookup_key_of(backbone))
-    return report_public(await _events(backbone, principal, command.report_id))
+        events = await handlers.receive_report(
+            command, uow, ctx, lookup_key=lookup_key_of(backbone)
+        )
+    return report_public(events)
 
 
 @router.get("")

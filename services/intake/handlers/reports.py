@@ -2,11 +2,11 @@
 names when the registry does not know them, and record a recipient's acknowledgement."""
 
 from events.context import Context
-from events.domain import conflict
+from events.domain import EventData, conflict
 from events.uow import UnitOfWork
 from intake.domain import reports as rules
 from intake.handlers.children import known_child, register_child
-from intake.handlers.shared import append, load
+from intake.handlers.shared import EMPTY, append, load
 from intake.projections.rows import report_row
 
 
@@ -16,28 +16,30 @@ def report_stream(report_id: str) -> str:
 
 async def receive_report(
     command: rules.ReceiveReport, uow: UnitOfWork, ctx: Context, *, lookup_key: bytes
-) -> None:
+) -> list[EventData]:
     """Receive a report about a registered child (same resident ID) or a new one; a retry of
-    the same request (same Idempotency-Key and body) records nothing new. `lookup_key` makes
-    the registry's digests (`intake.domain.children`)."""
-    row = await report_row(uow.conn, command.report_id)
-    if row is not None:
+    the same request (same Idempotency-Key and body) records nothing new. Returns the report's
+    events, which are its answer: no second read. `lookup_key` makes the registry's digests
+    (`intake.domain.children`)."""
+    stream = report_stream(command.report_id)
+    if ctx.seed is not None and (row := await report_row(uow.conn, command.report_id)):
         if row.fingerprint != ctx.fingerprint:
             message = "this Idempotency-Key was used for a different report"
             raise conflict("idempotency_key_reused", "I-1", message)
-        return
+        return (await load(uow, stream)).events
+    # Without a key the report id is new (uuid4), and with one no row means no events either
+    # (row and events commit together): the stream is empty, nothing to read.
     known = await known_child(uow, command, lookup_key)
     if known is not None:
         command = command.model_copy(update={"child_id": known})
     events = rules.receive_report(command)
     await register_child(uow, events[0], known is not None, ctx, lookup_key)
-    stream = report_stream(command.report_id)
-    history = await load(uow, stream)
     # Keyed by the report id: no case holds the report yet.
     await append(
-        uow, stream, history, events, ctx, key_scope=command.child_id, partition=command.report_id
+        uow, stream, EMPTY, events, ctx, key_scope=command.child_id, partition=command.report_id
     )
     await uow.commit()
+    return events
 
 
 async def acknowledge(

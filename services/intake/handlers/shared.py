@@ -32,6 +32,9 @@ class History:
         return ctx.retried([e.id for e in self.envelopes])
 
 
+EMPTY = History([], [])  # a stream known to be new
+
+
 async def load(uow: UnitOfWork, stream_id: str) -> History:
     """A stream's envelopes and their decrypted events (KeyShredded if its key is gone)."""
     envelopes = await uow.store.read_stream(uow.conn, stream_id)
