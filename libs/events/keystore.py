@@ -52,6 +52,14 @@ def _unwrap(keks: Iterable[bytes], wrapped: bytes) -> bytes | None:
     return None
 
 
+# A new scope's key, unless the scope has one (or a tombstone): built once, values bound per call.
+CREATE_KEY = (
+    pg_insert(data_keys)
+    .on_conflict_do_nothing(index_elements=["scope"])
+    .returning(data_keys.c.scope)
+)
+
+
 class KeyStore:
     """Creates, unwraps and shreds data keys. Unwrapped keys are cached for `cache_seconds`.
 
@@ -87,14 +95,9 @@ class KeyStore:
         if (key := self._cached(scope)) is not None:
             return key
         key = os.urandom(32)
-        insert = (
-            pg_insert(data_keys)
-            .values(scope=scope, wrapped_key=aes_key_wrap(self._kek, key), kek_id=self._kek_id)
-            .on_conflict_do_nothing(index_elements=["scope"])
-            .returning(data_keys.c.scope)
-        )
+        row = {"scope": scope, "wrapped_key": aes_key_wrap(self._kek, key), "kek_id": self._kek_id}
         async with self._single.connect() as conn:
-            created = (await conn.execute(insert)).first() is not None
+            created = (await conn.execute(CREATE_KEY, row)).first() is not None
         if created:  # ours is the scope's key: no need to read it back
             return self._remember(scope, key)
         return await self.key_for_reading(scope)  # another writer's, or shredded

@@ -119,7 +119,7 @@ def measure(command: Command, admin: str, requests: int, logs: Path) -> Measured
         wall = asyncio.run(drive(service, command, requests, 10**7))
         service.process.send_signal(12)  # SIGUSR2: write the counts
         cpu = process_cpu_seconds(pid) - cpu
-        for _ in range(50):
+        for _ in range(600):  # the profile of a few hundred requests takes seconds to walk
             if out.exists():
                 break
             time.sleep(0.1)

@@ -86,7 +86,9 @@ def main(service: str, out: str) -> None:
         if root is not None:
             attribute(root, table, None, seconds, other)
         top = dict(sorted(other.items(), key=lambda kv: -kv[1])[:25])
-        Path(out).write_text(json.dumps({"seconds": seconds, "other": top}, indent=1))
+        partial = Path(f"{out}.partial")  # renamed when whole: the bench waits for the name
+        partial.write_text(json.dumps({"seconds": seconds, "other": top}, indent=1))
+        partial.rename(out)
 
     signal.signal(signal.SIGUSR1, lambda *_: profiler.start())
     signal.signal(signal.SIGUSR2, dump)

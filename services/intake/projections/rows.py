@@ -3,7 +3,7 @@ the case-number counter a case's opening draws from in its own transaction."""
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,11 +64,16 @@ async def child_rows(conn: AsyncConnection, organisation: str, child_ids: list[s
     return list((await conn.execute(query)).all())
 
 
+# On every report naming a resident ID: built once, its values bound per call.
+CHILD_WITH_ID_DIGEST = select(children).where(
+    children.c.organisation == bindparam("organisation"),
+    children.c.id_digest == bindparam("digest"),
+)
+
+
 async def child_with_id_digest(conn: AsyncConnection, organisation: str, digest: str) -> Any:
-    query = select(children).where(
-        children.c.organisation == organisation, children.c.id_digest == digest
-    )
-    return (await conn.execute(query)).first()
+    params = {"organisation": organisation, "digest": digest}
+    return (await conn.execute(CHILD_WITH_ID_DIGEST, params)).first()
 
 
 async def children_born(conn: AsyncConnection, organisation: str, digest: str) -> list[Any]:
