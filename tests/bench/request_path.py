@@ -35,11 +35,10 @@ sys.path.insert(0, str(ROOT / "services"))
 sys.path.insert(0, str(ROOT / "libs"))
 
 from events import devissuer  # noqa: E402
-from tests.bench.intake import report_body, stack_env  # noqa: E402
+from tests.bench.intake import cpu_seconds, report_body, stack_env  # noqa: E402
 from tests.conftest import _asyncpg_url, _create_database, _drop_database  # noqa: E402
 from tests.e2e.conftest import Running, start_service, wait_until  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
 Request = Callable[[int], tuple[str, dict[str, Any]]]
 
 
@@ -84,11 +83,6 @@ class Measured:
     shares: dict[str, float]
 
 
-def process_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
 async def drive(service: Running, command: Command, requests: int, first: int) -> float:
     """`requests` sequential 201s; returns the wall seconds they took."""
     token = devissuer.issue_token(command.role, org="org-bench", subject="w-bench")
@@ -114,11 +108,11 @@ def measure(command: Command, admin: str, requests: int, logs: Path) -> Measured
         wait_until(service, "/ready", 200, within=60)
         asyncio.run(drive(service, command, 30, 10**8))  # warm-up: pools, caches, imports
         pid = service.process.pid
-        cpu = process_cpu_seconds(pid)
+        cpu = cpu_seconds(pid)
         service.process.send_signal(10)  # SIGUSR1: sample
         wall = asyncio.run(drive(service, command, requests, 10**7))
         service.process.send_signal(12)  # SIGUSR2: write the counts
-        cpu = process_cpu_seconds(pid) - cpu
+        cpu = cpu_seconds(pid) - cpu
         for _ in range(600):  # the profile of a few hundred requests takes seconds to walk
             if out.exists():
                 break
