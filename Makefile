@@ -19,6 +19,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -r requirements-dev.txt
+	@# libs/ and services/ on the venv's path: tools run bare (lint-imports, python -m ...) find them
+	@printf '%s\n' "$(CURDIR)/libs" "$(CURDIR)/services" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/careledger.pth"
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -60,7 +62,7 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff check libs services tests deploy
 	@$(VENV)/bin/ruff format --check libs services tests deploy
 	@$(VENV)/bin/mypy libs services
-	@PYTHONPATH=libs:services $(VENV)/bin/lint-imports --no-cache
+	@$(VENV)/bin/lint-imports --no-cache
 
 schemas: $(STAMP)
 	@PYTHONPATH=libs:services $(PY) -m events.asyncapi

@@ -8,10 +8,14 @@ body is told apart by the fingerprint (409)."""
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from events.envelope import Envelope, Metadata, new_id
+from events.registry import EventData
+from events.store import NewEvent
+from events.uow import caused_by
 
 ID_NAMESPACE = uuid.UUID("3f9d4a52-6a51-4b0e-9a53-5c1b0f6e7d21")
 
@@ -41,6 +45,14 @@ class Context:
         """A stable id under a seed, a fresh one without."""
         return stable_id(self.seed, part) if self.seed is not None else new_id()
 
+    def keyed(self, events: Sequence[EventData]) -> list[NewEvent]:
+        """The events to append, each with the id a retry would give it too (under a seed);
+        without a seed the store gives fresh ids."""
+        return [
+            NewEvent(e, stable_id(self.seed, str(i)) if self.seed is not None else None)
+            for i, e in enumerate(events)
+        ]
+
     def retried(self, stored_ids: set[str] | list[str]) -> bool:
         """Did an earlier request with this seed already append its first event?"""
         return self.seed is not None and stable_id(self.seed, "0") in stored_ids
@@ -49,7 +61,4 @@ class Context:
     def caused_by(cls, envelope: Envelope, actor: str) -> "Context":
         """The context of a command issued in reaction to `envelope` (its id is the seed, so a
         redelivered event appends nothing twice)."""
-        meta = Metadata(
-            actor=actor, correlation_id=envelope.correlation_id, causation_id=envelope.id
-        )
-        return cls(meta, seed=envelope.id)
+        return cls(caused_by(envelope, actor), seed=envelope.id)

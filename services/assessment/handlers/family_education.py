@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education_order import Order, evolve_order, fold_order
-from assessment.handlers.shared import NotVisible, Sent, keyed
+from assessment.handlers.shared import NotVisible, Sent
 from assessment.projections.projector_family_education import store_order
 from assessment.projections.queries import case_row
 from assessment.projections.queries_family_education import order_row
@@ -31,7 +31,7 @@ async def execute(sent: Sent[fe.Command], uow: UnitOfWork, ctx: Context) -> Orde
     await uow.append(
         stream,
         order.version,
-        keyed(events, ctx),
+        ctx.keyed(events),
         ctx.metadata,
         key_scope=command.case_id,
         partition_key=command.case_id,

@@ -8,7 +8,7 @@ one after the other, and the ninth is refused however the requests interleave.
 
 from assessment.domain import mental_health as mh
 from assessment.domain.mental_health import MentalHealthCase, evolve, fold
-from assessment.handlers.shared import CaseGone, NotVisible, Sent, keyed
+from assessment.handlers.shared import CaseGone, NotVisible, Sent
 from assessment.projections.projector_mental_health import project_mental_health
 from assessment.projections.queries import case_row
 from assessment.projections.queries_mental_health import lock_worker, open_cases_of
@@ -43,7 +43,7 @@ async def _execute(sent: Sent[mh.Command], uow: UnitOfWork, ctx: Context) -> Men
     envelopes = await uow.append(
         mental_health_stream(case_id),
         case.version,
-        keyed(events, ctx),
+        ctx.keyed(events),
         ctx.metadata,
         key_scope=case_id,
         partition_key=case_id,

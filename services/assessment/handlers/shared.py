@@ -9,7 +9,6 @@ from events.context import Context
 from events.domain import EventData
 from events.envelope import Envelope
 from events.problems import Problem
-from events.store import NewEvent
 from events.uow import UnitOfWork
 
 C = TypeVar("C", covariant=True)  # a Sent[IssueOrder] is a Sent[Command]
@@ -48,12 +47,6 @@ class CaseGone(Problem):
     def __init__(self) -> None:
         detail = "this case's data key was destroyed"
         super().__init__(410, "gone", "Archive handed over", detail)
-
-
-def keyed(events: Sequence[EventData], ctx: Context) -> list[NewEvent]:
-    """The events with ids stable under the request's seed, so a retry finds them stored;
-    without a seed the store gives fresh ids."""
-    return [NewEvent(e, ctx.id_for(str(i)) if ctx.seed else None) for i, e in enumerate(events)]
 
 
 async def append_to_case(

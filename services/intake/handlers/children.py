@@ -13,7 +13,7 @@ from intake.domain import children as rules
 from intake.domain.events import ChildRegistered, FollowupCategorySet, ReportReceived
 from intake.domain.reports import ReceiveReport
 from intake.handlers.cases import case_of
-from intake.handlers.shared import append, batch, load, within
+from intake.handlers.shared import append, load, within
 from intake.projections.projector import add_child
 from intake.projections.rows import child_rows, child_with_id_digest
 
@@ -39,7 +39,7 @@ async def register_child(
     envelopes = await uow.append(
         received.child_id,
         0,
-        batch(events, within(ctx, "child").seed),
+        within(ctx, "child").keyed(events),
         ctx.metadata,
         key_scope=received.child_id,
         partition_key=received.report_id,

@@ -9,11 +9,10 @@ nothing twice.
 
 from dataclasses import dataclass
 
-from events.context import Context, stable_id
+from events.context import Context
 from events.envelope import Envelope
 from events.errors import ConcurrencyError, IdempotencyConflict
 from events.registry import EventData
-from events.store import NewEvent
 from events.uow import UnitOfWork
 from intake.projections.projector import project
 
@@ -41,13 +40,6 @@ async def load(uow: UnitOfWork, stream_id: str) -> History:
     return History(envelopes, [await uow.store.decode(e) for e in envelopes])
 
 
-def batch(events: list[EventData], seed: str | None) -> list[EventData | NewEvent]:
-    """The events to append; with a seed, each gets the id a retry would give it too."""
-    if seed is None:
-        return list(events)
-    return [NewEvent(e, stable_id(seed, str(i))) for i, e in enumerate(events)]
-
-
 async def append(
     uow: UnitOfWork,
     stream_id: str,
@@ -66,7 +58,7 @@ async def append(
         envelopes = await uow.append(
             stream_id,
             history.version,
-            batch(events, ctx.seed),
+            ctx.keyed(events),
             ctx.metadata,
             key_scope=key_scope,
             partition_key=partition,

@@ -28,7 +28,7 @@ class SubscriptionCreate(BaseModel):
     target: str = Field(min_length=3, max_length=2000)
     event_types: list[str] = Field(min_length=1, max_length=20)
     agency: str | None = Field(None, max_length=100)
-    organisation: str | None = None
+    organisation: str | None = Field(None, max_length=100)
     language: Language = Language.ZH
 
 
