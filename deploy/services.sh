@@ -77,7 +77,7 @@ start() {
     done
     for svc in "${ORDER[@]}"; do
         wait_ready "$svc"
-        echo "$svc: ready  http://127.0.0.1:$(port_of "$svc")  (docs: /docs)"
+        echo "$svc: ready  http://127.0.0.1:$(port_of "$svc")  (API: /openapi.json, with a token)"
     done
     echo
     echo "Call the API with a development token:"

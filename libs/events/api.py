@@ -25,6 +25,8 @@ CaseReader = Annotated[
     Principal, Depends(require_roles("worker", "supervisor", "org_admin", "entrustor"))
 ]
 Subscriber = Annotated[Principal, Depends(require_roles("org_admin", "supervisor", "partner"))]
+Operator = Annotated[Principal, Depends(require_roles("operator"))]
+"""The platform's operators: what holds for every organisation at once (the national calendar)."""
 
 IdempotencyKey = Annotated[
     str | None,

@@ -4,6 +4,7 @@ authentication, RFC 9457 problem bodies, `/health`, `/ready` and the event schem
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from events import devissuer
 from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier, require_roles
 from events.backbone import Backbone, Component
 from events.consumer import Handler
+from events.edge import Edge, Limits
 from events.logs import configure_logging
 from events.metrics import REGISTRY
 from events.problems import DomainRuleOf, install_problem_handlers, problem_response
@@ -26,6 +28,12 @@ log = logging.getLogger(__name__)
 
 
 def auth_config(settings: ServiceSettings) -> AuthConfig:
+    """The token checks of this deployment, with its maximum token lifetime."""
+    config = _key_config(settings)
+    return replace(config, max_lifetime_seconds=settings.jwt_max_lifetime_seconds)
+
+
+def _key_config(settings: ServiceSettings) -> AuthConfig:
     """The identity provider's key (file or JWKS), or the local development issuer."""
     if settings.jwt_public_key_file or settings.jwt_jwks_url:
         if not (settings.jwt_issuer and settings.jwt_audience):
@@ -119,8 +127,18 @@ def create_service_app(
         finally:
             await backbone.stop()
 
-    app = FastAPI(title=f"CareLedger {name}", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: their pages load scripts from a CDN. The OpenAPI document is served
+    # at /openapi.json to callers with a token, like every path but health.
+    app = FastAPI(
+        title=f"CareLedger {name}",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.verifier = verifier
+    limits = Limits(settings.max_body_bytes, settings.max_header_bytes)
+    app.add_middleware(Edge, verifier=verifier, limits=limits)
     app.state.settings = settings
     install_problem_handlers(app, domain_rule_of)
     for outage in (OperationalError, InterfaceError, OSError, TimeoutError):

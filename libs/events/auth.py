@@ -20,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from events.problems import Problem
 
+# `operator`: the platform's operators, above every organisation (the national calendar).
 ROLES = frozenset(
-    {"worker", "supervisor", "org_admin", "entrustor", "partner", "auditor", "service"}
+    {"worker", "supervisor", "org_admin", "entrustor", "partner", "auditor", "service", "operator"}
 )
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud")
 
@@ -53,6 +54,7 @@ class AuthConfig:
     public_key_pem: str | None = None
     jwks_url: str | None = None
     leeway_seconds: int = 30
+    max_lifetime_seconds: int = 3600  # `exp - iat` of a token this service accepts
 
     def __post_init__(self) -> None:
         if (self.public_key_pem is None) == (self.jwks_url is None):
@@ -166,6 +168,11 @@ class TokenVerifier:
             raise IdentityProviderUnavailable() from exc
         except jwt.PyJWTError as exc:
             raise AuthError(f"the token was refused: {exc}") from exc
+        lifetime = claims["exp"] - claims["iat"]
+        if lifetime > self.config.max_lifetime_seconds:
+            raise AuthError(
+                f"the token lives {lifetime} s; at most {self.config.max_lifetime_seconds} s"
+            )
         return principal_from_claims(claims)
 
     def _signing_key(self, token: str) -> Any:
@@ -235,7 +242,11 @@ async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """FastAPI dependency: the verified caller, using the verifier on `app.state.verifier`."""
+    """FastAPI dependency: the verified caller. The edge (`events.edge`) verified it already
+    for every route but health; an app without the edge uses `app.state.verifier` here."""
+    verified = getattr(request.state, "principal", None)
+    if isinstance(verified, Principal):
+        return verified
     if credentials is None:
         raise AuthError("a bearer token is required", error=None)
     verifier = getattr(request.app.state, "verifier", None)

@@ -7,13 +7,34 @@ State is folded one function per event type with `functools.singledispatch`, the
 library's registered-function-per-type; nothing here wraps it.
 """
 
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from events.registry import EventData, registry
 
-__all__ = ["Conflict", "EventData", "Refused", "Violation", "conflict", "refuse", "registry"]
+__all__ = [
+    "Conflict",
+    "EventData",
+    "Line",
+    "Refused",
+    "Text",
+    "Violation",
+    "conflict",
+    "refuse",
+    "registry",
+]
+
+LINE_MAX = 200
+TEXT_MAX = 10_000
+
+Line = Annotated[str, StringConstraints(max_length=LINE_MAX, pattern=r"^[^\x00-\x1f\x7f]*$")]
+"""One line of text (a name, a title, an institution): no control characters, 200 at most."""
+
+Text = Annotated[
+    str, StringConstraints(max_length=TEXT_MAX, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+]
+"""Free text (what happened, a summary): line breaks and tabs allowed, 10,000 characters at most."""
 
 
 class Violation(BaseModel):

@@ -36,6 +36,9 @@ _STATUS_SLUGS = {
     409: "conflict",
 }
 
+# A problem may name what the caller sent; and the 500 answer is made outside the edge.
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
 logger = logging.getLogger(__name__)
 
 
@@ -91,7 +94,10 @@ def problem_response(
         body["instance"] = instance
     body.update(extra)
     return JSONResponse(
-        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+        body,
+        status_code=status,
+        headers={**NO_STORE, **(headers or {})},
+        media_type=PROBLEM_MEDIA_TYPE,
     )
 
 

@@ -49,6 +49,18 @@ class ServiceSettings(BaseSettings):
     jwt_public_key_file: str | None = Field(None, validation_alias=shared("JWT_PUBLIC_KEY_FILE"))
     jwt_jwks_url: str | None = Field(None, validation_alias=shared("JWT_JWKS_URL"))
     dev_auth: bool = Field(False, validation_alias=shared("CARELEDGER_DEV_AUTH"))
+    # A token living longer than this is refused, however validly signed (a stolen token's
+    # use is bounded by it).
+    jwt_max_lifetime_seconds: int = Field(
+        3600, ge=60, le=86_400, validation_alias=shared("JWT_MAX_LIFETIME_SECONDS")
+    )
+    # The edge's limits (events/edge.py): a body over it is a 413, headers over it a 431.
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, validation_alias=shared("CARELEDGER_MAX_BODY_BYTES")
+    )
+    max_header_bytes: int = Field(
+        32_768, ge=1024, validation_alias=shared("CARELEDGER_MAX_HEADER_BYTES")
+    )
 
     consumer_group: str | None = None  # default: the service's name
     consumer_stall_seconds: float = 30.0
