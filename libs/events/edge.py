@@ -6,7 +6,8 @@
 3. a body within its limit as it arrives (413);
 4. no control character in the path, the query or any string of a JSON body (422): PostgreSQL
    cannot store NUL, and no identifier or filter holds a control character. Free text keeps
-   tab, line feed and carriage return; one-line fields refuse those too (`events.domain.Line`);
+   tab, line feed and carriage return; one-line fields refuse those too (`events.domain.Line`).
+   No NaN or Infinity either, which Python's JSON reader would otherwise take for numbers;
 5. the Idempotency-Key rule of `events.idempotency` on every POST that carries one (409).
 
 Every answer, a refusal here included, carries `Cache-Control: no-store` (answers hold personal
@@ -148,6 +149,14 @@ def _refuse_controls(scope: Scope, body: bytes) -> None:
         at.append("query")
     if ESCAPED_CONTROL.search(body):
         at.extend(_controlled_fields(body))
+    if (b"NaN" in body or b"Infinity" in body) and _not_finite(body):
+        raise Problem(
+            422,
+            "validation-error",
+            "The request is not valid",
+            "NaN and Infinity are not JSON numbers",
+            errors=[{"field": "body", "message": "not a finite number", "type": "not_finite"}],
+        )
     if at:
         raise Problem(
             422,
@@ -171,6 +180,19 @@ def _controlled_fields(body: bytes) -> list[str]:
     except ValueError:
         return []  # not JSON: the route's own parsing refuses it
     return [path or "body" for path, text in _strings(document, "") if TEXT_CONTROL.search(text)]
+
+
+def _not_finite(body: bytes) -> bool:
+    """Python's JSON reader takes NaN and Infinity, which no field of ours can mean."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    try:
+        json.loads(body, parse_constant=refuse)
+    except ValueError as exc:
+        return str(exc) in ("NaN", "Infinity", "-Infinity")
+    return False
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

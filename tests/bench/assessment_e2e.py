@@ -4,8 +4,9 @@ consumer (this process, its own group, reading from the topic's end when the run
 
 Part of `python -m tests.bench.assessment` (`--e2e-requests`, `--e2e-concurrency`). Starts
 `python -m assessment` on a throwaway database of the local stack, as tests/e2e does. The two
-assessors and the cases' team are seeded into its `staff` and `case_team` read models directly
-(in production intake's events put them there; that path is tested in tests/e2e). Each request
+assessors, the cases and their team are seeded into its `staff`, `cases` and `case_team` read
+models directly (in production intake's events put them there; that path is tested in
+tests/e2e). Each request
 grades a new synthetic case (B.1
 true, so grade D: 8 tasks are set in the same transaction). Columns: HTTP = request until 201;
 consumed = request start until the consumer has the `risk_graded` record; relay = event time
@@ -65,7 +66,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _seed(db_url: str, case_ids: list[str]) -> None:
-    """The assessors, and each case assigned to the one who calls (ARCHITECTURE, Security)."""
+    """The assessors, and each case opened in ORG and assigned to the one who calls
+    (ARCHITECTURE, Security)."""
     conn = await asyncpg.connect(db_url.replace("+asyncpg", ""))
     try:
         for who in TEAM:
@@ -76,6 +78,10 @@ async def _seed(db_url: str, case_ids: list[str]) -> None:
                 who["gender"],
                 datetime.now(UTC).date(),
             )
+        opened = [(case_id, ORG, f"opened-{case_id}") for case_id in case_ids]
+        await conn.executemany(
+            "INSERT INTO cases (case_id, organisation, opened_event_id) VALUES ($1, $2, $3)", opened
+        )
         team = [(case_id, CALLER, ORG) for case_id in case_ids]
         await conn.executemany("INSERT INTO case_team VALUES ($1, $2, $3)", team)
     finally:

@@ -136,15 +136,44 @@ def team_assigned(case_id: str, org: str, worker_ids: list[str]) -> Envelope:
     return intake_event("intake.case.team_assigned", data, case_id)
 
 
+def case_opened(case_id: str, org: str, **extra: Any) -> Envelope:
+    """`intake.case.opened` as intake publishes it (keyed by the child; synthetic values)."""
+    data = {
+        "case_id": case_id,
+        "case_number": "SYN-2025-0001",
+        "organisation": org,
+        "child_id": f"child-{uuid4()}",
+        "report_ids": [f"report-{uuid4()}"],
+        "opened_at": "2025-06-01T01:00:00Z",
+        "opened_by": "dev-worker",
+        **extra,
+    }
+    return intake_event("intake.case.opened", data, data["child_id"])
+
+
+def open_cases(db_url: str, org: str, teams: dict[str, list[str]]) -> None:
+    """Intake opens each case and assigns its team, as intake publishes both; wait until
+    assessment has taken them in (ARCHITECTURE, Security: the case's organisation and team)."""
+    envelopes = [
+        e for c, w in teams.items() for e in (case_opened(c, org), team_assigned(c, org, w))
+    ]
+    publish_intake(*envelopes)
+    ids = list(teams)
+    query = "SELECT count(*) FROM cases WHERE case_id = ANY($1)"
+    wait_for_count(db_url, query, (ids,), len(ids), 60, f"assessment never opened {ids}")
+    query = "SELECT count(*) FROM case_team WHERE case_id = ANY($1)"
+    size = sum(len(set(w)) for w in teams.values())
+    wait_for_count(db_url, query, (ids,), size, 60, f"assessment never took in the teams of {ids}")
+
+
 def case_factory(db_url: str, org: str, *workers: str) -> Callable[[], str]:
-    """`new_case()`: a case id of this run whose team (`dev-worker` and `workers`) intake has
-    assigned on its topic and assessment has taken in (ARCHITECTURE: a worker sees the cases
-    assigned to them)."""
+    """`new_case()`: a case id of this run that intake opened in `org` and whose team
+    (`dev-worker` and `workers`) it assigned, both taken in by assessment (ARCHITECTURE: a
+    worker sees the cases assigned to them)."""
 
     def new_case() -> str:
         case_id = f"case-{uuid4()}"
-        publish_intake(team_assigned(case_id, org, ["dev-worker", *workers]))
-        wait_for_team(db_url, case_id, 1 + len(set(workers) - {"dev-worker"}))
+        open_cases(db_url, org, {case_id: ["dev-worker", *workers]})
         return case_id
 
     return new_case
@@ -169,3 +198,10 @@ def wait_for_team(db_url: str, case_id: str, size: int, within: float = 60) -> N
     query = "SELECT count(*) FROM case_team WHERE case_id = $1"
     what = f"assessment never took in the team of {case_id}"
     wait_for_count(db_url, query, (case_id,), size, within, what)
+
+
+def wait_for_case(db_url: str, case_id: str, within: float = 60) -> None:
+    """Until assessment has taken in `intake.case.opened` of the case (its organisation): before
+    that every case route answers 404 (ARCHITECTURE, Security)."""
+    query = "SELECT count(*) FROM cases WHERE case_id = $1"
+    wait_for_count(db_url, query, (case_id,), 1, within, f"assessment never opened {case_id}")

@@ -41,7 +41,7 @@ from events.registry import registry
 from events.store import EventStore
 from events.tables import outbox
 from events.uow import UnitOfWork
-from tests.e2e.assessment_support import intake_event
+from tests.e2e.assessment_support import case_opened, intake_event
 
 MIGRATIONS = Path(assessment.__file__).parent / "migrations"
 ON_CASE_OPENED = HANDLERS["intake.case.opened"]
@@ -62,20 +62,6 @@ async def uows(database_url: str, keystore: KeyStore) -> AsyncIterator[Uows]:
     store = EventStore(registry, FieldCipher(keystore), source="/careledger/assessment")
     yield lambda: UnitOfWork(engine, store, events_topic("assessment"))
     await engine.dispose()
-
-
-def case_opened(case_id: str, organisation: str, **extra: Any) -> Envelope:
-    data = {
-        "case_id": case_id,
-        "case_number": "SYN-2025-0001",
-        "organisation": organisation,
-        "child_id": f"child-{uuid4()}",
-        "report_ids": [f"report-{uuid4()}"],
-        "opened_at": "2025-06-01T01:00:00Z",
-        "opened_by": "dev-worker",
-        **extra,
-    }
-    return intake_event("intake.case.opened", data, data["child_id"])
 
 
 async def react(uows: Uows, envelope: Envelope) -> None:

@@ -3,6 +3,7 @@ process (SZ-6.4.4, Appendix I): issued with the table I.1 hours, guidance record
 bounded, completion only when the hours are delivered. All data synthetic."""
 
 from collections.abc import Callable, Iterator
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -102,3 +103,47 @@ def test_another_organisation_cannot_touch_an_order(assessment, new_case):
     guidance = {"kind": "individual", "hours": 1, "held_on": "2025-06-16"}
     other = post(assessment, f"{base}/{order['order_id']}/guidance", guidance, org="org-other")
     assert other.status_code == 404
+
+
+def keyed(key: str, org: str = ORG) -> dict[str, str]:
+    return {**who(org), "Idempotency-Key": key}
+
+
+def test_an_order_sent_twice_with_one_key_is_issued_once_and_answered_alike(assessment, new_case):
+    base = f"{assessment.url}/v1/cases/{new_case()}/family-education-orders"
+    key = keyed(f"order-{uuid4()}")
+    first = httpx.post(base, json=order_body(), headers=key, timeout=15)
+    again = httpx.post(base, json=order_body(), headers=key, timeout=15)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert [o["order_id"] for o in httpx.get(base, headers=who()).json()] == [
+        first.json()["order_id"]
+    ]
+
+
+def test_a_retried_issue_answers_the_order_as_first_issued(assessment, new_case):
+    """The first answer, even after the order has moved on since."""
+    base = f"{assessment.url}/v1/cases/{new_case()}/family-education-orders"
+    key = keyed(f"order-{uuid4()}")
+    first = httpx.post(base, json=order_body(), headers=key, timeout=15).json()
+    guidance = {"kind": "individual", "hours": 2, "held_on": "2025-06-16"}
+    url = f"{base}/{first['order_id']}/guidance"
+    assert httpx.post(url, json=guidance, headers=who(), timeout=15).status_code == 201
+    again = httpx.post(base, json=order_body(), headers=key, timeout=15)
+    assert again.json() == first and first["hours_delivered"] == 0
+
+
+def test_one_key_for_guidance_then_an_extension_records_both(assessment, new_case):
+    """A key names one action on an order: another route with it is no retry."""
+    base = f"{assessment.url}/v1/cases/{new_case()}/family-education-orders"
+    order = httpx.post(base, json=order_body(), headers=who(), timeout=15).json()
+    key = keyed(f"shared-{uuid4()}")
+    guidance = {"kind": "individual", "hours": 2, "held_on": "2025-06-16"}
+    path = f"{base}/{order['order_id']}"
+    done = httpx.post(f"{path}/guidance", json=guidance, headers=key, timeout=15)
+    assert done.status_code == 201 and done.json()["hours_delivered"] == 2
+    again = httpx.post(f"{path}/guidance", json=guidance, headers=key, timeout=15)
+    assert again.json() == done.json()  # a retry: the hours count once
+    extended = httpx.post(f"{path}/extensions", json={"months": 3}, headers=key, timeout=15)
+    assert extended.status_code == 201, extended.text
+    assert extended.json()["extension_months"] == 3

@@ -5,7 +5,7 @@ All data synthetic."""
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from events import devissuer
-from tests.e2e.assessment_support import running
+from tests.e2e.assessment_support import open_cases, running
 from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_safety import published
 
@@ -26,10 +26,37 @@ SECRET = "合成测试：儿童在学校被同学孤立，晚上难以入睡。"
 
 
 @pytest.fixture(scope="module")
-def assessment(stack, tmp_path_factory) -> Iterator[Running]:
+def service(stack, tmp_path_factory) -> Iterator[tuple[Running, str]]:
     """The assessment service on a new database of its own, ready."""
     with running(stack, tmp_path_factory.mktemp("mh-logs"), "assessment") as up:
-        yield up["assessment"][0]
+        yield up["assessment"]
+
+
+@pytest.fixture(scope="module")
+def assessment(service) -> Running:
+    return service[0]
+
+
+NewCase = Callable[..., str]
+
+
+@pytest.fixture(scope="module")
+def new_case(service) -> NewCase:
+    """`new_case(*workers)`: a case intake opened in ORG with `workers` on its team, as
+    assessment learns of it (ARCHITECTURE, Security: a worker works on their team's cases)."""
+
+    def opened(*workers: str) -> str:
+        [case_id] = new_cases(service, 1, *workers)
+        return case_id
+
+    return opened
+
+
+def new_cases(service: tuple[Running, str], count: int, *workers: str) -> list[str]:
+    """`count` cases opened at once with the same team."""
+    ids = [f"case-{uuid4()}" for _ in range(count)]
+    open_cases(service[1], ORG, {case_id: list(workers) for case_id in ids})
+    return ids
 
 
 def headers(role: str, subject: str, org: str = ORG) -> dict[str, str]:
@@ -38,10 +65,6 @@ def headers(role: str, subject: str, org: str = ORG) -> dict[str, str]:
 
 def new_worker() -> str:
     return f"w-synthetic-{uuid4().hex[:8]}"
-
-
-def new_case() -> str:
-    return f"case-{uuid4()}"
 
 
 def post(
@@ -117,9 +140,13 @@ def approve(service: Running, case_id: str, item_id: str, **extra: Any) -> httpx
     return post(service, case_id, "/reviews", body, headers("supervisor", SUPERVISOR))
 
 
-def assessed(service: Running, level: str = "medium") -> tuple[str, str]:
-    """A new case graded `level`, taken on by a new worker, feasibility approved."""
-    case_id, worker = new_case(), new_worker()
+def assessed(
+    service: Running, new_case: NewCase, level: str = "medium", *others: str
+) -> tuple[str, str]:
+    """A new case graded `level`, taken on by a new worker of its team (with `others`),
+    feasibility approved."""
+    worker = new_worker()
+    case_id = new_case(worker, *others)
     grade(service, case_id, worker, level)
     taken = take_on(service, case_id, worker)
     assert taken.status_code == 201, taken.text
@@ -127,8 +154,10 @@ def assessed(service: Running, level: str = "medium") -> tuple[str, str]:
     return case_id, worker
 
 
-def agreed(service: Running, level: str = "medium", sessions: int = 6) -> tuple[str, str]:
-    case_id, worker = assessed(service, level)
+def agreed(
+    service: Running, new_case: NewCase, level: str = "medium", sessions: int = 6, *others: str
+) -> tuple[str, str]:
+    case_id, worker = assessed(service, new_case, level, *others)
     submitted = post(service, case_id, "/plan", plan(sessions), headers("worker", worker))
     assert submitted.status_code == 201, submitted.text
     signed = approve(service, case_id, submitted.json()["pending"]["item_id"])
@@ -139,11 +168,11 @@ def agreed(service: Running, level: str = "medium", sessions: int = 6) -> tuple[
 # --- M-6: caseload ------------------------------------------------------------------------------
 
 
-def test_the_ninth_open_case_of_one_worker_is_refused_with_409_naming_m6(assessment):
+def test_the_ninth_open_case_of_one_worker_is_refused_with_409_naming_m6(assessment, service):
     worker = new_worker()
-    for _ in range(8):
-        assert take_on(assessment, new_case(), worker).status_code == 201
-    refused_case = new_case()
+    *cases, refused_case = new_cases(service, 9, worker)
+    for case_id in cases:
+        assert take_on(assessment, case_id, worker).status_code == 201
     response = take_on(assessment, refused_case, worker)
     assert response.status_code == 409, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -164,8 +193,8 @@ def test_a_worker_may_not_read_another_workers_caseload(assessment):
 # --- M-4, M-7: plans ------------------------------------------------------------------------------
 
 
-def test_a_plan_with_five_sessions_is_refused(assessment):
-    case_id, worker = assessed(assessment, "medium")
+def test_a_plan_with_five_sessions_is_refused(assessment, new_case):
+    case_id, worker = assessed(assessment, new_case, "medium")
     response = post(assessment, case_id, "/plan", plan(5), headers("worker", worker))
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -173,23 +202,23 @@ def test_a_plan_with_five_sessions_is_refused(assessment):
     assert [v["code"] for v in problem["violations"]] == ["too_few_sessions"]
 
 
-def test_a_high_risk_plan_with_fewer_than_twelve_sessions_is_refused(assessment):
-    case_id, worker = assessed(assessment, "high")
+def test_a_high_risk_plan_with_fewer_than_twelve_sessions_is_refused(assessment, new_case):
+    case_id, worker = assessed(assessment, new_case, "high")
     response = post(assessment, case_id, "/plan", plan(11), headers("worker", worker))
     assert response.status_code == 422, response.text
     assert response.json()["rule"] == "JX-7.3"
     assert [v["code"] for v in response.json()["violations"]] == ["below_risk_minimum"]
 
 
-def test_a_plan_without_informed_consent_is_refused(assessment):
-    case_id, worker = assessed(assessment)
+def test_a_plan_without_informed_consent_is_refused(assessment, new_case):
+    case_id, worker = assessed(assessment, new_case)
     response = post(assessment, case_id, "/plan", plan(6, consent=None), headers("worker", worker))
     assert response.status_code == 422
     assert response.json()["rule"] == "JX-7.2.3"
 
 
-def test_the_agreement_reaches_kafka_keyed_by_the_case_with_what_notify_reads(assessment):
-    case_id, worker = agreed(assessment, "high", 12)
+def test_the_agreement_reaches_kafka_keyed_by_the_case_with_what_notify_reads(assessment, new_case):
+    case_id, worker = agreed(assessment, new_case, "high", 12)
     events = published(f"mental-health-{case_id}", 5)
     by_type = {e["type"]: e for _, _, e in events}
     assert {key for _, key, _ in events} == {case_id}
@@ -217,8 +246,10 @@ def test_the_agreement_reaches_kafka_keyed_by_the_case_with_what_notify_reads(as
 # --- M-7: sessions ------------------------------------------------------------------------------
 
 
-def test_sessions_count_against_the_plan_and_the_next_one_falls_due_a_week_later(assessment):
-    case_id, worker = agreed(assessment)
+def test_sessions_count_against_the_plan_and_the_next_one_falls_due_a_week_later(
+    assessment, new_case
+):
+    case_id, worker = agreed(assessment, new_case)
     start = datetime(2025, 6, 9, 15, 0, tzinfo=UTC)
     for week in range(3):
         body = session(start + timedelta(days=7 * week), worker)
@@ -236,8 +267,8 @@ def test_sessions_count_against_the_plan_and_the_next_one_falls_due_a_week_later
     assert SECRET not in listed.text
 
 
-def test_a_session_of_three_hours_is_refused(assessment):
-    case_id, worker = agreed(assessment)
+def test_a_session_of_three_hours_is_refused(assessment, new_case):
+    case_id, worker = agreed(assessment, new_case)
     body = session(datetime(2025, 6, 9, 15, 0, tzinfo=UTC), worker, minutes=180)
     response = post(assessment, case_id, "/sessions", body, headers("worker", worker))
     assert response.status_code == 422
@@ -247,9 +278,11 @@ def test_a_session_of_three_hours_is_refused(assessment):
 # --- M-6: change of worker ------------------------------------------------------------------------
 
 
-def test_a_worker_change_without_consent_is_refused_and_with_consent_moves_the_case(assessment):
-    case_id, worker = agreed(assessment)
-    successor = new_worker()
+def test_a_worker_change_without_consent_is_refused_and_with_consent_moves_the_case(
+    assessment, new_case
+):
+    successor = new_worker()  # on the case's team: it may hold the case (M-6)
+    case_id, worker = agreed(assessment, new_case, "medium", 6, successor)
     refused = post(
         assessment, case_id, "/worker-changes", {"to_worker": successor}, headers("worker", worker)
     )
@@ -270,8 +303,11 @@ def test_a_worker_change_without_consent_is_refused_and_with_consent_moves_the_c
 # --- supervisor approval --------------------------------------------------------------------------
 
 
-def test_an_assessment_goes_to_the_supervisors_queue_is_returned_then_approved(assessment):
-    case_id, worker = new_case(), new_worker()
+def test_an_assessment_goes_to_the_supervisors_queue_is_returned_then_approved(
+    assessment, new_case
+):
+    worker = new_worker()
+    case_id = new_case(worker)
     grade(assessment, case_id, worker, "medium")
     item = take_on(assessment, case_id, worker).json()["pending"]["item_id"]
     queue = get(assessment, "/v1/supervision/queue", headers("supervisor", SUPERVISOR)).json()
@@ -299,8 +335,9 @@ def test_an_assessment_goes_to_the_supervisors_queue_is_returned_then_approved(a
     assert (approved.json()["phase"], approved.json()["pending"]) == ("assessed", None)
 
 
-def test_a_supervisor_may_not_approve_what_they_submitted(assessment):
-    case_id, worker = new_case(), new_worker()
+def test_a_supervisor_may_not_approve_what_they_submitted(assessment, new_case):
+    worker = new_worker()
+    case_id = new_case(worker)
     body = {**feasibility(), "worker_id": worker}
     who = headers("supervisor", OTHER_SUPERVISOR)
     item = post(assessment, case_id, "/feasibility", body, who).json()["pending"]["item_id"]
@@ -310,15 +347,15 @@ def test_a_supervisor_may_not_approve_what_they_submitted(assessment):
     assert [v["code"] for v in response.json()["violations"]] == ["own_submission"]
 
 
-def test_another_organisation_neither_sees_nor_acts_on_the_case(assessment):
-    case_id, _ = assessed(assessment)
+def test_another_organisation_neither_sees_nor_acts_on_the_case(assessment, new_case):
+    case_id, _ = assessed(assessment, new_case)
     outsider = headers("supervisor", "s-synthetic-other", org="org-synthetic-other")
     assert get(assessment, f"/v1/cases/{case_id}/mental-health", outsider).status_code == 404
     assert post(assessment, case_id, "/plan", plan(6), outsider).status_code == 404
 
 
-def test_a_case_is_closed_on_the_supervisors_approval_with_its_indicators(assessment):
-    case_id, worker = agreed(assessment)
+def test_a_case_is_closed_on_the_supervisors_approval_with_its_indicators(assessment, new_case):
+    case_id, worker = agreed(assessment, new_case)
     start = datetime(2025, 6, 9, 15, 0, tzinfo=UTC)
     for week in range(6):
         body = session(start + timedelta(days=7 * week), worker)
@@ -375,18 +412,19 @@ def test_a_case_is_closed_on_the_supervisors_approval_with_its_indicators(assess
     assert load.json()["open_cases"] == 0
 
 
-def test_ten_cases_offered_at_once_to_one_worker_give_exactly_eight_open_cases(assessment):
+def test_ten_cases_offered_at_once_to_one_worker_give_exactly_eight_open_cases(assessment, service):
     worker = new_worker()
+    cases = new_cases(service, 10, worker)
 
     async def offer_all() -> list[int]:
         async with httpx.AsyncClient(timeout=30) as client:
             requests = [
                 client.post(
-                    f"{assessment.url}/v1/cases/{new_case()}/mental-health/feasibility",
+                    f"{assessment.url}/v1/cases/{case_id}/mental-health/feasibility",
                     json=feasibility(),
                     headers=headers("worker", worker),
                 )
-                for _ in range(10)
+                for case_id in cases
             ]
             return [r.status_code for r in await asyncio.gather(*requests)]
 
@@ -396,11 +434,58 @@ def test_ten_cases_offered_at_once_to_one_worker_give_exactly_eight_open_cases(a
     assert load["open_cases"] == 8
 
 
-def test_a_retried_grading_with_the_same_idempotency_key_is_recorded_once(assessment):
-    case_id, worker = new_case(), new_worker()
+def test_a_retried_grading_with_the_same_idempotency_key_is_recorded_once(assessment, new_case):
+    worker = new_worker()
+    case_id = new_case(worker)
     body = {"risk_level": "medium", "instrument": "SDQ"}
     who = {**headers("worker", worker), "Idempotency-Key": f"retry-{uuid4()}"}
     first = post(assessment, case_id, "/risk-gradings", body, who)
     again = post(assessment, case_id, "/risk-gradings", body, who)
     assert first.status_code == again.status_code == 201
     assert again.json()["version"] == first.json()["version"] == 1
+
+
+def test_a_retried_client_request_names_the_request_it_recorded_first(assessment, new_case):
+    """Ids derive from the Idempotency-Key: a retry answers with the first request's Location
+    and records nothing more."""
+    case_id, worker = agreed(assessment, new_case)
+    who = {**headers("worker", worker), "Idempotency-Key": f"retry-{uuid4()}"}
+    body = {"kind": "pause", "detail": SECRET}
+    first = post(assessment, case_id, "/client-requests", body, who)
+    again = post(assessment, case_id, "/client-requests", body, who)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers["location"] == first.headers["location"]
+    assert again.json() == first.json()
+    request_id = first.headers["location"].rsplit("/", 1)[-1]
+    path = f"/client-requests/{request_id}/report"
+    reported = post(assessment, case_id, path, {}, headers("worker", worker))
+    assert reported.status_code == 201, reported.text
+
+
+def test_one_key_on_two_routes_of_a_case_records_both(assessment, new_case):
+    """A key is the caller's for one action: sent again to another route it is no retry, and
+    nothing is silently dropped."""
+    worker = new_worker()
+    case_id = new_case(worker)
+    who = {**headers("worker", worker), "Idempotency-Key": f"shared-{uuid4()}"}
+    graded = post(
+        assessment, case_id, "/risk-gradings", {"risk_level": "high", "instrument": "SDQ"}, who
+    )
+    assert graded.status_code == 201, graded.text
+    taken = post(assessment, case_id, "/feasibility", feasibility(), who)
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["pending"] is not None and taken.json()["worker_id"] == worker
+
+
+def test_a_session_dated_in_9999_is_a_422_not_a_500(assessment, new_case):
+    case_id, worker = agreed(assessment, new_case)
+    body = session(datetime(9999, 12, 30, 15, 0, tzinfo=UTC), worker)
+    response = post(assessment, case_id, "/sessions", body, headers("worker", worker))
+    assert response.status_code == 422, response.text
+    assert response.json()["rule"] == "ARCHITECTURE-security-bad-input"
+    assert {v["field"] for v in response.json()["violations"]} == {
+        "form.started_at",
+        "form.ended_at",
+    }
+    view = get(assessment, f"/v1/cases/{case_id}/mental-health", headers("worker", worker))
+    assert view.json()["sessions"]["done"] == 0

@@ -70,7 +70,7 @@ def test_the_running_service_names_a_bad_field_in_a_422_problem(assessment):
 
 
 def test_the_evaluate_paths_are_published_in_the_openapi_document(assessment):
-    paths = httpx.get(assessment.url + "/openapi.json").json()["paths"]
+    paths = httpx.get(assessment.url + "/openapi.json", headers=auth()).json()["paths"]
     assert SAFETY in paths and HOURS in paths
 
 

@@ -522,3 +522,72 @@ def test_a_supervisor_cancels_a_task_whose_condition_does_not_hold_and_a_worker_
     done = httpx.post(url, json={}, headers=auth("supervisor", subject="sup-synthetic-c"))
     assert done.status_code == 201, done.text
     assert (done.json()["status"], done.json()["reason_code"]) == ("cancelled", "not_applicable")
+
+
+# --- retries with an Idempotency-Key: one record, the first answer ------------------------------
+
+
+def test_a_task_completion_sent_twice_with_one_key_is_recorded_once(services, new_case):
+    assessment, _ = services["assessment"]
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body())
+    task = tasks(assessment, case_id).json()["next_due"]
+    url = f"{assessment.url}/v1/cases/{case_id}/tasks/{task['task_id']}/completion"
+    who = {**auth(subject=MAN["worker_id"]), "Idempotency-Key": f"done-{uuid4()}"}
+    first = httpx.post(url, json={}, headers=who, timeout=15)
+    again = httpx.post(url, json={}, headers=who, timeout=15)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    completed = published(f"tasks-{case_id}", 100, within=5)
+    done = [e for _, _, e in completed if e["type"] == "assessment.task.completed.v1"]
+    assert [e["data"]["task_id"] for e in done] == [task["task_id"]]
+
+
+def test_a_task_cancellation_sent_twice_with_one_key_is_recorded_once(assessment, new_case):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body())
+    task = tasks(assessment, case_id).json()["next_due"]
+    url = f"{assessment.url}/v1/cases/{case_id}/tasks/{task['task_id']}/cancellation"
+    who = {**auth("supervisor", subject="sup-synthetic-k"), "Idempotency-Key": f"c-{uuid4()}"}
+    first = httpx.post(url, json={}, headers=who, timeout=15)
+    again = httpx.post(url, json={}, headers=who, timeout=15)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+
+
+def test_a_review_sent_twice_with_one_key_is_decided_once_and_answered_alike(assessment, new_case):
+    case_id = new_case()
+    recorded = grade(assessment, case_id, assessment_body()).json()
+    url = f"{assessment.url}/v1/cases/{case_id}/safety-assessments/"
+    url += f"{recorded['assessment_id']}/review"
+    who = {**auth("supervisor", subject="sup-synthetic-r"), "Idempotency-Key": f"r-{uuid4()}"}
+    first = httpx.post(url, json={"decision": "approve"}, headers=who, timeout=15)
+    again = httpx.post(url, json={"decision": "approve"}, headers=who, timeout=15)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()
+    other = {**auth("supervisor", subject="sup-synthetic-r")}
+    assert httpx.post(url, json={"decision": "approve"}, headers=other).status_code == 409
+
+
+# --- dates out of range (ARCHITECTURE, Security: a 422 problem, never a 500) -----------------
+
+
+def test_an_assessment_dated_in_9999_or_before_2000_is_a_422_not_a_500(assessment, new_case):
+    case_id = new_case()
+    for when in ("9999-12-31T00:00:00Z", "1999-12-31T00:00:00Z", "2099-01-01T00:00:00Z"):
+        response = grade(assessment, case_id, assessment_body(assessed_at=when))
+        assert response.status_code == 422, response.text
+        assert response.json()["rule"] == "ARCHITECTURE-security-bad-input"
+        assert [v["field"] for v in response.json()["violations"]] == ["assessed_at"]
+    assert risk(assessment, case_id).status_code == 404  # nothing recorded
+
+
+def test_a_task_completed_before_2000_is_refused(assessment, new_case):
+    case_id = new_case()
+    grade(assessment, case_id, assessment_body())
+    task = tasks(assessment, case_id).json()["next_due"]
+    url = f"{assessment.url}/v1/cases/{case_id}/tasks/{task['task_id']}/completion"
+    body = {"completed_at": "1999-12-31T00:00:00Z"}
+    response = httpx.post(url, json=body, headers=auth("supervisor"), timeout=15)
+    assert response.status_code == 422, response.text
+    assert [v["field"] for v in response.json()["violations"]] == ["completed_at"]

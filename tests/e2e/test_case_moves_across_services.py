@@ -13,15 +13,21 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.e2e.assessment_support import running
+from tests.e2e.assessment_support import (
+    person,
+    register_staff,
+    running,
+    wait_for_case,
+    wait_for_team,
+)
 from tests.e2e.conftest import Running
 from tests.e2e.test_assessment_mental_health import (
     CONFIRMED,
+    ORG,
     SECRET,
     approve,
     grade,
     headers,
-    new_worker,
     plan,
     post,
     session,
@@ -31,13 +37,14 @@ from tests.e2e.test_intake_api import recent_report, report_body
 
 
 @pytest.fixture(scope="module")
-def pair(stack, tmp_path_factory) -> Iterator[tuple[Running, Running]]:
+def pair(stack, tmp_path_factory) -> Iterator[tuple[Running, Running, str]]:
     with running(stack, tmp_path_factory.mktemp("move-logs"), "intake", "assessment") as up:
-        yield up["intake"][0], up["assessment"][0]
+        yield up["intake"][0], up["assessment"][0], up["assessment"][1]
 
 
 def opened_case(intake: Running) -> str:
-    """A report received and a case opened on it at intake, by the organisation of the plan."""
+    """A report received and a case opened on it at intake, by the organisation of the plan
+    (ARCHITECTURE, Security: assessment works only on cases intake opened)."""
     report = report_body(recent_report(random.randrange(10**6), triggers=set()))
     received = httpx.post(
         f"{intake.url}/v1/reports", json=report, headers=headers("worker", "w-move"), timeout=15
@@ -48,6 +55,20 @@ def opened_case(intake: Running) -> str:
     opened = httpx.post(f"{intake.url}/v1/cases", json=body, headers=who, timeout=15)
     assert opened.status_code == 201, opened.text
     return str(opened.json()["case_id"])
+
+
+def staffed(intake: Running, assessment_db: str, case_id: str) -> str:
+    """Two registered workers put on the case's team at intake, as assessment learns them; the
+    first is the one who works on it."""
+    first, second = person("female"), person("male")
+    register_staff(intake, assessment_db, ORG, first, second)
+    team = {"worker_ids": [first["worker_id"], second["worker_id"]]}
+    who = headers("supervisor", "s-move")
+    assigned = httpx.put(f"{intake.url}/v1/cases/{case_id}/team", json=team, headers=who)
+    assert assigned.status_code == 200, assigned.text
+    wait_for_case(assessment_db, case_id)
+    wait_for_team(assessment_db, case_id, 2)
+    return first["worker_id"]
 
 
 def agree(assessment: Running, case_id: str, worker: str) -> None:
@@ -90,8 +111,9 @@ def status_becomes(intake: Running, case_id: str, wanted: str, within: float = 6
 
 
 def test_a_signed_plan_then_an_approved_closure_move_the_case_at_intake(pair):
-    intake, assessment = pair
-    case_id, worker = opened_case(intake), new_worker()
+    intake, assessment, assessment_db = pair
+    case_id = opened_case(intake)
+    worker = staffed(intake, assessment_db, case_id)
     agree(assessment, case_id, worker)
     assert status_becomes(intake, case_id, "in_service") == "in_service"
 

@@ -216,3 +216,14 @@ def test_every_answer_forbids_caching_and_sniffing(intake, org, path, role, stat
     assert response.status_code == status
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_nan_and_infinity_are_no_numbers(intake, org):
+    service, _ = intake
+    body = b'{"worker_id": "w-nan", "years_in_child_services": NaN}'
+    headers = {**auth("org_admin", org), "content-type": "application/json"}
+    response = httpx.post(service.url + "/v1/staff", content=body, headers=headers)
+    assert problem(response, 422)["errors"][0]["type"] == "not_finite"
+    text = b'{"name": "NaN and Infinity are fine in text"}'
+    response = httpx.post(service.url + "/v1/staff", content=text, headers=headers)
+    assert all(e["type"] != "not_finite" for e in problem(response, 422)["errors"])

@@ -1,6 +1,7 @@
 """What the routes of an assessment of a case by a team share (safety, Appendix B; guardianship,
 Appendix D): the request body and the command fields it gives, reading a case's assessments,
-and the supervisor's review route of each kind."""
+and the supervisor's review route of each kind. The routes of both kinds take the record-level
+rule (`api.access`) and refuse dates out of range (`domain.bounds`)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -10,16 +11,21 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.api.access import SupervisorOfCase
 from assessment.api.paths import CaseId, Id
 from assessment.domain.assessment_review import Kind, ReviewAssessment
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.events import Assessor
 from assessment.handlers import review as reviews
 from assessment.handlers.shared import NotVisible, Sent
-from events.api import Now, Supervisor, context, organisation_of
+from events.api import IdempotencyKey, Now, context, organisation_of
 from events.app import BackboneDep
 from events.auth import Principal
 from events.backbone import Backbone
 from events.context import Context
+from events.domain import Text
+
+MAX_VERSION = 1_000_000  # far beyond any case's assessments; a larger one is no version read
 
 
 class AssessmentCreate(BaseModel):
@@ -37,10 +43,10 @@ class AssessmentCreate(BaseModel):
         description="the child's gender; needed while intake has not recorded it, refused if "
         "it contradicts intake's record",
     )
-    assessed_at: AwareDatetime | None = Field(None, description="default: now")
-    notes: str | None = Field(None, max_length=20_000, description="personal: encrypted")
+    assessed_at: AwareDatetime | None = Field(None, description="default: now; not ahead")
+    notes: Text | None = Field(None, description="personal: encrypted")
     expected_version: int | None = Field(
-        None, ge=0, description="the version the assessors read; stale -> 409"
+        None, ge=0, le=MAX_VERSION, description="the version the assessors read; stale -> 409"
     )
 
 
@@ -83,10 +89,8 @@ class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "return"]
-    comments: str | None = Field(
-        None, max_length=20_000, description="required to return; personal: encrypted"
-    )
-    reviewed_at: AwareDatetime | None = Field(None, description="default: now")
+    comments: Text | None = Field(None, description="required to return; personal: encrypted")
+    reviewed_at: AwareDatetime | None = Field(None, description="default: now; not ahead")
 
 
 class ReviewPublic(BaseModel):
@@ -108,11 +112,13 @@ def add_review_route(router: APIRouter, kind: Kind) -> None:
         case_id: CaseId,
         assessment_id: Id,
         body: ReviewCreate,
-        principal: Supervisor,
+        principal: SupervisorOfCase,
         backbone: BackboneDep,
         now: Now,
+        key: IdempotencyKey = None,
     ) -> ReviewPublic:
         """Approve the assessment, or return it with comments (supervisor, not an assessor)."""
+        refuse_out_of_range(body, now)
         command = ReviewAssessment(
             case_id=case_id,
             assessment_id=assessment_id,
@@ -123,6 +129,7 @@ def add_review_route(router: APIRouter, kind: Kind) -> None:
             comments=body.comments,
         )
         sent = Sent(command, organisation_of(principal))
+        ctx = context(principal, f"review|{kind}|{case_id}|{assessment_id}", key, body)
         async with backbone.uow() as uow:
-            row = await reviews.review(sent, uow, context(principal, f"review|{kind}"))
+            row = await reviews.review(sent, uow, ctx)
         return ReviewPublic.model_validate(row._asdict())

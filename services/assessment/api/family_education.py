@@ -1,8 +1,8 @@
 """`/v1/cases/{case_id}/family-education-orders`: compulsory family education ordered for a
 guardian (SZ-6.4.4, Appendix I): issue with the table I.1 hours, record guidance, extend, complete.
-Workers and supervisors of the case's organisation."""
+The case's team and its organisation's supervisors (`api.access`). An order may start up to two
+years ahead; every other date records what happened (`domain.bounds`)."""
 
-import uuid
 from datetime import date
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assessment.api.access import Assigned
 from assessment.api.paths import CaseId
 from assessment.domain import family_education_order as fe
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.family_education import FamilyEducationInput
 from assessment.handlers.family_education import execute
 from assessment.handlers.shared import Sent
@@ -20,10 +21,10 @@ from events.api import IdempotencyKey, Now, context, organisation_of
 from events.app import BackboneDep
 from events.auth import Principal
 from events.context import Context
+from events.domain import Line, Text
 
 router = APIRouter(prefix="/v1/cases/{case_id}/family-education-orders", tags=["family education"])
 OrderId = Annotated[str, Path(min_length=1, max_length=100)]
-Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 class _Body(BaseModel):
@@ -31,8 +32,8 @@ class _Body(BaseModel):
 
 
 class OrderCreate(_Body):
-    ordered_by: str = Field(min_length=1, max_length=200, description="the police body")
-    starts_on: date
+    ordered_by: Line = Field(min_length=1, description="the police body")
+    starts_on: date = Field(description="up to two years ahead")
     months: int = Field(ge=1, le=60)
     ordered_hours: int | None = Field(None, ge=1, le=200, description="default: band's low end")
     assessment: FamilyEducationInput
@@ -42,7 +43,7 @@ class OrderCreate(_Body):
 class GuidanceCreate(_Body):
     kind: str = Field(min_length=1, max_length=40)
     hours: int = Field(ge=0, le=24)
-    held_on: date
+    held_on: date = Field(description="not ahead")
     notes: Text | None = Field(None, description="personal: encrypted")
 
 
@@ -52,7 +53,7 @@ class ExtensionCreate(_Body):
 
 
 class CompletionCreate(_Body):
-    completed_on: date
+    completed_on: date = Field(description="not ahead")
 
 
 class OrderPublic(BaseModel):
@@ -76,18 +77,21 @@ async def issue(
     now: Now,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
-    """SZ-6.4.4: at least 3 months; hours within the table I.1 band."""
+    """SZ-6.4.4: at least 3 months; hours within the table I.1 band. A retry with the same
+    Idempotency-Key names the same order and answers it as first issued."""
+    refuse_out_of_range(body, now, ahead=("starts_on",))
     organisation = organisation_of(principal)
+    ctx = context(principal, f"fe|{case_id}|issue", key, body)
     command = fe.IssueOrder(
         case_id=case_id,
-        order_id=str(uuid.uuid4()),
+        order_id=ctx.id_for("order"),
         organisation=organisation,
         issued_by=principal.subject,
         issued_at=now,
         **body.model_dump(),
     )
     async with backbone.uow() as uow:
-        order = await execute(Sent(command, organisation), uow, _context(principal, command, key))
+        order = await execute(Sent(command, organisation), uow, ctx)
     return _order_public(order, case_id)
 
 
@@ -98,14 +102,16 @@ async def record_guidance(
     body: GuidanceCreate,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
+    refuse_out_of_range(body, now)
     command = fe.RecordGuidance(
         case_id=case_id, order_id=order_id, recorded_by=principal.subject, **body.model_dump()
     )
     sent = Sent(command, organisation_of(principal))
     async with backbone.uow() as uow:
-        order = await execute(sent, uow, _context(principal, command, key))
+        order = await execute(sent, uow, _context(principal, command, "guidance", key, body))
     return _order_public(order, case_id)
 
 
@@ -120,6 +126,7 @@ async def extend(
     key: IdempotencyKey = None,
 ) -> OrderPublic:
     """SZ-6.4.4: extensions total 3 to 9 months."""
+    refuse_out_of_range(body, now)
     command = fe.ExtendOrder(
         case_id=case_id,
         order_id=order_id,
@@ -129,7 +136,7 @@ async def extend(
     )
     sent = Sent(command, organisation_of(principal))
     async with backbone.uow() as uow:
-        order = await execute(sent, uow, _context(principal, command, key))
+        order = await execute(sent, uow, _context(principal, command, "extension", key, body))
     return _order_public(order, case_id)
 
 
@@ -140,15 +147,17 @@ async def complete(
     body: CompletionCreate,
     principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> OrderPublic:
     """Complete once the hours are delivered and at least 3 months have run."""
+    refuse_out_of_range(body, now)
     command = fe.CompleteOrder(
         case_id=case_id, order_id=order_id, completed_by=principal.subject, **body.model_dump()
     )
     sent = Sent(command, organisation_of(principal))
     async with backbone.uow() as uow:
-        order = await execute(sent, uow, _context(principal, command, key))
+        order = await execute(sent, uow, _context(principal, command, "completion", key, body))
     return _order_public(order, case_id)
 
 
@@ -161,9 +170,12 @@ async def read_orders(
     return [_public(row) for row in rows]
 
 
-def _context(principal: Principal, command: fe.Command, key: str | None) -> Context:
-    """An Idempotency-Key scoped to the caller and the order."""
-    return context(principal, f"fe|{command.order_id}", key)
+def _context(
+    principal: Principal, command: fe.Command, action: str, key: str | None, body: BaseModel
+) -> Context:
+    """An Idempotency-Key scoped to the caller, the order and the action (the same key sent to
+    another route of the order is no retry)."""
+    return context(principal, f"fe|{command.order_id}|{action}", key, body)
 
 
 def _order_public(order: fe.Order, case_id: str) -> OrderPublic:

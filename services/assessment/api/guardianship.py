@@ -1,6 +1,6 @@
 """`/v1/cases/{case_id}/...`: the guardianship capacity assessment of a case's family (SZ
 Appendix D; required by SZ-6.4.2 and SZ-6.4.3) and reading it back with whether the case's safety
-grade requires it. Workers and supervisors of the case's organisation, as for the safety routes."""
+grade requires it. The case's team and its organisation's supervisors, as for the safety routes."""
 
 from fastapi import APIRouter, Response
 from pydantic import Field
@@ -8,6 +8,7 @@ from pydantic import Field
 from assessment.api import case_assessment as shared
 from assessment.api.access import Assigned
 from assessment.api.paths import CaseId
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.guardianship import GuardianshipFindings, GuardianshipInput
 from assessment.domain.guardianship_assessment import AssessGuardianship
 from assessment.handlers.guardianship import GUARDIANSHIP, assess
@@ -44,6 +45,7 @@ async def assess_case_guardianship(
 ) -> GuardianshipAssessmentPublic:
     """Record the assessment; a reassessment supersedes the current one (Appendix D); it
     awaits a supervisor's review."""
+    refuse_out_of_range(body, now)
     organisation = organisation_of(principal)
     ctx = context(principal, f"assess-guardianship|{case_id}", idempotency_key, body)
     command = AssessGuardianship(

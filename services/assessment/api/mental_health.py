@@ -4,19 +4,22 @@ JX 7.1-7.6); `/v1/workers/{id}/caseload` and `/v1/supervision/queue` to read acr
 Routes only validate, build a command and call the handler; a refusal becomes a problem in the
 app's one handler: a rule broken by the request is a 422 `rule-violation`, a request the case's
 present state does not allow (the caseload cap among them) a 409 `conflict`; both name the JX
-clause (`rule`) and the rulebook's M-number (`domain_rule`). A worker acts on the cases they
-hold; supervisors on their organisation's.
+clause (`rule`) and the rulebook's M-number (`domain_rule`). Every case route takes the
+record-level rule (`api.access`: the case's team, its organisation's supervisors); within it a
+worker acts on the cases they hold or nobody holds yet (M-6). Dates and numbers out of range are
+a 422 (`domain.bounds`); ids derive from the Idempotency-Key, so a retry records nothing more.
 """
 
-import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from assessment.api.access import Assigned, SupervisorOfCase
 from assessment.api.paths import CaseId
 from assessment.domain import mental_health as mh
 from assessment.domain import mental_health_rules as mr
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.mental_health_forms import (
     ClientConsent,
     ClientRequestKind,
@@ -47,12 +50,13 @@ from events.app import BackboneDep
 from events.auth import Forbidden, Principal
 from events.backbone import Backbone
 from events.context import Context
+from events.domain import Line, Text
 from events.problems import Problem
 
 router = APIRouter(tags=["mental-health service"])
 WorkerId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][\w.:-]*$")]
 BASE = "/v1/cases/{case_id}/mental-health"
-Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+PLAN_PERIOD = ("form.starts_on", "form.ends_on")  # the only dates that may lie ahead
 
 
 class _Body(BaseModel):
@@ -65,7 +69,7 @@ class RiskGradingCreate(_Body):
     risk_level: RiskLevel
     instrument: Code
     assessed_at: AwareDatetime | None = None
-    designated_by: str | None = Field(None, max_length=200, description="JX-5.1 designation")
+    designated_by: Line | None = Field(None, description="JX-5.1 designation")
     referral_triggers: list[Trigger] = Field(default_factory=list, max_length=3)
     notes: Text | None = Field(None, description="personal: encrypted")
 
@@ -137,84 +141,80 @@ class FullClosureCreate(_Body):
 async def grade_risk(
     case_id: CaseId,
     body: RiskGradingCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-1, M-2: emits `risk_graded` (with `risk_level`) and, on an M-2 condition,
     `referral_required`."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "risk-grading", key, body)
     command = mh.GradeRisk(
         case_id=case_id,
-        grading_id=_new_id(),
+        grading_id=ctx.id_for("grading"),
         organisation=organisation_of(principal),
         graded_by=principal.subject,
         assessed_at=body.assessed_at or now,
         **body.model_dump(exclude={"assessed_at"}),
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/feasibility", status_code=201)
 async def submit_feasibility(
     case_id: CaseId,
     body: FeasibilityCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
-    """Appendix A (JX-7.1.1) by the worker taking the case on; goes to a supervisor (M-3).
-    409 naming M-6 when that worker already holds 8 open cases."""
-    worker = _worker_of(principal, body.worker_id)
+    """Appendix A (JX-7.1.1) by the worker of the case's team taking the case on; goes to a
+    supervisor (M-3). 409 naming M-6 when that worker already holds 8 open cases."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "feasibility", key, body)
     command = mh.SubmitFeasibility(
         case_id=case_id,
-        item_id=_new_id(),
+        item_id=ctx.id_for("item"),
         organisation=organisation_of(principal),
-        worker_id=worker,
+        worker_id=_worker_of(principal, body.worker_id),
         submitted_by=principal.subject,
         submitted_at=now,
         form=body.form,
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/plan", status_code=201)
 async def submit_plan(
     case_id: CaseId,
     body: PlanCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """Appendix B (JX-7.2): at least 6 sessions, 12 for high risk, with informed consent; goes
     to a supervisor, whose approval signs the agreement (or completes an adjustment)."""
+    refuse_out_of_range(body, now, ahead=PLAN_PERIOD)
+    ctx = _context(principal, case_id, "plan", key, body)
     command = mh.SubmitPlan(
         case_id=case_id,
-        item_id=_new_id(),
+        item_id=ctx.id_for("item"),
         organisation=organisation_of(principal),
         submitted_by=principal.subject,
         submitted_at=now,
         form=body.form,
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/reviews", status_code=201)
 async def review(
     case_id: CaseId,
     body: ReviewCreate,
-    principal: Supervisor,
+    principal: SupervisorOfCase,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -224,62 +224,65 @@ async def review(
     command = mh.Review(
         case_id=case_id, reviewed_by=principal.subject, reviewed_at=now, **body.model_dump()
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(
+        backbone, principal, command, _context(principal, case_id, "review", key, body)
+    )
 
 
 @router.post(f"{BASE}/sessions", status_code=201)
 async def record_session(
     case_id: CaseId,
     body: SessionCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
+    now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
-    """Appendix C (JX-7.3): one session of 1-2 h by the case's worker."""
+    """Appendix C (JX-7.3): one session of 1-2 h by the case's worker, held by now."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "session", key, body)
     command = mh.RecordSession(
-        case_id=case_id, session_id=_new_id(), recorded_by=principal.subject, form=body.form
+        case_id=case_id,
+        session_id=ctx.id_for("session"),
+        recorded_by=principal.subject,
+        form=body.form,
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/worker-changes", status_code=201)
 async def change_worker(
     case_id: CaseId,
     body: WorkerChangeCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
-    """M-6: another worker takes over, only with the client's recorded consent and room in
-    their caseload."""
+    """M-6: another worker of the case's team takes over, only with the client's recorded
+    consent and room in their caseload."""
+    refuse_out_of_range(body, now)
     command = mh.ChangeWorker(
         case_id=case_id, changed_by=principal.subject, changed_at=now, **body.model_dump()
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    ctx = _context(principal, case_id, "worker-change", key, body)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/client-requests", status_code=201)
 async def receive_client_request(
     case_id: CaseId,
     body: ClientRequestCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     response: Response,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-9: the client asks to pause, change or stop; report it within 2 working days."""
-    request_id = _new_id()
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "client-request", key, body)
+    request_id = ctx.id_for("request")
     command = mh.ReceiveClientRequest(
         case_id=case_id,
         request_id=request_id,
@@ -289,17 +292,14 @@ async def receive_client_request(
         detail=body.detail,
     )
     response.headers["Location"] = f"/v1/cases/{case_id}/mental-health/client-requests/{request_id}"
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/client-requests/{{request_id}}/report", status_code=201)
 async def report_client_request(
     case_id: CaseId,
     request_id: Annotated[str, Path(min_length=1, max_length=100)],
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -308,111 +308,103 @@ async def report_client_request(
     command = mh.ReportClientRequest(
         case_id=case_id, request_id=request_id, reported_at=now, reported_by=principal.subject
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    ctx = _context(principal, case_id, f"report|{request_id}", key, None)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/adjustments", status_code=201)
 async def initiate_adjustment(
     case_id: CaseId,
     body: AdjustmentCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-4 (JX-7.2.2): open an adjustment of the plan, to be done within 5 working days."""
+    ctx = _context(principal, case_id, "adjustment", key, body)
     command = mh.InitiateAdjustment(
         case_id=case_id,
-        adjustment_id=_new_id(),
+        adjustment_id=ctx.id_for("adjustment"),
         initiated_by=principal.subject,
         initiated_at=now,
         **body.model_dump(),
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/midterm-reviews", status_code=201)
 async def review_midterm(
     case_id: CaseId,
     body: MidtermReviewCreate,
-    principal: Supervisor,
+    principal: SupervisorOfCase,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """M-8 (JX-7.4.1): deterioration or an M-2 condition refers at once."""
+    ctx = _context(principal, case_id, "midterm-review", key, body)
     command = mh.ReviewMidterm(
         case_id=case_id,
-        review_id=_new_id(),
+        review_id=ctx.id_for("review"),
         reviewed_by=principal.subject,
         reviewed_at=now,
         **body.model_dump(),
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/closure", status_code=201)
 async def submit_closure(
     case_id: CaseId,
     body: ClosureCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """Appendix D (JX-7.5): same instrument as at intake (M-10); goes to a supervisor."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "closure", key, body)
     command = mh.SubmitClosure(
         case_id=case_id,
-        item_id=_new_id(),
+        item_id=ctx.id_for("item"),
         organisation=organisation_of(principal),
         submitted_by=principal.subject,
         submitted_at=now,
         form=body.form,
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/follow-ups", status_code=201)
 async def record_follow_up(
     case_id: CaseId,
     body: FollowUpCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
 ) -> MentalHealthCasePublic:
     """SZ-6.6: a follow-up of the closed case (1-2 within 6 months)."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "follow-up", key, body)
     command = mh.RecordFollowUp(
         case_id=case_id,
-        followup_id=_new_id(),
+        followup_id=ctx.id_for("follow-up"),
         method=body.method,
         followed_up_at=body.followed_up_at or now,
         recorded_by=principal.subject,
         notes=body.notes,
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    return await _run(backbone, principal, command, ctx)
 
 
 @router.post(f"{BASE}/full-closure", status_code=201)
 async def close_fully(
     case_id: CaseId,
     body: FullClosureCreate,
-    principal: Staff,
+    principal: Assigned,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -421,10 +413,8 @@ async def close_fully(
     command = mh.CloseFully(
         case_id=case_id, assessed_by=principal.subject, assessed_at=now, **body.model_dump()
     )
-    sent = _sent(principal, command)
-    async with backbone.uow() as uow:
-        await execute(sent, uow, _context(principal, case_id, key))
-    return await _visible(backbone, principal, case_id, acted=True)
+    ctx = _context(principal, case_id, "full-closure", key, body)
+    return await _run(backbone, principal, command, ctx)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -432,7 +422,7 @@ async def close_fully(
 
 @router.get(BASE)
 async def read_case(
-    case_id: CaseId, principal: Staff, backbone: BackboneDep
+    case_id: CaseId, principal: Assigned, backbone: BackboneDep
 ) -> MentalHealthCasePublic:
     """The case's phase, plan, sessions done vs required, pending item and next due items."""
     return await _visible(backbone, principal, case_id)
@@ -440,7 +430,7 @@ async def read_case(
 
 @router.get(f"{BASE}/sessions")
 async def read_sessions(
-    case_id: CaseId, principal: Staff, backbone: BackboneDep
+    case_id: CaseId, principal: Assigned, backbone: BackboneDep
 ) -> list[SessionPublic]:
     await _visible(backbone, principal, case_id)
     async with backbone.engine.connect() as conn:
@@ -475,9 +465,21 @@ def _sent(principal: Principal, command: mh.Command) -> Sent[mh.Command]:
     return Sent(command, organisation_of(principal), worker)
 
 
-def _context(principal: Principal, case_id: str, key: str | None) -> Context:
-    """An Idempotency-Key scoped to the caller and the case."""
-    return context(principal, f"mh|{case_id}", key)
+def _context(
+    principal: Principal, case_id: str, action: str, key: str | None, body: BaseModel | None
+) -> Context:
+    """An Idempotency-Key scoped to the caller, the case and the action (the same key sent to
+    another route of the case is no retry)."""
+    return context(principal, f"mh|{case_id}|{action}", key, body)
+
+
+async def _run(
+    backbone: Backbone, principal: Principal, command: mh.Command, ctx: Context
+) -> MentalHealthCasePublic:
+    """Execute the command in one unit of work; the case as the caller now sees it."""
+    async with backbone.uow() as uow:
+        await execute(_sent(principal, command), uow, ctx)
+    return await _visible(backbone, principal, command.case_id, acted=True)
 
 
 async def _visible(
@@ -501,7 +503,3 @@ def _worker_of(principal: Principal, named: str | None) -> str:
     if named not in (None, principal.subject):
         raise Forbidden("a worker takes cases on for themself only")
     return principal.subject
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())

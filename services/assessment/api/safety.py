@@ -1,12 +1,13 @@
 """`/v1/cases/{case_id}/...`: grading a case's safety risk (DOMAIN §4, SZ-6.3, Appendix B)
-and reading its current grade with the grades it superseded. Workers and supervisors of the
-organisation that graded the case."""
+and reading its current grade with the grades it superseded. The case's team and its
+organisation's supervisors (`api.access`); an assessment is dated by now (`domain.bounds`)."""
 
 from fastapi import APIRouter, Response
 
 from assessment.api import case_assessment as shared
 from assessment.api.access import Assigned
 from assessment.api.paths import CaseId
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.safety_assessment import GradeSafetyRisk
 from assessment.domain.safety_risk import SafetyRiskInput
 from assessment.handlers.safety import SAFETY, grade
@@ -40,6 +41,7 @@ async def grade_case_safety(
 ) -> SafetyGradePublic:
     """Grade the case's safety risk; a regrade supersedes the current grade (SZ-6.3) and its
     open tasks; the grade's required actions become tasks (SZ-6.4) and it awaits review."""
+    refuse_out_of_range(body, now)
     organisation = organisation_of(principal)
     ctx = context(principal, f"grade-safety|{case_id}", idempotency_key, body)
     command = GradeSafetyRisk(**shared.assessment_fields(case_id, organisation, body, ctx, now))

@@ -1,6 +1,7 @@
 """`/v1/cases/{case_id}/tasks`: the tasks a case's safety grade set (SZ-6.4, R-SZ-B-10), soonest
-due first, and recording one as done. Workers and supervisors of the case's organisation read;
-an assignee or a supervisor completes."""
+due first, and recording one as done. The case's team and its organisation's supervisors read;
+an assignee on the team or a supervisor completes; a supervisor cancels. `/v1/workers/{id}/tasks`:
+a worker's own open tasks, or any worker's of the organisation for a supervisor."""
 
 from datetime import datetime
 from typing import Any, Literal
@@ -8,13 +9,14 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from assessment.api.access import Assigned
+from assessment.api.access import Assigned, SupervisorOfCase
 from assessment.api.paths import CaseId, Id
+from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.safety_tasks import CancelTask, CompleteTask
 from assessment.handlers import tasks
 from assessment.handlers.shared import NotVisible, Sent
 from assessment.projections.queries_tasks import open_tasks_of_worker, task_row, tasks_of
-from events.api import Now, Staff, Supervisor, context, organisation_of
+from events.api import IdempotencyKey, Now, Staff, context, organisation_of
 from events.app import BackboneDep
 from events.auth import Forbidden, Principal
 from events.backbone import Backbone
@@ -80,15 +82,18 @@ async def complete(
     principal: Assigned,
     backbone: BackboneDep,
     now: Now,
+    key: IdempotencyKey = None,
 ) -> TaskPublic:
     """Record the task done: one of its assignees, or a supervisor of the organisation."""
+    refuse_out_of_range(body, now)
     _may_complete(principal, await _task(backbone, principal, case_id, task_id))
     command = CompleteTask(
         case_id=case_id, task_id=task_id, completed_at=body.completed_at or now, now=now
     )
     sent = Sent(command, organisation_of(principal))
+    ctx = context(principal, f"complete-task|{case_id}|{task_id}", key, body)
     async with backbone.uow() as uow:
-        done = await tasks.complete(sent, uow, context(principal, "complete-task"))
+        done = await tasks.complete(sent, uow, ctx)
     return _public(done, now)
 
 
@@ -105,16 +110,18 @@ async def cancel(
     case_id: CaseId,
     task_id: Id,
     body: CancellationCreate,
-    principal: Supervisor,
+    principal: SupervisorOfCase,
     backbone: BackboneDep,
     now: Now,
+    key: IdempotencyKey = None,
 ) -> TaskPublic:
     """End an open task undone because its condition does not hold (a supervisor)."""
     await _task(backbone, principal, case_id, task_id)
     command = CancelTask(case_id=case_id, task_id=task_id, reason_code=body.reason_code)
     sent = Sent(command, organisation_of(principal))
+    ctx = context(principal, f"cancel-task|{case_id}|{task_id}", key, body)
     async with backbone.uow() as uow:
-        done = await tasks.cancel(sent, uow, context(principal, "cancel-task"))
+        done = await tasks.cancel(sent, uow, ctx)
     return _public(done, now)
 
 

@@ -1,7 +1,8 @@
 """Who may see and work on a case (ARCHITECTURE, Security, record-level rules): a worker the
 cases assigned to them, a supervisor their organisation's. Pure: the caller's id, roles and
-organisation as their token states them, and the case's team as intake assigned it
-(`intake.case.team_assigned`, less `worker_removed`)."""
+organisation as their token states them; the case's organisation as intake opened it
+(`intake.case.opened`) and its team as intake assigned it (`intake.case.team_assigned`, less
+`worker_removed`). A case intake never opened is nobody's, so no first write can claim it."""
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -17,13 +18,28 @@ class Access:
 
 
 def case_access(
-    subject: str, roles: Collection[str], organisation: str | None, team: Mapping[str, str]
+    subject: str,
+    roles: Collection[str],
+    organisation: str | None,
+    owner: str | None,
+    team: Mapping[str, str],
 ) -> Access:
-    """`team` maps each assigned worker to the organisation that assigned them. A supervisor's
-    organisation is checked where the case is read or recorded, as for every caller."""
+    """`owner` is the organisation that opened the case (None: assessment never learned of
+    it); `team` maps each assigned worker to the organisation that assigned them."""
+    if owner is None:
+        return Access(False, "intake has opened no such case")
+    if organisation != owner:
+        return Access(False, "the case is another organisation's")
     if "supervisor" in roles:
         return Access(True, "a supervisor works on their organisation's cases")
-    assigned_by = team.get(subject)
-    if assigned_by is not None and assigned_by == organisation:
+    if team.get(subject) == owner:
         return Access(True, "the worker is on the case's team")
     return Access(False, "a worker sees and works on the cases assigned to them only")
+
+
+def may_hold(worker_id: str, owner: str | None, team: Mapping[str, str]) -> Access:
+    """The worker a case is given to (M-6: who takes it on, or a successor) must be on its
+    team, or the case would be held by someone who may not see it."""
+    if owner is not None and team.get(worker_id) == owner:
+        return Access(True, "the worker is on the case's team")
+    return Access(False, "a case is held by a worker of its team only")

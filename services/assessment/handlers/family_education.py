@@ -1,12 +1,13 @@
 """Application layer of family-education orders: load the order's stream, fold it, let the
 domain decide, append and update the read model in one unit of work. The case's data key
-encrypts the order's events and its id keys their partition."""
+encrypts the order's events and its id keys their partition. A request retried with its
+Idempotency-Key appends nothing and answers the order as that request first left it."""
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain import family_education_order as fe
 from assessment.domain.family_education_order import Order, evolve_order, fold_order
-from assessment.handlers.shared import NotVisible, Sent
+from assessment.handlers.shared import NotVisible, Sent, as_first_answered
 from assessment.projections.projector_family_education import store_order
 from assessment.projections.queries import case_row
 from assessment.projections.queries_family_education import order_row
@@ -23,10 +24,11 @@ async def execute(sent: Sent[fe.Command], uow: UnitOfWork, ctx: Context) -> Orde
     command = sent.command
     stream = order_stream(command.order_id)
     envelopes = await uow.store.read_stream(uow.conn, stream)
-    order = fold_order(command.order_id, [await uow.store.decode(e) for e in envelopes])
+    stored = [await uow.store.decode(e) for e in envelopes]
+    order = fold_order(command.order_id, stored)
     await _check_visible(uow.conn, command.case_id, order, sent.organisation)
     if ctx.retried({e.id for e in envelopes}):
-        return order
+        return fold_order(command.order_id, as_first_answered(envelopes, stored, ctx))
     events = fe.decide(command, order)
     await uow.append(
         stream,

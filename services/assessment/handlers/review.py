@@ -1,6 +1,7 @@
 """A supervisor's approval or return of a safety or guardianship assessment. The decision is
 appended to `review-<assessment id>` at version 0, so an assessment is decided once even when
-two supervisors answer together (the second gets 409)."""
+two supervisors answer together (the second gets 409). A request retried with its
+Idempotency-Key finds its decision stored and answers with it."""
 
 from typing import Any
 
@@ -19,6 +20,9 @@ async def review(sent: Sent[ReviewAssessment], uow: UnitOfWork, ctx: Context) ->
     assessed = await assessment_of(uow.conn, command.kind, command.case_id, command.assessment_id)
     if item is None or assessed is None or item.organisation != sent.organisation:
         raise NotVisible(f"{command.kind} assessment")
+    stream = f"review-{command.assessment_id}"
+    if ctx.retried({e.id for e in await uow.store.read_stream(uow.conn, stream)}):
+        return item  # decided once, by this request: the same row
     submitted = Submitted(
         status=item.status,
         submitted_by=item.submitted_by,
@@ -26,9 +30,9 @@ async def review(sent: Sent[ReviewAssessment], uow: UnitOfWork, ctx: Context) ->
     )
     event = review_assessment(command, submitted)
     [envelope] = await uow.append(
-        f"review-{command.assessment_id}",
+        stream,
         0,
-        [event],
+        ctx.keyed([event]),
         ctx.metadata,
         key_scope=command.case_id,
         partition_key=command.case_id,

@@ -9,6 +9,7 @@ from events.context import Context
 from events.domain import EventData
 from events.envelope import Envelope
 from events.problems import Problem
+from events.store import NewEvent
 from events.uow import UnitOfWork
 
 C = TypeVar("C", covariant=True)  # a Sent[IssueOrder] is a Sent[Command]
@@ -50,7 +51,11 @@ class CaseGone(Problem):
 
 
 async def append_to_case(
-    uow: UnitOfWork, stream: str, events: Sequence[EventData], ctx: Context, case_id: str
+    uow: UnitOfWork,
+    stream: str,
+    events: Sequence[EventData | NewEvent],
+    ctx: Context,
+    case_id: str,
 ) -> list[Envelope]:
     """Append at the stream's present version, keyed and encrypted by the case id."""
     if not events:
@@ -59,3 +64,13 @@ async def append_to_case(
     return await uow.append(
         stream, version, list(events), ctx.metadata, key_scope=case_id, partition_key=case_id
     )
+
+
+def as_first_answered(
+    envelopes: Sequence[Envelope], events: Sequence[EventData], ctx: Context
+) -> list[EventData]:
+    """A stream's events as a retried request first left them: up to the last one it appended
+    (its ids are the ones `ctx.keyed` gives), so the retry answers what the first answer said."""
+    mine = {new.event_id for new in ctx.keyed(events)}
+    last = max(i for i, e in enumerate(envelopes) if e.id in mine)
+    return list(events[: last + 1])

@@ -1,5 +1,6 @@
 """Application layer of the tasks a safety grade sets (SZ-6.4, R-SZ-B-10), on `tasks-<case id>`,
-keyed and encrypted by the case id so a case's grade and tasks keep their order."""
+keyed and encrypted by the case id so a case's grade and tasks keep their order. A completion or
+cancellation retried with its Idempotency-Key finds its event stored and answers the same row."""
 
 from typing import Any
 
@@ -42,14 +43,28 @@ async def set_tasks(
 
 async def complete(sent: Sent[CompleteTask], uow: UnitOfWork, ctx: Context) -> Any:
     """Record an open task of the case done; its read-model row after the change."""
-    task = await _task(uow, sent.command.case_id, sent.command.task_id, sent.organisation)
-    return await _close(uow, ctx, complete_task(sent.command, task), sent.organisation)
+    command = sent.command
+    task = await _task(uow, command.case_id, command.task_id, sent.organisation)
+    if await _retried(uow, ctx, command.case_id):
+        return await task_row(uow.conn, command.task_id)
+    return await _close(uow, ctx, complete_task(command, task), sent.organisation)
 
 
 async def cancel(sent: Sent[CancelTask], uow: UnitOfWork, ctx: Context) -> Any:
     """End an open task of the case undone; its read-model row after the change."""
-    task = await _task(uow, sent.command.case_id, sent.command.task_id, sent.organisation)
-    return await _close(uow, ctx, cancel_task(sent.command, task), sent.organisation)
+    command = sent.command
+    task = await _task(uow, command.case_id, command.task_id, sent.organisation)
+    if await _retried(uow, ctx, command.case_id):
+        return await task_row(uow.conn, command.task_id)
+    return await _close(uow, ctx, cancel_task(command, task), sent.organisation)
+
+
+async def _retried(uow: UnitOfWork, ctx: Context, case_id: str) -> bool:
+    """Did this keyed request close the task already (its event is on the case's stream)?"""
+    if ctx.seed is None:
+        return False
+    stored = await uow.store.read_stream(uow.conn, tasks_stream(case_id))
+    return ctx.retried({e.id for e in stored})
 
 
 async def _task(uow: UnitOfWork, case_id: str, task_id: str, organisation: str) -> Any:
@@ -63,7 +78,8 @@ async def _close(
     uow: UnitOfWork, ctx: Context, closed: TaskCompleted | TaskCancelled, organisation: str
 ) -> Any:
     case_id = closed.case_id
-    appended = await append_to_case(uow, tasks_stream(case_id), [closed], ctx, case_id)
+    stream = tasks_stream(case_id)
+    appended = await append_to_case(uow, stream, ctx.keyed([closed]), ctx, case_id)
     await project_tasks(uow.conn, appended, [closed], organisation)
     done = await task_row(uow.conn, closed.task_id)
     await uow.commit()
