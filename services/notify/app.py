@@ -1,6 +1,7 @@
 """Composition root of the notify service (deadlines and notifications): the routers, the
 reactions, the scheduler and the dispatcher with its senders, wired to one backbone."""
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,8 @@ SUBSCRIBES_TO = [events_topic(s) for s in ["intake", "assessment", "referral", "
 
 __all__ = ["NotifySettings", "create_app"]
 
+log = logging.getLogger(__name__)
+
 
 class NotifyDispatcher(Dispatcher):
     """The dispatcher with its own HTTP client, opened when it starts and closed when it stops."""
@@ -34,7 +37,7 @@ class NotifyDispatcher(Dispatcher):
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
         )
         senders: dict[str, Sender] = {
-            Channel.WEBHOOK.value: WebhookSender(self.client),
+            Channel.WEBHOOK.value: WebhookSender(self.client, settings.webhook_targets()),
             Channel.EMAIL.value: EmailSender(settings.smtp()),
         }
         super().__init__(
@@ -78,6 +81,9 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
         ],
     )
     app.state.calendar = calendar
+    app.state.webhook_targets = settings.webhook_targets()
+    if settings.webhook_allow_loopback:
+        log.warning("webhooks to loopback are allowed (NOTIFY_WEBHOOK_ALLOW_LOOPBACK): tests only")
     if clock is not None:
         app.dependency_overrides[now] = clock.now
     return app

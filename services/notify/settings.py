@@ -5,6 +5,7 @@ from pydantic_settings import SettingsConfigDict
 
 from events.settings import ServiceSettings
 from notify.domain.delivery import RetryPolicy
+from notify.handlers.targets import TargetPolicy
 from notify.workers.senders import SmtpConfig
 
 
@@ -21,6 +22,9 @@ class NotifySettings(ServiceSettings):
     delivery_per_target: int = 4
     delivery_max_in_flight: int = 200
     webhook_timeout_seconds: float = 10.0
+    # For the project's own tests only (webhook receivers on 127.0.0.1): lets loopback
+    # targets through. Private, link-local and every other address inside stay refused.
+    webhook_allow_loopback: bool = False
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -35,6 +39,9 @@ class NotifySettings(ServiceSettings):
             cap_seconds=self.delivery_backoff_cap_seconds,
             window_seconds=self.delivery_retry_window_seconds,
         )
+
+    def webhook_targets(self) -> TargetPolicy:
+        return TargetPolicy(allow_loopback=self.webhook_allow_loopback)
 
     def smtp(self) -> SmtpConfig:
         password = self.smtp_password.get_secret_value() if self.smtp_password else None

@@ -12,7 +12,8 @@ follow-up series (SZ-5.8.2) started 200 days back: the scheduler fires each of t
 occurrences, every miss setting the next one in its transaction: occurrences per second.
 4. `--receivers`
 webhook subscriptions, each its own `asyncio.start_server` on 127.0.0.1, and one mandatory
-report: time until every receiver got its signed POST and every delivery is recorded. Bounded
+report: time until every receiver got its signed POST and every delivery is recorded (loopback
+targets allowed as in the tests, `TargetPolicy(allow_loopback=True)`). Bounded
 by BUDGET_SECONDS; the machine's cores are shared, so the numbers are a floor.
 """
 
@@ -49,6 +50,7 @@ from notify.domain import events as _event_types  # noqa: E402, F401
 from notify.domain.delivery import RetryPolicy  # noqa: E402
 from notify.domain.subscriptions import Channel, CreateSubscription, Language  # noqa: E402
 from notify.handlers import subscriptions as subscribing  # noqa: E402
+from notify.handlers.targets import TargetPolicy  # noqa: E402
 from notify.projections.tables import DELIVERED, deliveries  # noqa: E402
 from notify.reactions import reactions  # noqa: E402
 from notify.workers.dispatcher import Dispatcher  # noqa: E402
@@ -57,6 +59,7 @@ from notify.workers.senders import WebhookSender  # noqa: E402
 from tests.conftest import _asyncpg_url, _create_database, _drop_database, _parse_exports  # noqa: E402
 
 BUDGET_SECONDS = 55
+LOOPBACK_ALLOWED = TargetPolicy(allow_loopback=True)  # the receivers listen on 127.0.0.1
 ORG = "org-bench"
 HANDLERS = reactions(WorkingCalendar())
 
@@ -198,13 +201,14 @@ class Bench:
                 Language.ZH,
             )
             async with self.uow() as uow:
-                await subscribing.create(command, uow, Context(Metadata(actor="bench")))
+                ctx = Context(Metadata(actor="bench"))
+                await subscribing.create(command, uow, ctx, targets=LOOPBACK_ALLOWED)
         limits = httpx.Limits(max_connections=receivers, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=10, limits=limits, trust_env=False) as client:
             dispatcher = Dispatcher(
                 self.uow,
                 self.keystore,
-                {"webhook": WebhookSender(client)},
+                {"webhook": WebhookSender(client, LOOPBACK_ALLOWED)},
                 RetryPolicy(0.1, 1, 30),
                 idle_seconds=0.02,
             )

@@ -17,6 +17,7 @@ from aiokafka import ConsumerRecord
 from events import devissuer
 from events.kafka import events_topic
 from intake.domain import Gender
+from intake.handlers.staff import worker_stream
 from tests.conftest import _asyncpg_url, _create_database, _drop_database
 from tests.e2e.conftest import Running, start_service, wait_until
 from tests.integration.harness import envelopes, read_topic
@@ -164,7 +165,7 @@ def test_a_positive_background_check_suspends_the_worker_at_once(service, org, b
     assert body["suspended"] is True and body["suspension_rule"] == "MZ-7.1.3"
     assert "staff_suspended" in [v["code"] for v in body["clearance"]]
 
-    found = envelopes(keyed(bootstrap, f"worker-{worker}", expect=3))
+    found = envelopes(keyed(bootstrap, worker_stream(org, worker), expect=3))
     assert [e.type for e in found] == [
         "intake.worker.registered.v1",
         "intake.worker.background_check_recorded.v2",
@@ -393,7 +394,7 @@ def test_once_a_case_is_open_its_reports_events_are_keyed_by_the_case_id(service
         "acknowledged_at": datetime.now(UTC).isoformat(),
     }
     url = f"{service.url}/v1/reports/{case['report_ids'][0]}/acknowledgements"
-    assert httpx.post(url, json=ack, headers=auth("worker", org)).status_code == 201
+    assert httpx.post(url, json=ack, headers=auth("supervisor", org)).status_code == 201
     records = keyed(bootstrap, case["case_id"], expect=2)
     types = [e.type for e in envelopes(records)]
     assert types == ["intake.case.opened.v1", "intake.mandatory_report.acknowledged.v1"]

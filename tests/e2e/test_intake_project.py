@@ -7,10 +7,17 @@ from uuid import uuid4
 
 import httpx
 
+from events import devissuer
 from tests.e2e import test_flow_report_clocks
 from tests.e2e.test_intake_api import auth, staffed_emergency_case
 
 intake_and_notify = test_flow_report_clocks.intake_and_notify  # the fixture: both services
+
+
+def as_entrustor(org: str, *projects: str) -> dict[str, str]:
+    """An entrustor's token names the projects it commissions (ARCHITECTURE, Security)."""
+    token = devissuer.issue_token("entrustor", org=org, projects=projects)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def entrustor_sees(notify, entrustor: str, project: str, report_id: str, within: float = 240):
@@ -21,7 +28,7 @@ def entrustor_sees(notify, entrustor: str, project: str, report_id: str, within:
         response = httpx.get(
             notify.url + "/v1/deadlines",
             params={"project": project},
-            headers=auth("entrustor", entrustor),
+            headers=as_entrustor(entrustor, project),
         )
         assert response.status_code == 200, response.text
         rules = {d["rule"] for d in response.json() if d["subject_id"] == report_id}
@@ -43,8 +50,9 @@ def test_a_case_put_in_a_project_shows_its_deadlines_to_the_entrustor(intake_and
     assert put.json() == {"case_id": case["case_id"], **body}
     [report_id] = case["report_ids"]
     entrustor_sees(notify, entrustor, project, report_id)
-    other = httpx.get(notify.url + "/v1/deadlines", headers=auth("entrustor", "ca-other"))
-    assert other.status_code == 200 and other.json() == []
+    for other in (as_entrustor("ca-other", project), as_entrustor(entrustor, "project-other")):
+        answer = httpx.get(notify.url + "/v1/deadlines", headers=other)
+        assert answer.status_code == 200 and answer.json() == []
 
 
 def test_only_the_cases_supervisors_and_org_admins_set_its_project(intake_and_notify):

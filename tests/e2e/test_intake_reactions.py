@@ -37,6 +37,7 @@ async def a_case(uows: Uows, org: str, *, emergency: bool, received_at: datetime
         report_ids=[report.report_id],
         opened_at=received_at,
         opened_by="dev-supervisor",
+        by_supervisor=True,
     )
     await handle(uows, cases.open_case, opening)
     return case_id

@@ -2,6 +2,9 @@
 token, a problem body for a year it does not know, and the deadline list on its own database."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -9,7 +12,7 @@ import pytest
 
 from events import devissuer
 from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e.conftest import ROOT, Running, start_service, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,41 @@ def test_the_real_process_lists_deadlines_to_a_supervisor_and_its_scheduler_runs
     log = notify.log.read_text()
     assert "deadline scheduler started" in log
     assert "deadline scheduler failed" not in log
+
+
+def cli_token(*args: str) -> str:
+    """A token from the development issuer's command line, as `make token` prints it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "libs")}
+    command = [sys.executable, "-m", "events.devissuer", "token", *args]
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def test_only_an_operator_loads_a_calendar_year_and_the_token_cli_issues_one(
+    notify: Running,
+) -> None:
+    """The calendar is national (DOMAIN §13): an organisation's admin may not move every
+    organisation's deadlines; a platform operator may."""
+    body = {"holidays": [{"date": "2031-01-01", "name": "元旦"}]}
+    url = notify.url + "/v1/calendar/years/2031"  # 2027 stays unknown for the test above
+    admin = cli_token("--role", "org_admin", "--org", "org-synthetic").strip()
+    refused = httpx.put(url, json=body, headers={"Authorization": f"Bearer {admin}"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    operator = cli_token("--role", "operator").strip()
+    loaded = httpx.put(url, json=body, headers={"Authorization": f"Bearer {operator}"})
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json()["loaded_by"] == "dev-operator"
+    day = httpx.get(
+        notify.url + "/v1/calendar/working-day", params={"date": "2031-01-01"}, headers=auth()
+    )
+    assert day.json() == {"date": "2031-01-01", "working_day": False, "holiday": "元旦"}
+
+
+def test_absurd_dates_get_a_problem_not_a_server_error(notify: Running) -> None:
+    for path, params in (
+        ("/v1/calendar/add-working-days", {"start": "9999-12-31", "days": 1}),
+        ("/v1/calendar/working-day", {"date": "0001-01-01"}),
+    ):
+        response = httpx.get(notify.url + path, params=params, headers=auth())
+        assert response.status_code == 422, response.text
+        assert response.json()["type"].endswith("/validation-error")

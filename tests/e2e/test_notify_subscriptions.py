@@ -67,3 +67,21 @@ def test_a_worker_may_not_subscribe(notify: Running) -> None:
     response = httpx.post(notify.url + "/v1/subscriptions", json=body, headers=auth("worker"))
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8001/v1/reports",
+        "https://localhost/hook",
+        "https://192.168.0.10/hook",
+    ],
+)
+def test_the_service_refuses_a_webhook_inside_the_network(notify: Running, target: str) -> None:
+    """ARCHITECTURE, Security: notify calls public addresses only (no request forgery)."""
+    body = {"channel": "webhook", "target": target, "event_types": ["notify.escalated"]}
+    response = httpx.post(notify.url + "/v1/subscriptions", json=body, headers=auth("supervisor"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["violations"][0]["code"] == "webhook_target_not_public"

@@ -95,6 +95,7 @@ def opening(org: str, report_id: str) -> OpenCase:
         report_ids=[report_id],
         opened_at=datetime.now(UTC),
         opened_by="dev-supervisor",
+        by_supervisor=True,
     )
 
 
@@ -112,7 +113,9 @@ async def a_worker(uows: Uows, org: str, gender: Gender, worker_id: str | None =
         years_in_child_services=3,
     )
     await handle(uows, staff.register_worker, register)
-    check = RecordBackgroundCheck(worker_id=worker_id, checked_on=today, clean=True, today=today)
+    check = RecordBackgroundCheck(
+        organisation=org, worker_id=worker_id, checked_on=today, clean=True, today=today
+    )
     await handle(uows, staff.record_background_check, check)
     return worker_id
 

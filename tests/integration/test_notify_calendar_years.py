@@ -43,6 +43,7 @@ SCHEDULE_2027 = {
     "holidays": [{"date": "2027-01-01", "name": "元旦"}],
     "extra_workdays": [],
 }
+SCHEDULE_2026 = {"holidays": [{"date": "2026-01-01", "name": "元旦"}]}
 
 
 @pytest.fixture
@@ -54,8 +55,8 @@ async def api(notify: Notify, tmp_path_factory) -> AsyncIterator[httpx.AsyncClie
         yield api
 
 
-def bearer(role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {devissuer.issue_token(role, org=ORG)}"}
+def bearer(role: str, org: str | None = ORG) -> dict[str, str]:
+    return {"Authorization": f"Bearer {devissuer.issue_token(role, org=org)}"}
 
 
 async def subscribe_admins(notify: Notify) -> str:
@@ -104,7 +105,7 @@ async def test_loading_the_year_recomputes_the_provisional_clock(notify, api):
     row = await high_risk_clock(notify)
     assert row.due_at == datetime(2027, 1, 4, 15, 59, 59, tzinfo=UTC)  # Mon-Fri count
     response = await api.put(
-        "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("org_admin")
+        "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("operator")
     )
     assert response.status_code == 200, response.text
     assert response.json()["source"] == "loaded"
@@ -120,9 +121,7 @@ async def test_loading_the_year_recomputes_the_provisional_clock(notify, api):
     ]
     assert api.app.state.calendar.is_working_day(date(2027, 1, 1)) is False  # type: ignore[attr-defined]
     # the same schedule again appends nothing
-    again = await api.put(
-        "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("org_admin")
-    )
+    again = await api.put("/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("operator"))
     assert again.status_code == 200
     assert await calendar_stream(notify, 2027) == [
         "notify.calendar.year_needed.v1",
@@ -131,7 +130,7 @@ async def test_loading_the_year_recomputes_the_provisional_clock(notify, api):
 
 
 async def test_loaded_and_library_years_are_listed_and_shown(notify, api):
-    await api.put("/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("org_admin"))
+    await api.put("/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("operator"))
     listed = (await api.get("/v1/calendar/years", headers=bearer("worker"))).json()
     assert {
         "year": 2027,
@@ -176,27 +175,84 @@ async def test_loaded_and_library_years_are_listed_and_shown(notify, api):
     ],
 )
 async def test_a_schedule_that_cannot_be_right_is_a_422_naming_the_field(api, body, status, field):
-    response = await api.put("/v1/calendar/years/2027", json=body, headers=bearer("org_admin"))
+    response = await api.put("/v1/calendar/years/2027", json=body, headers=bearer("operator"))
     assert response.status_code == status, response.text
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
     assert field in [e["field"] for e in problem["errors"]]
 
 
-async def test_a_library_year_is_replaced_only_when_asked_and_only_by_an_org_admin(api):
+async def test_a_library_year_is_replaced_only_when_asked(api):
     body = {"holidays": [{"date": "2026-01-01", "name": "元旦"}]}
-    refused = await api.put("/v1/calendar/years/2026", json=body, headers=bearer("org_admin"))
+    refused = await api.put("/v1/calendar/years/2026", json=body, headers=bearer("operator"))
     assert refused.status_code == 409 and refused.json()["type"].endswith("calendar-year-known")
-    supervisor = await api.put(
-        "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("supervisor")
-    )
-    assert supervisor.status_code == 403
     replaced = await api.put(
         "/v1/calendar/years/2026",
         json={**body, "replace_library": True},
-        headers=bearer("org_admin"),
+        headers=bearer("operator"),
     )
     assert replaced.status_code == 200 and replaced.json()["source"] == "loaded"
+
+
+@pytest.mark.parametrize(
+    "role", ["org_admin", "supervisor", "worker", "entrustor", "partner", "auditor", "service"]
+)
+async def test_only_a_platform_operator_loads_or_replaces_a_year(notify, api, role):
+    """The calendar is national: one organisation's admin must not move every organisation's
+    deadlines (ARCHITECTURE, Security: roles; DOMAIN §13)."""
+    for year, body in ((2027, SCHEDULE_2027), (2026, {**SCHEDULE_2026, "replace_library": True})):
+        response = await api.put(f"/v1/calendar/years/{year}", json=body, headers=bearer(role))
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert await calendar_stream(notify, 2027) == []
+    assert (await api.get("/v1/calendar/years/2027", headers=bearer(role))).status_code == 404
+
+
+async def test_an_operator_needs_no_organisation_to_load_a_year(notify, api):
+    response = await api.put(
+        "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("operator", org=None)
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["loaded_by"] == "dev-operator"
+
+
+LONG = "节" * 300_000  # 300 K characters, under the edge's 1 MB body limit once encoded
+
+
+@pytest.mark.parametrize(
+    ("year", "body", "field"),
+    [
+        ("9999", SCHEDULE_2027, "path.year"),
+        ("0", SCHEDULE_2027, "path.year"),
+        ("-1", SCHEDULE_2027, "path.year"),
+        ("1999", SCHEDULE_2027, "path.year"),
+        ("2101", SCHEDULE_2027, "path.year"),
+        ("2027", {"holidays": [{"date": "2027-01-01", "name": LONG}]}, "holidays.0.name"),
+        ("2027", {"holidays": [{"date": "2027-01-01", "name": "元旦\nX"}]}, "holidays.0.name"),
+        ("2027", {"holidays": [{"date": "9999-12-31", "name": "x"}]}, "holidays"),
+        ("2027", {"holidays": [{"date": "0001-01-01", "name": "x"}]}, "holidays"),
+        (
+            "2027",
+            {"holidays": [{"date": f"2027-01-{d:02}", "name": "x"} for d in range(1, 32)] * 2},
+            "holidays",
+        ),
+        ("2027", {**SCHEDULE_2027, "extra_workdays": ["2027-01-02"] * 31}, "extra_workdays"),
+    ],
+)
+async def test_absurd_years_names_dates_and_lists_are_422_problems(notify, api, year, body, field):
+    response = await api.put(f"/v1/calendar/years/{year}", json=body, headers=bearer("operator"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert LONG not in response.text
+    assert await calendar_stream(notify, 2027) == []
+
+
+@pytest.mark.parametrize("year", ["9999", "0", "-1"])
+async def test_reading_an_absurd_year_is_a_422_problem(api, year):
+    response = await api.get(f"/v1/calendar/years/{year}", headers=bearer("worker"))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_another_replica_learns_the_year_on_its_next_tick_and_recomputes(notify):

@@ -3,11 +3,15 @@ the transaction of the event that causes them, signed, retried with backoff, giv
 the (shortened) window, and never held up by another receiver. All data is synthetic.
 
 The receivers are a minimal HTTP/1.1 server on `asyncio.start_server` (127.0.0.1, port 0) that
-answers as each test tells it and records every request it got.
+answers as each test tells it and records every request it got. Loopback is refused as a
+webhook target (ARCHITECTURE, Security); these tests allow it with the test setting
+(`TargetPolicy(allow_loopback=True)`, `NOTIFY_WEBHOOK_ALLOW_LOOPBACK`), which still refuses
+every other address inside the network.
 """
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,6 +24,10 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,14 +39,23 @@ from events.crypto import FieldCipher
 from events.envelope import Envelope, Metadata, make_envelope
 from events.keystore import KeyStore
 from events.registry import registry
-from events.store import EventStore
+from events.store import EventStore, NewEvent
 from events.uow import UnitOfWork
 from notify.api import subscriptions as subscriptions_api
 from notify.app import create_app  # noqa: F401  (the composition root must load)
 from notify.domain import WorkingCalendar
 from notify.domain.delivery import RetryPolicy, verify
-from notify.domain.subscriptions import Channel, CreateSubscription, Language
+from notify.domain.events import SubscriptionCreated
+from notify.domain.subscriptions import (
+    Channel,
+    CreateSubscription,
+    Language,
+    secret_scope,
+    stream_of,
+)
+from notify.handlers import record
 from notify.handlers import subscriptions as subscribing
+from notify.handlers.targets import TargetPolicy
 from notify.projections.tables import deliveries, subscriptions
 from notify.reactions import reactions
 from notify.workers.dispatcher import Dispatcher
@@ -49,6 +66,7 @@ from tests.integration.harness import eventually, served
 ORG = "org-synthetic-1"
 FILED = "intake.mandatory_report.filed"
 HANDLERS = reactions(WorkingCalendar())
+LOOPBACK_ALLOWED = TargetPolicy(allow_loopback=True)  # the receivers listen on 127.0.0.1
 
 
 @dataclass
@@ -66,15 +84,19 @@ class Receiver:
     answer: Callable[[int], int | None] = lambda n: 200
     requests: list[Request] = field(default_factory=list)
     server: asyncio.Server | None = None
+    tls: ssl.SSLContext | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        port = self.server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     async def start(self) -> "Receiver":
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.tls)
         return self
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -140,7 +162,29 @@ class Notify:
         command = CreateSubscription(ORG, agency, channel, target, list(events), language)
         ctx = Context(Metadata(actor="dev-supervisor"))
         async with self.uow() as uow:
-            return await subscribing.create(command, uow, ctx)
+            return await subscribing.create(command, uow, ctx, targets=LOOPBACK_ALLOWED)
+
+    async def subscribe_unchecked(self, target: str) -> str:
+        """A subscription recorded as before targets were checked (kept from an older release)."""
+        subscription_id = str(uuid4())
+        created = SubscriptionCreated(
+            subscription_id=subscription_id,
+            organisation=ORG,
+            agency=None,
+            channel=Channel.WEBHOOK.value,
+            target=target,
+            event_types=[FILED],
+            language=Language.ZH.value,
+            secret="synthetic-secret-" + uuid4().hex,
+            created_by="dev-supervisor",
+        )
+        async with self.uow() as uow:
+            meta = Metadata(actor="dev-supervisor")
+            key_scope = secret_scope(subscription_id)
+            stream = stream_of(subscription_id)
+            await record(uow, stream, [NewEvent(created)], meta, key_scope=key_scope)
+            await uow.commit()
+        return subscription_id
 
     def dispatcher(self, senders: dict[str, Sender], **kw: Any) -> Dispatcher:
         policy = kw.pop("policy", RetryPolicy(0.05, 0.2, 30))
@@ -181,8 +225,10 @@ async def notify(
 async def receivers() -> AsyncIterator[Callable[..., Any]]:
     made: list[Receiver] = []
 
-    async def make(answer: Callable[[int], int | None] = lambda n: 200) -> Receiver:
-        made.append(await Receiver(answer).start())
+    async def make(
+        answer: Callable[[int], int | None] = lambda n: 200, tls: ssl.SSLContext | None = None
+    ) -> Receiver:
+        made.append(await Receiver(answer, tls=tls).start())
         return made[-1]
 
     yield make
@@ -193,7 +239,7 @@ async def receivers() -> AsyncIterator[Callable[..., Any]]:
 @pytest.fixture
 async def webhooks() -> AsyncIterator[WebhookSender]:
     async with httpx.AsyncClient(timeout=3, trust_env=False) as client:
-        yield WebhookSender(client)
+        yield WebhookSender(client, LOOPBACK_ALLOWED)
 
 
 def mandatory_report(
@@ -491,3 +537,216 @@ async def test_a_mandatory_report_consumed_from_kafka_reaches_police_and_civil_a
 
     await eventually(both_delivered, within=30)
     assert len(police.requests) == 1 and len(civil.requests) == 1
+
+
+NOT_PUBLIC = [
+    "https://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+    "http://127.0.0.1:8001/v1/reports",  # intake, beside notify
+    "https://10.20.30.40/hook",
+    "https://192.168.1.20/hook",
+    "https://[::1]/hook",
+    "https://localhost/hook",  # a name resolving to loopback
+    "https://224.0.0.251/hook",  # multicast
+    "https://[ff02::1]/hook",
+    "https://[::ffff:169.254.169.254]/hook",  # IPv4-mapped
+    "https://0.0.0.0:8001/hook",  # reaches the local host on Linux
+    "https://2130706433:8001/hook",  # 127.0.0.1 as one number
+]
+
+
+@pytest.mark.parametrize("target", NOT_PUBLIC)
+async def test_a_webhook_target_inside_the_network_is_refused_at_subscribe(notify, api, target):
+    body = {"channel": "webhook", "target": target, "event_types": [FILED]}
+    response = await api.post("/v1/subscriptions", json=body, headers=bearer("supervisor"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["rule"] == "ARCHITECTURE-security"
+    (violation,) = problem["violations"]
+    assert (violation["code"], violation["field"]) == ("webhook_target_not_public", "target")
+    listed = await api.get("/v1/subscriptions", headers=bearer("supervisor"))
+    assert listed.json() == []
+
+
+async def test_the_test_setting_allows_loopback_and_still_refuses_the_rest_inside(notify, api):
+    api.app.state.webhook_targets = LOOPBACK_ALLOWED  # type: ignore[attr-defined]
+
+    async def status(target: str) -> int:
+        body = {"channel": "webhook", "target": target, "event_types": [FILED]}
+        return (
+            await api.post("/v1/subscriptions", json=body, headers=bearer("supervisor"))
+        ).status_code
+
+    assert await status("http://127.0.0.1:9/hook") == 201
+    assert await status("https://localhost/hook") == 201
+    for inside in ("https://169.254.169.254/x", "https://10.0.0.1/x", "https://[fe80::1]/x"):
+        assert await status(inside) == 422
+
+
+async def test_a_target_no_longer_allowed_is_not_called_and_fails_with_the_reason(
+    notify, receivers
+):
+    """Subscribed while loopback was allowed; the dispatcher now refuses it: no request."""
+    receiver = await receivers()
+    await notify.subscribe(receiver.url)
+    await notify.handle(mandatory_report())
+    async with httpx.AsyncClient(timeout=3, trust_env=False) as client:
+        notify.dispatcher({"webhook": WebhookSender(client, TargetPolicy())})
+
+        async def failed() -> bool:
+            return [d.state for d in await notify.deliveries()] == ["failed"]
+
+        await eventually(failed, within=10)
+    assert receiver.requests == []
+    (row,) = await notify.deliveries()
+    assert row.attempts == 1 and "loopback" in row.last_error
+    (event,) = await notify.stream(f"notification-{row.notification_id}")
+    assert event.type == "notify.notification.failed.v1"
+    assert "not public" in event.data["last_error"]
+
+
+async def test_a_target_stored_before_targets_were_checked_is_refused_at_delivery(
+    notify, receivers, webhooks
+):
+    """`0.0.0.0:<port>` reaches a receiver on 127.0.0.1; it is refused even where loopback
+    is allowed, as it was never checked when it was stored."""
+    receiver = await receivers()
+    await notify.subscribe_unchecked(f"http://0.0.0.0:{receiver.port}/hook")
+    await notify.handle(mandatory_report())
+    notify.dispatcher({"webhook": webhooks})
+
+    async def failed() -> bool:
+        return [d.state for d in await notify.deliveries()] == ["failed"]
+
+    await eventually(failed, within=10)
+    await asyncio.sleep(0.2)
+    assert receiver.requests == []
+    (row,) = await notify.deliveries()
+    assert row.attempts == 1 and "not public" in row.last_error
+
+
+async def test_the_request_goes_to_the_address_that_was_checked_with_the_name_as_host(
+    notify, receivers
+):
+    """No second lookup between the check and the connection (DNS rebinding): the name is
+    resolved once, by the resolver the check used; here DNS itself is stood in for by a
+    resolver that knows a name the system's DNS does not, so a second lookup would fail."""
+    receiver = await receivers()
+    port = receiver.port
+    lookups: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if host == "hooks.synthetic.invalid" else []
+
+    targets = TargetPolicy(allow_loopback=True, resolve=resolve)
+    await notify.subscribe_unchecked(f"http://hooks.synthetic.invalid:{port}/hook")
+    await notify.handle(mandatory_report())
+    async with httpx.AsyncClient(timeout=3, trust_env=False) as client:
+        notify.dispatcher({"webhook": WebhookSender(client, targets)})
+
+        async def delivered() -> bool:
+            return [d.state for d in await notify.deliveries()] == ["delivered"]
+
+        await eventually(delivered, within=10)
+    (request,) = receiver.requests
+    assert request.headers["host"] == f"hooks.synthetic.invalid:{port}"
+    assert lookups == ["hooks.synthetic.invalid"]  # once, by the check
+
+
+def tls_pair(directory: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for `name`: the receiver's context and a client's trusting it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    return server, ssl.create_default_context(cafile=str(cert_file))
+
+
+async def test_over_tls_the_checked_address_is_called_and_the_names_certificate_verified(
+    notify, receivers, tmp_path
+):
+    """Pinning the address keeps TLS whole: the name is sent as the server name (SNI) and the
+    certificate is verified against it, and the connection is not kept for another name."""
+    name = "hooks.synthetic.invalid"
+    server_tls, client_tls = tls_pair(tmp_path, name)
+    server_names: list[str | None] = []
+    server_tls.sni_callback = lambda _socket, sent, _context: server_names.append(sent)
+    receiver = await receivers(tls=server_tls)
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == name else []
+
+    targets = TargetPolicy(allow_loopback=True, resolve=resolve)
+    await notify.subscribe_unchecked(f"https://{name}:{receiver.port}/hook")
+    await notify.handle(mandatory_report())
+    async with httpx.AsyncClient(timeout=3, trust_env=False, verify=client_tls) as client:
+        notify.dispatcher({"webhook": WebhookSender(client, targets)})
+
+        async def delivered() -> bool:
+            return [d.state for d in await notify.deliveries()] == ["delivered"]
+
+        await eventually(delivered, within=10)
+    (request,) = receiver.requests
+    assert server_names == [name]
+    assert request.headers["host"] == f"{name}:{receiver.port}"
+    assert request.headers["connection"] == "close"
+
+
+LONG = "x" * 300_000
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"target": "https://h.example/" + LONG}, "target"),
+        ({"target": "https://h.example/" + "a" * 2031}, "target"),  # 2,049 characters
+        ({"target": "https://h.example/\nX-Injected: 1"}, "target"),
+        ({"event_types": [LONG]}, "event_types.0"),
+        ({"event_types": [FILED] * 21}, "event_types"),
+        ({"agency": LONG}, "agency"),
+        ({"organisation": LONG}, "organisation"),
+        ({"language": "x" * 1000}, "language"),
+        ({"channel": "sms"}, "channel"),
+    ],
+)
+async def test_absurd_subscription_fields_are_422_problems_that_do_not_echo_them(
+    notify, api, change, field
+):
+    body = {"channel": "webhook", "target": "https://h.example/x", "event_types": [FILED], **change}
+    response = await api.post("/v1/subscriptions", json=body, headers=bearer("supervisor"))
+    assert response.status_code == 422, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/validation-error")
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert LONG not in response.text
+
+
+async def test_an_absurd_subscription_id_is_a_422_problem(api):
+    path = "/v1/subscriptions/" + "s" * 60_000
+    for method in ("GET", "DELETE"):
+        response = await api.request(method, path, headers=bearer("supervisor"))
+        assert response.status_code == 422, response.text[:300]
+        assert response.headers["content-type"].startswith("application/problem+json")

@@ -69,18 +69,18 @@ async def test_a_failed_check_the_suspension_and_a_dismissal_are_sealed_under_th
     _, worker = await a_team(uows, org, case.case_id)
     today = datetime.now(UTC).date()
     failed = RecordBackgroundCheck(
-        worker_id=worker, checked_on=today, clean=False, note=MARKER, today=today
+        organisation=org, worker_id=worker, checked_on=today, clean=False, note=MARKER, today=today
     )
     await handle(uows, staff.record_background_check, failed)
     dismissal = DeregisterWorker(
-        worker_id=worker, deregistered_on=today, reason="dismissed", today=today
+        organisation=org, worker_id=worker, deregistered_on=today, reason="dismissed", today=today
     )
     await handle(uows, staff.deregister_worker, dismissal)
 
     raw = await stored_text(uows)
     for plain in (MARKER, POSITIVE_CHECK, "dismissed"):
         assert plain not in raw
-    _, _, check, suspended, dismissed = await stream(uows, staff.worker_stream(worker))
+    _, _, check, suspended, dismissed = await stream(uows, staff.worker_stream(org, worker))
     assert {e.key_scope for e in (check, suspended, dismissed)} == {f"staff:{org}:{worker}"}
     assert is_token(check.data["clean"]) and check.data["rule"] == "MZ-7.1.3"
     assert (await decoded(uows, check))["clean"] is False
@@ -103,7 +103,7 @@ async def test_a_suspension_reason_in_free_text_is_sealed(uows: Uows) -> None:
         reason=MARKER,
         rule="MZ-7.1.3",
     )
-    stream_id = staff.worker_stream(worker)
+    stream_id = staff.worker_stream(org, worker)
     async with uows() as uow:
         history = await load(uow, stream_id)
         scope = staff.staff_scope(org, worker)

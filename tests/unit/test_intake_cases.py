@@ -25,7 +25,13 @@ ORG = "org-a"
 
 
 def ref(report_id: str, child_id: str = "child-1", case_id: str | None = None) -> ReportRef:
-    return ReportRef(report_id=report_id, organisation=ORG, child_id=child_id, case_id=case_id)
+    return ReportRef(
+        report_id=report_id,
+        organisation=ORG,
+        child_id=child_id,
+        case_id=case_id,
+        received_by="worker-1",
+    )
 
 
 def opening(*report_ids: str) -> OpenCase:
@@ -35,6 +41,7 @@ def opening(*report_ids: str) -> OpenCase:
         report_ids=list(report_ids),
         opened_at=datetime(2025, 6, 1, 8, tzinfo=UTC),
         opened_by="supervisor-1",
+        by_supervisor=True,
     )
 
 
@@ -73,7 +80,9 @@ def test_a_report_already_in_a_case_cannot_open_another() -> None:
 
 
 def test_an_unknown_or_foreign_report_is_refused() -> None:
-    foreign = ReportRef(report_id="r-1", organisation="org-b", child_id="c", case_id=None)
+    foreign = ReportRef(
+        report_id="r-1", organisation="org-b", child_id="c", case_id=None, received_by="w-b"
+    )
     with pytest.raises(Refused):
         open_case(opening("r-1"), [foreign], "n")
 

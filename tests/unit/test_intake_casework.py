@@ -200,3 +200,17 @@ def test_no_visit_is_recorded_on_a_closed_case_and_the_refusal_names_its_state()
     with pytest.raises(Refused) as refused:
         record_visit(visit("w-1", "w-2"), case)
     assert refused.value.status == 409 and refused.value.state == "closed"
+
+
+def test_a_visit_in_year_0001_is_refused_not_an_overflow():
+    ancient = visit("w-1", "w-2", at=datetime.fromisoformat("0001-01-01T00:00:00+08:00"))
+    with pytest.raises(Refused) as refused:
+        record_visit(ancient, case_with_team("w-1", "w-2"))
+    assert refused.value.violations[0].code == "too_early" and refused.value.rule == "JX-7.3"
+
+
+def test_a_visit_a_fast_clock_dates_a_minute_ahead_is_recorded():
+    [event] = record_visit(
+        visit("w-1", "w-2", at=NOW + timedelta(minutes=1)), case_with_team("w-1", "w-2")
+    )
+    assert event.visited_at == NOW + timedelta(minutes=1)

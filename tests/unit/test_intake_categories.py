@@ -116,3 +116,16 @@ def test_categories_are_not_changed_on_a_handed_over_case():
     with pytest.raises(Refused) as refused:
         categorise({C.POOR_FAMILY: "合成"}, case=gone)
     assert refused.value.state == "handed_over"
+
+
+@pytest.mark.parametrize("years", [18, -1], ids=["eighteen", "unborn"])
+def test_another_minor_of_the_household_is_born_and_under_18_i_7(years: int):
+    on = AT.date()
+    born = on.replace(year=on.year - years) if years > 0 else on.replace(year=on.year + 1)
+    grown = household().model_copy(
+        update={"other_minors": [Minor(name="合成表哥", relation="表哥", birth_date=born)]}
+    )
+    with pytest.raises(Refused) as refused:
+        record_household(grown, CASE, set())
+    assert refused.value.rule == "I-7" and refused.value.violations[0].code == "not_a_minor"
+    assert refused.value.violations[0].field == "other_minors.0.birth_date"

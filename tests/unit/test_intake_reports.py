@@ -1,7 +1,7 @@
 """Receiving reports (I-1, I-7) and mandatory reporting (SZ-5.2): the pure decisions."""
 
 import random
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -183,3 +183,69 @@ def test_a_report_that_is_not_mandatory_cannot_be_acknowledged() -> None:
     with pytest.raises(Refused) as refused:
         acknowledge(ack, state)
     assert refused.value.status == 409 and refused.value.rule == "SZ-5.2.1"
+
+
+# --- ranges (security issue, item 3): out of range is a refusal, never an overflow -------------
+
+
+@pytest.mark.parametrize(
+    ("received_at", "code"),
+    [
+        ("9999-12-31T23:59:59+00:00", "received_in_future"),
+        ("0001-01-01T00:00:00+08:00", "too_early"),
+    ],
+)
+def test_a_report_received_in_year_9999_or_0001_is_refused_not_an_overflow(
+    received_at: str, code: str
+) -> None:
+    moment = datetime.fromisoformat(received_at)
+    with pytest.raises(Refused) as refused:
+        receive_report(command(a_report({4}), received_at=moment, occurred_at=None))
+    assert refused.value.status == 422 and violation_codes(refused) == [code]
+    assert refused.value.rule == "SZ-6.2.2"
+
+
+def test_harm_before_2000_is_refused() -> None:
+    early = datetime(1999, 12, 31, tzinfo=UTC)
+    with pytest.raises(Refused) as refused:
+        receive_report(command(a_report(set()), occurred_at=early))
+    assert violation_codes(refused) == ["too_early"]
+    assert refused.value.violations[0].field == "occurred_at"
+
+
+def test_a_report_from_a_client_whose_clock_runs_a_minute_fast_is_received() -> None:
+    report = a_report(set())
+    fast = command(report, now=report.received_at - timedelta(minutes=1))
+    assert receive_report(fast)[0].received_at == report.received_at
+
+
+def without_id(report: FakeReport, birth_date: date) -> ChildDetails:
+    return command(report).child.model_copy(update={"resident_id": None, "birth_date": birth_date})
+
+
+def test_a_birth_date_after_the_report_is_refused_naming_i_7() -> None:
+    report = a_report(set())
+    child = without_id(report, report.received_at.date() + timedelta(days=2))
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, child=child, occurred_at=None))
+    assert refused.value.rule == "I-7" and violation_codes(refused) == ["birth_date_in_future"]
+
+
+def test_someone_18_or_older_when_the_report_comes_in_is_no_child_i_7() -> None:
+    report = a_report(set())
+    received_on = report.received_at.date()
+    eighteen = received_on.replace(year=received_on.year - 18)
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, child=without_id(report, eighteen)))
+    assert refused.value.rule == "I-7" and violation_codes(refused) == ["not_a_minor"]
+    a_day_younger = without_id(report, eighteen + timedelta(days=1))
+    assert receive_report(command(report, child=a_day_younger))
+
+
+def test_harm_before_the_child_was_born_is_refused() -> None:
+    report = a_report(set())
+    born = report.child.birth_date
+    before = datetime.combine(born - timedelta(days=3), datetime.min.time(), UTC)
+    with pytest.raises(Refused) as refused:
+        receive_report(command(report, occurred_at=before))
+    assert violation_codes(refused) == ["occurred_before_birth"]

@@ -51,7 +51,13 @@ def registered(**kw):
 
 
 def check(clean: bool, on: date = date(2025, 5, 20)) -> RecordBackgroundCheck:
-    return RecordBackgroundCheck(worker_id="staff-0001", checked_on=on, clean=clean, today=TODAY)
+    return RecordBackgroundCheck(
+        organisation=ORGANISATIONS[0],
+        worker_id="staff-0001",
+        checked_on=on,
+        clean=clean,
+        today=TODAY,
+    )
 
 
 def test_a_worker_is_registered_with_one_event_carrying_their_name() -> None:
@@ -118,7 +124,13 @@ def test_an_older_check_recorded_late_does_not_replace_the_newer_one() -> None:
 
 
 def leaving(on: date = TODAY, reason: str = "left_organisation") -> DeregisterWorker:
-    return DeregisterWorker(worker_id="staff-0001", deregistered_on=on, reason=reason, today=TODAY)
+    return DeregisterWorker(
+        organisation=ORGANISATIONS[0],
+        worker_id="staff-0001",
+        deregistered_on=on,
+        reason=reason,
+        today=TODAY,
+    )
 
 
 def test_a_person_who_leaves_is_deregistered_once_and_may_no_longer_work_dom_12() -> None:

@@ -105,3 +105,23 @@ def test_the_calendar_needs_a_token(client: TestClient) -> None:
     response = client.get(DAY, params={"date": "2026-10-10"}, headers={"Authorization": ""})
     assert response.status_code == 401
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        (ADD, {"start": "9999-12-31", "days": 1}, "start"),  # was a 500: past the last date
+        (ADD, {"start": "0001-01-01", "days": 1}, "start"),
+        (ADD, {"start": "2026-09-29", "days": 10**30}, "days"),
+        (DAY, {"date": "9999-12-31"}, "date"),
+        (DAY, {"date": "1999-12-31"}, "date"),
+    ],
+)
+def test_dates_outside_the_years_notify_counts_are_refused_with_a_problem(
+    client: TestClient, path: str, params: dict[str, object], field: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert response.json()["type"] == PROBLEM_BASE + "validation-error"
+    assert [e["field"] for e in response.json()["errors"]] == [field]

@@ -9,6 +9,7 @@ from notify.domain.subscriptions import (
     Channel,
     Route,
     check_subscription,
+    check_target_addresses,
     may_manage,
     routes_for,
 )
@@ -92,3 +93,71 @@ def test_an_event_outside_a_subscriptions_filter_is_not_sent_to_it() -> None:
     routes = [Route("own", ORG, None, ("notify.escalated",))]
     assert routes_for("notify.reminder.sent", {"remind": ["assigned_worker"]}, ORG, routes) == []
     assert routes_for("intake.report.received", {}, ORG, routes) == []
+
+
+INSIDE = [
+    "169.254.169.254",  # a cloud's metadata service (link-local)
+    "127.0.0.1",
+    "10.20.30.40",
+    "172.16.0.9",
+    "192.168.1.10",
+    "100.64.0.1",  # carrier-grade NAT
+    "0.0.0.0",  # noqa: S104  (an address refused, not one bound to)
+    "224.0.0.251",  # multicast
+    "240.0.0.1",  # reserved
+    "::1",
+    "fe80::1",
+    "fc00::5",
+    "ff02::1",
+    "::ffff:127.0.0.1",  # IPv4-mapped loopback
+    "::ffff:169.254.169.254",
+    "2002:a00:1::",  # 6to4 carrying 10.0.0.1
+]
+
+
+@pytest.mark.parametrize("address", INSIDE)
+def test_a_webhook_address_inside_the_network_is_refused(address: str) -> None:
+    with pytest.raises(Refused) as refused:
+        check_target_addresses([address], allow_loopback=False)
+    (violation,) = refused.value.violations
+    assert (violation.code, violation.rule, violation.field) == (
+        "webhook_target_not_public",
+        "ARCHITECTURE-security",
+        "target",
+    )
+    assert address not in violation.message  # the caller learns the kind, not the address
+
+
+def test_one_inside_address_among_public_ones_is_enough_to_refuse() -> None:
+    check_target_addresses(["8.8.8.8", "2001:4860:4860::8888"], allow_loopback=False)
+    with pytest.raises(Refused):
+        check_target_addresses(["8.8.8.8", "10.0.0.1"], allow_loopback=False)
+    with pytest.raises(Refused):
+        check_target_addresses([], allow_loopback=False)
+
+
+def test_the_test_setting_lets_loopback_through_and_nothing_else_inside() -> None:
+    check_target_addresses(["127.0.0.1", "::1", "::ffff:127.0.0.1"], allow_loopback=True)
+    for address in ("169.254.169.254", "10.0.0.1", "192.168.0.1", "fe80::1", "224.0.0.1"):
+        with pytest.raises(Refused):
+            check_target_addresses([address], allow_loopback=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:pw@hooks.example.org/x",  # credentials in a URL end up in logs
+        "https://hooks.example.org:99999/x",  # no such port
+        "https://hooks.example.org/x y",
+        "https://hooks.example.org\\@10.0.0.1/x",  # read differently by different parsers
+    ],
+)
+def test_a_webhook_url_that_parsers_could_read_differently_is_refused(url: str) -> None:
+    with pytest.raises(Refused) as refused:
+        check_subscription(Channel.WEBHOOK, url, ALL)
+    assert refused.value.violations[0].field == "target"
+
+
+def test_an_email_address_longer_than_smtp_allows_is_refused() -> None:
+    with pytest.raises(Refused):
+        check_subscription(Channel.EMAIL, "a" * 250 + "@org-syn.example", ALL)

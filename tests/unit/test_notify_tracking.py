@@ -200,3 +200,18 @@ def test_an_open_clock_owes_the_reminder_then_the_miss(
     now: datetime, reminded: bool, owed: Firing | None
 ) -> None:
     assert firing_due(DUE, REMIND, reminded, now) is owed
+
+
+@pytest.mark.parametrize(
+    "due", ["9999-12-31T23:59:59-05:00", "9999-12-31T18:00:00+00:00", "0001-01-01T00:00:00Z"]
+)
+def test_a_task_due_outside_the_years_notify_counts_is_refused_not_set(due: str) -> None:
+    """An absurd due time would never fire (or overflow): dead-lettered, not kept."""
+    with pytest.raises(ValueError, match="due_at"):
+        plans_for("assessment.task.set", {**TASK, "due_at": due})
+
+
+def test_a_fact_time_before_the_years_notify_counts_is_not_taken() -> None:
+    """A clock from year 1 would ask every organisation to load the calendar of year 1."""
+    assert fact_time({"received_at": "0001-01-01T00:00:00Z"}, RECORDED) == RECORDED
+    assert fact_time({"received_at": "1999-12-31T00:00:00Z"}, RECORDED) == RECORDED

@@ -1,6 +1,7 @@
 """`/v1/cases`: cases opened from reports, their investigation teams (I-5, §12), lists and the
-status of each case. Record-level rules: a supervisor reaches every case of the organisation;
-a worker sees the cases they work on (or opened) and changes only those they are assigned to;
+status of each case. The record rule (`intake.domain.access`, SZ-7.3.3): a supervisor reaches
+every case of the organisation; a worker sees the cases they work on (or opened) and changes
+only those they are assigned to; a case is opened only from reports the opener may see;
 partners and other roles nothing (403)."""
 
 from fastapi import APIRouter
@@ -22,49 +23,53 @@ from events.auth import Forbidden, Principal
 from events.backbone import Backbone
 from events.errors import KeyShredded
 from events.problems import Problem
+from intake.api.access import caller_of
 from intake.api.common import gone, not_found, today
+from intake.api.inputs import Note, PathId, QueryId, RecordId
+from intake.domain.access import may_change_case, may_see
 from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
 from intake.domain.events import ChildCategory
 from intake.handlers import cases as handlers
 from intake.handlers.shared import load
 from intake.projections.queries import CaseFile, CasePublic, case_file, case_page, case_public
-from intake.projections.rows import case_row, child_row, team_of
+from intake.projections.rows import case_holding, case_row, child_row, team_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-ASSIGNED_RULE = "SZ-7.3.3"  # confidentiality: a child's file only to the staff serving them
 
 
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    report_ids: list[str] = Field(min_length=1, max_length=50)
+    report_ids: list[RecordId] = Field(min_length=1, max_length=50)
 
 
 class TeamUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    worker_ids: list[str] = Field(min_length=1, max_length=20)
+    worker_ids: list[RecordId] = Field(min_length=1, max_length=20)
 
 
 class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: Status = Field(description="handed_over only follows archive's handover")
-    reason: str | None = Field(None, max_length=2000)
+    reason: Note | None = None
 
 
 @router.post("", status_code=201)
 async def open_case(
     body: CaseCreate, principal: Staff, backbone: BackboneDep, key: IdempotencyKey = None
 ) -> CasePublic:
-    """Open a case from one or more reports about the same child."""
-    ctx = context(principal, "case", key)
+    """Open a case from one or more reports about the same child, each one the caller may see
+    (another is refused as unknown, like a report that does not exist)."""
+    ctx = context(principal, "case", key, body)
     command = OpenCase(
         case_id=f"case-{ctx.id_for('case')}",
         organisation=organisation_of(principal),
         report_ids=body.report_ids,
         opened_at=now(),
         opened_by=principal.subject,
+        by_supervisor=principal.has_role("supervisor"),
     )
     async with backbone.uow() as uow:
         await handlers.open_case(command, uow, ctx)
@@ -78,7 +83,7 @@ async def list_cases(
     before: Before,
     limit: Limit = 50,
     status: Status | None = None,
-    worker_id: str | None = None,
+    worker_id: QueryId = None,
     category: ChildCategory | None = None,
     emergency: bool | None = None,
     overdue: bool | None = None,
@@ -105,12 +110,12 @@ async def list_cases(
 
 
 @router.get("/{case_id}")
-async def read(case_id: str, principal: Staff, backbone: BackboneDep) -> CasePublic:
+async def read(case_id: PathId, principal: Staff, backbone: BackboneDep) -> CasePublic:
     return await reach(backbone, principal, case_id)
 
 
 @router.get("/{case_id}/file")
-async def read_file(case_id: str, principal: Staff, backbone: BackboneDep) -> CaseFile:
+async def read_file(case_id: PathId, principal: Staff, backbone: BackboneDep) -> CaseFile:
     """Visits, investigation, statement, consents, status history, categories with evidence
     and household, decrypted from the case's and the child's streams."""
     case = await reach(backbone, principal, case_id)
@@ -124,7 +129,7 @@ async def read_file(case_id: str, principal: Staff, backbone: BackboneDep) -> Ca
 
 @router.put("/{case_id}/team")
 async def assign_team(
-    case_id: str,
+    case_id: PathId,
     body: TeamUpdate,
     principal: Supervisor,
     backbone: BackboneDep,
@@ -136,13 +141,13 @@ async def assign_team(
         case_id=case_id, worker_ids=body.worker_ids, on=today(), assigned_by=principal.subject
     )
     async with backbone.uow() as uow:
-        await handlers.assign_team(command, uow, context(principal, case_id, key))
+        await handlers.assign_team(command, uow, context(principal, case_id, key, body))
     return await reach(backbone, principal, case_id)
 
 
 @router.post("/{case_id}/status")
 async def change_status(
-    case_id: str,
+    case_id: PathId,
     body: StatusChange,
     principal: Supervisor,
     backbone: BackboneDep,
@@ -158,23 +163,25 @@ async def change_status(
         case_id=case_id, to=body.to, at=now(), by=principal.subject, reason=body.reason
     )
     async with backbone.uow() as uow:
-        await handlers.change_status(command, uow, context(principal, f"{case_id}/status", key))
+        ctx = context(principal, f"{case_id}/status", key, body)
+        await handlers.change_status(command, uow, ctx)
     return await reach(backbone, principal, case_id)
 
 
 async def reach(
     backbone: Backbone, principal: Principal, case_id: str, *, change: bool = False
 ) -> CasePublic:
-    """The case if the caller may see it (404 otherwise) and, with `change`, change it (403)."""
+    """The case if the caller may see it (404 otherwise, as for no case) and, with `change`,
+    change it (403: who opened it without being on the team)."""
     async with backbone.uow() as uow:
         row = await case_row(uow.conn, case_id)
-        if row is None or row.organisation != organisation_of(principal):
+        if row is None:
             raise not_found("case")
         team = await team_of(uow.conn, case_id)
         child = await child_row(uow.conn, row.child_id)
-    supervisor = principal.has_role("supervisor")
-    if not supervisor and principal.subject not in team and principal.subject != row.opened_by:
-        raise not_found("case")  # ARCHITECTURE: a worker sees the cases assigned to them
-    if change and not supervisor and principal.subject not in team:
-        raise Forbidden("only the workers assigned to the case change it", rule=ASSIGNED_RULE)
+    caller, holding = caller_of(principal), case_holding(row, team)
+    if not may_see(caller, holding).allowed:
+        raise not_found("case")
+    if change and not (allowed := may_change_case(caller, holding)).allowed:
+        raise Forbidden(allowed.reason, rule=allowed.rule)
     return case_public(row, team, list(child.categories), now())

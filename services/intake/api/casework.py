@@ -1,15 +1,17 @@
 """`/v1/cases/{id}/...`: work on a case by the workers assigned to it (or a supervisor):
 home visits (JX-7.3), investigation (I-4), initial statement (I-2), consent (JX-7.2.3), the
-child's categories with evidence (SZ-5.8.1) and household."""
-
-from typing import Annotated
+child's categories with evidence (SZ-5.8.1) and household. Request bodies are bounded
+(`intake.api.inputs`): the domain's parts (`Investigation`, `Guardian`...) stay unbounded, as
+the events that carry them must read back whatever was stored before the bounds."""
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.api import IdempotencyKey, Staff, context, now
 from events.app import BackboneDep
+from events.domain import Line, Text
 from intake.api.cases import reach
+from intake.api.inputs import BirthDate, Moment, Name, Note, PathId, RecordId, Relation, Story
 from intake.domain.casework import RecordConsent, RecordInvestigation, RecordStatement, RecordVisit
 from intake.domain.categories import RecordHousehold, SetCategories
 from intake.domain.events import (
@@ -25,63 +27,98 @@ from intake.handlers import casework, children
 from intake.projections.queries import CasePublic
 
 router = APIRouter(prefix="/v1/cases", tags=["case work"])
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class VisitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    visited_at: AwareDatetime
-    worker_ids: list[str] = Field(min_length=1, max_length=10, description="the team present")
+    visited_at: Moment
+    worker_ids: list[RecordId] = Field(min_length=1, max_length=10, description="the team present")
     guardian_present: bool
     guardian_informed: bool = False
-    place: str | None = Field(None, max_length=500)
-    notes: str | None = Field(None, max_length=20_000)
+    place: Line | None = None
+    notes: Text | None = None
+
+
+class InvestigationIn(Investigation):
+    """The items of SZ-6.2.2 (I-4), each free text of at most `events.domain.TEXT_MAX`."""
+
+    harm_type: Story
+    degree: Story
+    time_and_place: Story
+    environment_or_perpetrator: Story
+    related_persons: Text | None = None
+    social_support: Text | None = None
+    usable_resources: Text | None = None
+    other: Text | None = None
 
 
 class InvestigationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    investigated_at: AwareDatetime
-    findings: Investigation
+    investigated_at: Moment
+    findings: InvestigationIn
+
+
+class StatementIn(InitialStatement):
+    basic_info: Story
+    situation: Story
+    needs: Story
+    next_steps: Story
 
 
 class StatementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    stated_at: AwareDatetime
-    statement: InitialStatement
+    stated_at: Moment
+    statement: StatementIn
 
 
 class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     given_by: Name
-    relation: str = Field(min_length=1, max_length=50, description="child, 母亲, 祖父, ...")
-    scopes: list[ConsentScope] = Field(min_length=1)
-    given_at: AwareDatetime
-    note: str | None = Field(None, max_length=2000)
+    relation: Relation = Field(description="child, 母亲, 祖父, ...")
+    scopes: list[ConsentScope] = Field(min_length=1, max_length=len(ConsentScope))
+    given_at: Moment
+    note: Note | None = None
 
 
 class CategoriesUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evidence: dict[ChildCategory, Text] = Field(description="each category with its evidence")
+    evidence: dict[ChildCategory, Story] = Field(description="each category with its evidence")
+
+
+class GuardianIn(Guardian):
+    name: Name
+    relation: Relation
+    contact: Line | None = None
+
+
+class MemberIn(FamilyMember):
+    name: Name
+    relation: Relation
+
+
+class MinorIn(Minor):
+    name: Name
+    relation: Relation
+    birth_date: BirthDate | None = Field(None, description="under 18 (I-7)")
 
 
 class HouseholdUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    guardians: list[Guardian] = Field([], max_length=10)
-    members: list[FamilyMember] = Field([], max_length=30)
-    other_minors: list[Minor] = Field([], max_length=20, description="not registered here")
-    sibling_ids: list[str] = Field([], max_length=20, description="registered children")
+    guardians: list[GuardianIn] = Field([], max_length=10)
+    members: list[MemberIn] = Field([], max_length=30)
+    other_minors: list[MinorIn] = Field([], max_length=20, description="not registered here")
+    sibling_ids: list[RecordId] = Field([], max_length=20, description="registered children")
 
 
 @router.post("/{case_id}/visits", status_code=201)
 async def record_visit(
-    case_id: str,
+    case_id: PathId,
     body: VisitCreate,
     principal: Staff,
     backbone: BackboneDep,
@@ -89,7 +126,7 @@ async def record_visit(
 ) -> CasePublic:
     """A home visit; while the guardian is away two workers and the guardian told (JX-7.3)."""
     await reach(backbone, principal, case_id, change=True)
-    ctx = context(principal, f"{case_id}/visit", key)
+    ctx = context(principal, f"{case_id}/visit", key, body)
     command = RecordVisit(
         case_id=case_id,
         **body.model_dump(),
@@ -104,7 +141,7 @@ async def record_visit(
 
 @router.post("/{case_id}/investigations", status_code=201)
 async def record_investigation(
-    case_id: str,
+    case_id: PathId,
     body: InvestigationCreate,
     principal: Staff,
     backbone: BackboneDep,
@@ -112,16 +149,18 @@ async def record_investigation(
 ) -> CasePublic:
     await reach(backbone, principal, case_id, change=True)
     command = RecordInvestigation(
-        case_id=case_id, **dict(body), recorded_by=principal.subject, now=now()
+        case_id=case_id, **body.model_dump(), recorded_by=principal.subject, now=now()
     )
     async with backbone.uow() as uow:
-        await casework.record(command, uow, context(principal, f"{case_id}/investigation", key))
+        await casework.record(
+            command, uow, context(principal, f"{case_id}/investigation", key, body)
+        )
     return await reach(backbone, principal, case_id)
 
 
 @router.post("/{case_id}/initial-statement", status_code=201)
 async def record_statement(
-    case_id: str,
+    case_id: PathId,
     body: StatementCreate,
     principal: Staff,
     backbone: BackboneDep,
@@ -130,26 +169,26 @@ async def record_statement(
     """The initial case statement (I-2), once, after a visit and the investigation."""
     await reach(backbone, principal, case_id, change=True)
     command = RecordStatement(
-        case_id=case_id, **dict(body), recorded_by=principal.subject, now=now()
+        case_id=case_id, **body.model_dump(), recorded_by=principal.subject, now=now()
     )
     async with backbone.uow() as uow:
-        await casework.record(command, uow, context(principal, f"{case_id}/statement", key))
+        await casework.record(command, uow, context(principal, f"{case_id}/statement", key, body))
     return await reach(backbone, principal, case_id)
 
 
 @router.post("/{case_id}/consents", status_code=201)
 async def record_consent(
-    case_id: str,
+    case_id: PathId,
     body: ConsentCreate,
     principal: Staff,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> CasePublic:
     await reach(backbone, principal, case_id, change=True)
-    ctx = context(principal, f"{case_id}/consent", key)
+    ctx = context(principal, f"{case_id}/consent", key, body)
     command = RecordConsent(
         case_id=case_id,
-        **dict(body),
+        **body.model_dump(),
         consent_id=ctx.id_for("consent"),
         recorded_by=principal.subject,
         now=now(),
@@ -161,7 +200,7 @@ async def record_consent(
 
 @router.put("/{case_id}/categories")
 async def set_categories(
-    case_id: str,
+    case_id: PathId,
     body: CategoriesUpdate,
     principal: Staff,
     backbone: BackboneDep,
@@ -172,14 +211,14 @@ async def set_categories(
     command = SetCategories(case_id=case_id, evidence=body.evidence, at=now(), by=principal.subject)
     async with backbone.uow() as uow:
         await children.set_categories(
-            command, uow, context(principal, f"{case_id}/categories", key)
+            command, uow, context(principal, f"{case_id}/categories", key, body)
         )
     return await reach(backbone, principal, case_id)
 
 
 @router.put("/{case_id}/household")
 async def record_household(
-    case_id: str,
+    case_id: PathId,
     body: HouseholdUpdate,
     principal: Staff,
     backbone: BackboneDep,
@@ -187,9 +226,9 @@ async def record_household(
 ) -> CasePublic:
     """Guardians, family members, other minors; a registered sibling by child id only."""
     await reach(backbone, principal, case_id, change=True)
-    command = RecordHousehold(case_id=case_id, **dict(body), at=now(), by=principal.subject)
+    command = RecordHousehold(case_id=case_id, **body.model_dump(), at=now(), by=principal.subject)
     async with backbone.uow() as uow:
         await children.record_household(
-            command, uow, context(principal, f"{case_id}/household", key)
+            command, uow, context(principal, f"{case_id}/household", key, body)
         )
     return await reach(backbone, principal, case_id)

@@ -15,7 +15,7 @@ from events.api import now
 from events.backbone import Backbone
 from events.keystore import decode_kek
 from events.problems import Problem
-from intake.domain.reports import local_date
+from intake.domain.clock import local_date
 
 LOOKUP_INFO = b"careledger/intake/child-lookup/v1"
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.api import IdempotencyKey, Manager, context, now, organisation_of
 from events.app import BackboneDep
 from intake.api.common import not_found
+from intake.api.inputs import PathId
 from intake.domain.projects import SetProject
 from intake.handlers import cases as handlers
 from intake.projections.rows import case_row
@@ -31,7 +32,7 @@ class CaseProject(BaseModel):
 
 @router.put("/{case_id}/project")
 async def put_project(
-    case_id: str,
+    case_id: PathId,
     body: ProjectUpdate,
     principal: Manager,
     backbone: BackboneDep,
@@ -50,5 +51,7 @@ async def put_project(
         by=principal.subject,
     )
     async with backbone.uow() as uow:
-        await handlers.set_project(command, uow, context(principal, f"{case_id}/project", key))
+        await handlers.set_project(
+            command, uow, context(principal, f"{case_id}/project", key, body)
+        )
     return CaseProject(case_id=case_id, **body.model_dump())

@@ -1,8 +1,12 @@
 """`/v1/reports`: receiving reports (DOMAIN §2) and mandatory reports with their
-acknowledgements (DOMAIN §3). Workers and supervisors of the reporting organisation only."""
+acknowledgements (DOMAIN §3). Workers and supervisors of the reporting organisation, as the
+record rule allows (`intake.domain.access`, SZ-7.3.3): a supervisor every report, a worker
+those they received or whose case they are on the team of."""
+
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.api import (
     Before,
@@ -18,9 +22,11 @@ from events.app import BackboneDep
 from events.auth import Principal
 from events.backbone import Backbone
 from events.context import Context
-from events.domain import EventData
+from events.domain import EventData, Line
 from events.errors import KeyShredded
-from intake.api.common import gone, lookup_key_of, not_found
+from intake.api.access import caller_of, visible_report
+from intake.api.common import gone, lookup_key_of
+from intake.api.inputs import BirthDate, Moment, Name, PathId, QueryId, Story, Words
 from intake.domain.events import ChildDetails, Reporter, Source
 from intake.domain.reports import AcknowledgeMandatoryReport, ReceiveReport
 from intake.handlers import reports as handlers
@@ -33,40 +39,44 @@ from intake.projections.queries import (
     report_page,
     report_public,
 )
-from intake.projections.rows import report_row
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 class ReporterIn(Reporter):
-    name: str = Field(min_length=1, max_length=100)
-    organisation: str | None = Field(None, max_length=200)
-    contact: str | None = Field(None, max_length=200)
+    name: Name
+    organisation: Line | None = None
+    contact: Line | None = None
 
 
 class ChildIn(ChildDetails):
-    name: str = Field(min_length=1, max_length=100)
-    resident_id: str | None = Field(None, max_length=40, description="checked under I-7")
-    address: str | None = Field(None, max_length=500)
+    name: Name
+    birth_date: BirthDate | None = Field(None, description="born by the report, under 18 (I-7)")
+    resident_id: Annotated[Line, Field(max_length=40)] | None = Field(
+        None, description="checked under I-7"
+    )
+    address: Line | None = None
 
 
 class WhatHappened(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    occurred_at: AwareDatetime | None = None
-    place: str | None = Field(None, max_length=500)
-    description: str = Field(min_length=1, max_length=20_000)
+    occurred_at: Moment | None = Field(None, description="after the birth, by the receipt")
+    place: Line | None = None
+    description: Story
 
 
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: Source
-    received_at: AwareDatetime | None = Field(None, description="default: now")
+    received_at: Moment | None = Field(None, description="default: now; from 2000, not later")
     reporter: ReporterIn
     child: ChildIn
     what_happened: WhatHappened
-    triggers: list[int] = Field([], max_length=20, description="situations 1-9 of SZ-5.2.2")
+    triggers: list[Annotated[int, Field(ge=1, le=99)]] = Field(
+        [], max_length=20, description="situations 1-9 of SZ-5.2.2"
+    )
     emergency: bool = Field(
         False,
         description="serious domestic violence or unlawful "
@@ -77,10 +87,12 @@ class ReportCreate(BaseModel):
 class AcknowledgementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    recipient: str = Field(max_length=50, description="police, place_responsible or civil_affairs")
-    acknowledged_by: str = Field(min_length=1, max_length=200)
-    acknowledged_at: AwareDatetime
-    reference: str | None = Field(None, max_length=200)
+    recipient: Annotated[Line, Field(max_length=50)] = Field(
+        description="police, place_responsible or civil_affairs"
+    )
+    acknowledged_by: Words
+    acknowledged_at: Moment
+    reference: Line | None = None
 
 
 @router.post("", status_code=201)
@@ -106,30 +118,37 @@ async def list_reports(
     emergency: bool | None = None,
     mandatory: bool | None = None,
     source: Source | None = None,
-    child_id: str | None = None,
+    child_id: QueryId = None,
 ) -> Page[ReportSummary]:
-    """The organisation's reports, newest first, a page at a time (`next_cursor`)."""
+    """The reports the caller may see (a supervisor: the organisation's; a worker: those they
+    received or whose case they are on the team of), newest first, a page at a time."""
     filters = {
         "emergency": emergency,
         "mandatory": mandatory,
         "source": source,
         "child_id": child_id,
     }
+    caller = caller_of(principal)
     async with backbone.uow() as uow:
         return await report_page(
-            uow.conn, organisation_of(principal), before=before, limit=limit, filters=filters
+            uow.conn,
+            organisation_of(principal),
+            caller,
+            before=before,
+            limit=limit,
+            filters=filters,
         )
 
 
 @router.get("/{report_id}")
-async def read(report_id: str, principal: Staff, backbone: BackboneDep) -> ReportPublic:
+async def read(report_id: PathId, principal: Staff, backbone: BackboneDep) -> ReportPublic:
     """One report with its mandatory report and acknowledgements."""
     return report_public(await _events(backbone, principal, report_id))
 
 
 @router.get("/{report_id}/acknowledgements")
 async def acknowledgements(
-    report_id: str, principal: Staff, backbone: BackboneDep
+    report_id: PathId, principal: Staff, backbone: BackboneDep
 ) -> list[Acknowledgement]:
     report = report_public(await _events(backbone, principal, report_id))
     return report.mandatory_report.acknowledgements if report.mandatory_report else []
@@ -137,7 +156,7 @@ async def acknowledgements(
 
 @router.post("/{report_id}/acknowledgements", status_code=201)
 async def acknowledge(
-    report_id: str,
+    report_id: PathId,
     body: AcknowledgementCreate,
     principal: Staff,
     backbone: BackboneDep,
@@ -149,7 +168,8 @@ async def acknowledge(
         report_id=report_id, **body.model_dump(), recorded_by=principal.subject, now=now()
     )
     async with backbone.uow() as uow:
-        await handlers.acknowledge(command, uow, context(principal, f"ack:{report_id}", key))
+        ctx = context(principal, f"ack:{report_id}", key, body)
+        await handlers.acknowledge(command, uow, ctx)
     return await acknowledgements(report_id, principal, backbone)
 
 
@@ -172,11 +192,9 @@ def _receive_command(body: ReportCreate, principal: Principal, ctx: Context) -> 
 
 
 async def _events(backbone: Backbone, principal: Principal, report_id: str) -> list[EventData]:
-    """The report's events, if the caller's organisation filed it (else 404)."""
+    """The report's events, if the caller may see it (else 404, as for no report)."""
     async with backbone.uow() as uow:
-        row = await report_row(uow.conn, report_id)
-        if row is None or row.organisation != organisation_of(principal):
-            raise not_found("report")
+        await visible_report(uow.conn, principal, report_id)
         try:
             return (await load(uow, report_stream(report_id))).events
         except KeyShredded:

@@ -1,7 +1,8 @@
 """`/v1/staff`: the staff registry (DOMAIN §12). Org admins and supervisors of an organisation
-write and read its staff; a worker reads their own entry."""
+write and read its staff; a worker reads their own entry. A staff id is per organisation
+(`intake.domain.staff`): the same id in another organisation is another person, whom this one
+neither sees nor changes."""
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter
@@ -12,6 +13,7 @@ from events.app import BackboneDep
 from events.auth import CurrentPrincipal, Forbidden, Principal
 from events.backbone import Backbone
 from intake.api.common import not_found, today
+from intake.api.inputs import Day, Name, Note, PathId, RecordId
 from intake.domain import Gender
 from intake.domain.events import Qualification, StaffRole
 from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
@@ -26,26 +28,24 @@ MANAGERS = ("org_admin", "supervisor")
 class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    worker_id: str = Field(
-        min_length=1, max_length=200, description="the person's subject at the identity provider"
-    )
-    organisation: str = Field(min_length=1, max_length=200)
+    worker_id: RecordId = Field(description="the person's subject at the identity provider")
+    organisation: RecordId
     role: StaffRole
-    name: str = Field(min_length=1, max_length=100)
+    name: Name
     gender: Gender
-    qualifications: list[Qualification] = []
+    qualifications: list[Qualification] = Field([], max_length=len(Qualification))
     years_in_child_services: float = Field(ge=0, le=80)
 
 
 class BackgroundCheckCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    checked_on: date
+    checked_on: Day = Field(description="from 2000, not later than today")
     clean: bool = Field(
         description="false: a record of sexual assault, abuse, trafficking or violence "
         "was found (MZ-7.1.3)"
     )
-    note: str | None = Field(None, max_length=2000)
+    note: Note | None = None
 
 
 @router.post("", status_code=201)
@@ -57,7 +57,7 @@ async def register(
         raise Forbidden("staff can be registered only in your own organisation")
     command = RegisterWorker(**body.model_dump())
     async with backbone.uow() as uow:
-        await handlers.register_worker(command, uow, context(principal, "staff", key))
+        await handlers.register_worker(command, uow, context(principal, "staff", key, body))
     return await _visible(backbone, principal, body.worker_id)
 
 
@@ -70,7 +70,9 @@ async def list_staff(principal: Manager, backbone: BackboneDep) -> list[StaffPub
 
 
 @router.get("/{worker_id}")
-async def read(worker_id: str, principal: CurrentPrincipal, backbone: BackboneDep) -> StaffPublic:
+async def read(
+    worker_id: PathId, principal: CurrentPrincipal, backbone: BackboneDep
+) -> StaffPublic:
     """One staff member: managers of their organisation, or the person themselves."""
     return await _visible(backbone, principal, worker_id)
 
@@ -78,15 +80,15 @@ async def read(worker_id: str, principal: CurrentPrincipal, backbone: BackboneDe
 class DeregistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    deregistered_on: date = Field(
-        description="the last day with the organisation; not later than today"
+    deregistered_on: Day = Field(
+        description="the last day with the organisation; from 2000, not later than today"
     )
     reason: Literal["left_organisation", "dismissed"]
 
 
 @router.post("/{worker_id}/deregistration", status_code=201)
 async def deregister(
-    worker_id: str,
+    worker_id: PathId,
     body: DeregistrationCreate,
     principal: Manager,
     backbone: BackboneDep,
@@ -95,36 +97,42 @@ async def deregister(
     """The person leaves the organisation (DOMAIN §12): they leave every case at once
     (`intake.case.worker_removed`) and no yearly check falls due for them any more. 409 when
     already deregistered."""
-    await _visible(backbone, principal, worker_id)
-    command = DeregisterWorker(worker_id=worker_id, today=today(), **body.model_dump())
+    staff = await _visible(backbone, principal, worker_id)
+    command = DeregisterWorker(
+        organisation=staff.organisation, worker_id=worker_id, today=today(), **body.model_dump()
+    )
     async with backbone.uow() as uow:
         await handlers.deregister_worker(
-            command, uow, context(principal, f"leave:{worker_id}", key)
+            command, uow, context(principal, f"leave:{worker_id}", key, body)
         )
     return await _visible(backbone, principal, worker_id)
 
 
 @router.post("/{worker_id}/background-checks", status_code=201)
 async def record_check(
-    worker_id: str,
+    worker_id: PathId,
     body: BackgroundCheckCreate,
     principal: Manager,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> StaffPublic:
     """Record the yearly background check; a positive result suspends the person at once."""
-    await _visible(backbone, principal, worker_id)
-    command = RecordBackgroundCheck(worker_id=worker_id, today=today(), **body.model_dump())
-    ctx = context(principal, f"check:{worker_id}", key)
+    staff = await _visible(backbone, principal, worker_id)
+    command = RecordBackgroundCheck(
+        organisation=staff.organisation, worker_id=worker_id, today=today(), **body.model_dump()
+    )
+    ctx = context(principal, f"check:{worker_id}", key, body)
     async with backbone.uow() as uow:
         await handlers.record_background_check(command, uow, ctx)
     return await _visible(backbone, principal, worker_id)
 
 
 async def _visible(backbone: Backbone, principal: Principal, worker_id: str) -> StaffPublic:
+    """The caller's organisation's staff member with this id (another organisation's is
+    another person, not found here)."""
     async with backbone.uow() as uow:
-        row = await staff_row(uow.conn, worker_id)
-    if row is None or row.organisation != principal.organisation:
+        row = await staff_row(uow.conn, organisation_of(principal), worker_id)
+    if row is None:
         raise not_found("staff member")
     if not principal.has_role(*MANAGERS) and principal.subject != worker_id:
         raise Forbidden("a worker may read only their own staff entry")

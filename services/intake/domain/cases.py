@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from events.domain import Conflict, EventData, Refused, conflict, refuse
 from intake.domain import Gender, Violation
+from intake.domain.access import Caller, Holding, may_see
 from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_investigation_team
 from intake.domain.events import (
     CaseOpened,
@@ -80,6 +81,13 @@ class ReportRef(BaseModel):
     organisation: str
     child_id: str
     case_id: str | None
+    received_by: str
+    team: frozenset[str] = frozenset()  # the team of the case that holds it, if one does
+
+    def holding(self) -> Holding:
+        return Holding(
+            organisation=self.organisation, team=self.team, took_in=frozenset({self.received_by})
+        )
 
 
 class OpenCase(BaseModel):
@@ -90,6 +98,12 @@ class OpenCase(BaseModel):
     report_ids: list[str]
     opened_at: datetime
     opened_by: str
+    by_supervisor: bool = False  # a supervisor sees every report of the organisation (SZ-7.3.3)
+
+    def opener(self) -> Caller:
+        return Caller(
+            subject=self.opened_by, organisation=self.organisation, supervisor=self.by_supervisor
+        )
 
 
 class AssignTeam(BaseModel):
@@ -129,8 +143,10 @@ class ChangeStatus(BaseModel):
 
 
 def open_case(command: OpenCase, reports: Sequence[ReportRef], case_number: str) -> list[EventData]:
-    """Open a case from reports about one child that no other case holds."""
-    found = {r.report_id: r for r in reports if r.organisation == command.organisation}
+    """Open a case from reports about one child that no other case holds. A report the opener
+    may not see (SZ-7.3.3) is refused as if there were none, so its existence is not revealed."""
+    opener = command.opener()
+    found = {r.report_id: r for r in reports if may_see(opener, r.holding()).allowed}
     missing = [r for r in command.report_ids if r not in found]
     if missing or not command.report_ids:
         raise refuse("unknown_report", "I-1", f"no such report: {missing}")
@@ -143,7 +159,7 @@ def open_case(command: OpenCase, reports: Sequence[ReportRef], case_number: str)
         raise conflict("report_in_a_case", CASE_RULE, f"already in a case: {taken}")
     return [
         CaseOpened(
-            **command.model_dump(exclude={"report_ids"}),
+            **command.model_dump(exclude={"report_ids", "by_supervisor"}),
             case_number=case_number,
             child_id=chosen[0].child_id,
             report_ids=[r.report_id for r in chosen],

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from events.domain import EventData, Refused, conflict, refuse
 from intake.domain.assignment import HOME_VISIT_RULE, home_visit_rules
 from intake.domain.cases import Case, require_active
+from intake.domain.clock import in_the_future, too_early
 from intake.domain.events import (
     ConsentRecorded,
     ConsentScope,
@@ -86,7 +87,7 @@ class RecordConsent(BaseModel):
 def record_visit(command: RecordVisit, case: Case) -> list[EventData]:
     """A home visit by members of the team, checked against JX-7.3."""
     require_active(case, "a visit")
-    _not_in_future(command.visited_at, command.now, HOME_VISIT_RULE)
+    _dated_in_window(command.visited_at, command.now, HOME_VISIT_RULE)
     workers = sorted(set(command.worker_ids))
     strangers = [w for w in workers if w not in case.team]
     if strangers:
@@ -109,7 +110,7 @@ def record_visit(command: RecordVisit, case: Case) -> list[EventData]:
 
 def record_investigation(command: RecordInvestigation, case: Case) -> list[EventData]:
     require_active(case, "an investigation")
-    _not_in_future(command.investigated_at, command.now, INVESTIGATION_RULE)
+    _dated_in_window(command.investigated_at, command.now, INVESTIGATION_RULE)
     return [
         InvestigationRecorded(
             **_case_fields(case),
@@ -123,7 +124,7 @@ def record_investigation(command: RecordInvestigation, case: Case) -> list[Event
 def record_statement(command: RecordStatement, case: Case) -> list[EventData]:
     """The initial case statement, once, after a home visit and the investigation (I-2)."""
     require_active(case, "an initial statement")
-    _not_in_future(command.stated_at, command.now, STATEMENT_RULE)
+    _dated_in_window(command.stated_at, command.now, STATEMENT_RULE)
     if case.statement_recorded:
         message = "the initial case statement is already recorded"
         raise conflict("statement_already_recorded", STATEMENT_RULE, message)
@@ -144,7 +145,7 @@ def record_statement(command: RecordStatement, case: Case) -> list[EventData]:
 
 def record_consent(command: RecordConsent, case: Case) -> list[EventData]:
     require_active(case, "a consent")
-    _not_in_future(command.given_at, command.now, CONSENT_RULE)
+    _dated_in_window(command.given_at, command.now, CONSENT_RULE)
     if not command.scopes:
         raise refuse("consent_without_scope", CONSENT_RULE, "consent to what?")
     return [
@@ -161,6 +162,9 @@ def _case_fields(case: Case) -> dict[str, Any]:
     return {"case_id": case.case_id, "organisation": case.organisation, "child_id": case.child_id}
 
 
-def _not_in_future(at: datetime, now: datetime, rule: str) -> None:
-    if at > now:
+def _dated_in_window(at: datetime, now: datetime, rule: str) -> None:
+    """Dated from 2000 (`clock.EARLIEST`) until now."""
+    if in_the_future(at, now):
         raise refuse("in_the_future", rule, f"{at.isoformat()} is after now")
+    if too_early(at):
+        raise refuse("too_early", rule, "before 2000-01-01, earlier than anything recorded here")

@@ -12,12 +12,13 @@
   own record here is linked by child id, not copied (JX-9.1, one archive per child).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from events.domain import EventData, refuse
 from intake.domain.cases import Case, require_active
+from intake.domain.clock import local_date
 from intake.domain.events import (
     ChildCategoriesSet,
     ChildCategory,
@@ -27,6 +28,8 @@ from intake.domain.events import (
     HouseholdRecorded,
     Minor,
 )
+from intake.domain.identity import ADULT_AGE, age_on
+from intake.domain.identity import RULE as CHILD_RULE
 
 CATEGORY_RULE = "SZ-5.8.1"
 FOLLOWUP_RULE = "SZ-5.8.2"
@@ -113,6 +116,7 @@ def record_household(
 ) -> list[EventData]:
     """The child's household; siblings are children of this organisation's registry."""
     require_active(case, "a household")
+    _check_minors(command.other_minors, local_date(command.at))
     siblings = sorted(set(command.sibling_ids))
     if case.child_id in siblings:
         raise refuse("own_sibling", ARCHIVE_RULE, "a child is not their own sibling")
@@ -133,6 +137,15 @@ def record_household(
             recorded_by=command.by,
         )
     ]
+
+
+def _check_minors(minors: list[Minor], on: date) -> None:
+    """A minor of the household is born by `on` and under 18 then (I-7: a child is <18)."""
+    for i, minor in enumerate(minors):
+        born = minor.birth_date
+        if born is not None and (born > on or age_on(born, on) >= ADULT_AGE):
+            message = "a minor is born by today and under 18"
+            raise refuse("not_a_minor", CHILD_RULE, message, field=f"other_minors.{i}.birth_date")
 
 
 def categories_of(events: list[EventData]) -> set[ChildCategory]:

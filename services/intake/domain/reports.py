@@ -9,13 +9,14 @@ acknowledgement is recorded later as its own fact.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import singledispatch
 
 from pydantic import BaseModel, ConfigDict
 
 from events.domain import EventData, Refused, conflict, refuse
 from intake.domain import Violation
+from intake.domain.clock import in_the_future, local_date, too_early
 from intake.domain.events import (
     Addressee,
     ChildDetails,
@@ -27,10 +28,10 @@ from intake.domain.events import (
     ReportReceived,
     Source,
 )
-from intake.domain.identity import age_on, validate_resident_id
+from intake.domain.identity import ADULT_AGE, age_on, validate_resident_id
+from intake.domain.identity import RULE as CHILD_RULE
 from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
 
-CHINA_TIME = timezone(timedelta(hours=8))
 TIME_RULE = "SZ-6.2.2"  # I-4: the time and place of the harm are part of the investigation
 
 
@@ -79,18 +80,16 @@ class Report(BaseModel):
     acknowledged: tuple[str, ...] = ()
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar day in China of an aware datetime."""
-    return moment.astimezone(CHINA_TIME).date()
-
-
 def receive_report(command: ReceiveReport) -> list[EventData]:
     """The report's events: received, and filed to police and civil affairs if mandatory."""
+    timing = _time_violations(command)
+    if timing:  # decided first: the rest reads the received day
+        raise Refused(timing)
     child, id_violations = _checked_child(command)
     decision = evaluate_report(
         command.triggers, command.emergency, child.gender, _age_at_harm(command, child)
     )
-    violations = id_violations + _time_violations(command) + decision.violations
+    violations = id_violations + _harm_before_birth(command, child) + decision.violations
     if violations:
         raise Refused(violations)
     received = ReportReceived(
@@ -116,7 +115,8 @@ def acknowledge(command: AcknowledgeMandatoryReport, report: Report) -> list[Eve
     if command.recipient in report.acknowledged:
         message = f"{command.recipient} has already acknowledged this report"
         raise conflict("already_acknowledged", DUTY_CLAUSE, message)
-    if not report.received_at <= command.acknowledged_at <= command.now:
+    at = command.acknowledged_at
+    if at < report.received_at or in_the_future(at, command.now):
         message = "an acknowledgement falls between the report's receipt and now"
         raise refuse("acknowledgement_time", DUTY_CLAUSE, message)
     return [
@@ -165,7 +165,7 @@ def _checked_child(command: ReceiveReport) -> tuple[ChildDetails, list[Violation
     """The child with a normalised ID number and the birth date it carries, or I-7 violations."""
     child = command.child
     if child.resident_id is None:
-        return child, []
+        return child, _birth_violations(child.birth_date, local_date(command.received_at))
     check = validate_resident_id(
         child.resident_id, child.birth_date, local_date(command.received_at)
     )
@@ -182,11 +182,42 @@ def _age_at_harm(command: ReceiveReport, child: ChildDetails) -> int | None:
     return age_on(child.birth_date, local_date(when))
 
 
+def _birth_violations(birth_date: date | None, received_on: date) -> list[Violation]:
+    """A stated birth date (without an ID number, which `identity` checks): the child is born
+    by the day the report comes in and is under 18 then (I-7; DOMAIN §1: a child is <18)."""
+    if birth_date is None:
+        return []
+    if birth_date > received_on:
+        message = "the birth date is after the day the report was received"
+        return [Violation(code="birth_date_in_future", rule=CHILD_RULE, message=message)]
+    if age_on(birth_date, received_on) >= ADULT_AGE:
+        message = "18 or older on the day the report was received; a child is under 18"
+        return [Violation(code="not_a_minor", rule=CHILD_RULE, message=message)]
+    return []
+
+
+def _harm_before_birth(command: ReceiveReport, child: ChildDetails) -> list[Violation]:
+    """Harm to the child happened after they were born (SZ-6.2.2: its time is investigated)."""
+    if command.occurred_at is None or child.birth_date is None:
+        return []
+    if local_date(command.occurred_at) >= child.birth_date:
+        return []
+    message = "the harm cannot have happened before the child was born"
+    return [Violation(code="occurred_before_birth", rule=TIME_RULE, message=message)]
+
+
 def _time_violations(command: ReceiveReport) -> list[Violation]:
+    """Received from 2000 until now, the harm from 2000 until the receipt (`clock`)."""
     violations = []
-    if command.received_at > command.now:
+    if in_the_future(command.received_at, command.now):
         message = "a report cannot be received in the future"
         violations.append(Violation(code="received_in_future", rule=TIME_RULE, message=message))
+    for name, at in (("received_at", command.received_at), ("occurred_at", command.occurred_at)):
+        if at is not None and too_early(at):
+            message = "before 2000-01-01, earlier than anything this service records"
+            violations.append(
+                Violation(code="too_early", rule=TIME_RULE, message=message, field=name)
+            )
     if command.occurred_at is not None and command.occurred_at > command.received_at:
         message = "the harm cannot have happened after the report was received"
         violations.append(

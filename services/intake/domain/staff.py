@@ -8,6 +8,9 @@ the person at once (MZ-7.1.3).
 so reinstatement is not something a check can decide. A person who leaves the organisation (or
 is dismissed) is deregistered: they leave their cases and no check falls due for them any more;
 the registration stays in the stream, so they are not registered again under the same id.
+**Resolution**: a staff id (the person's subject at the identity provider) names one person
+within one organisation: the registry's key is the organisation and the id, so another
+organisation registering the same id neither fails nor reaches this organisation's entry.
 """
 
 from collections.abc import Iterable
@@ -48,6 +51,7 @@ class RegisterWorker(BaseModel):
 class RecordBackgroundCheck(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    organisation: str  # a staff id is one person only within an organisation
     worker_id: str
     checked_on: date
     clean: bool
@@ -58,6 +62,7 @@ class RecordBackgroundCheck(BaseModel):
 class DeregisterWorker(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    organisation: str
     worker_id: str
     deregistered_on: date
     reason: Literal["left_organisation", "dismissed"]

@@ -11,7 +11,7 @@ from events.uow import UnitOfWork
 from intake.domain import Gender
 from intake.domain import cases as rules
 from intake.domain import projects as project_rules
-from intake.domain.reports import local_date
+from intake.domain.clock import local_date
 from intake.handlers.shared import History, append, load
 from intake.projections.rows import (
     child_row,
@@ -19,9 +19,10 @@ from intake.projections.rows import (
     report_rows,
     staff_from_row,
     staff_rows,
+    teams_of,
 )
 
-REPORT_REF = ("report_id", "organisation", "child_id", "case_id")
+REPORT_REF = ("report_id", "organisation", "child_id", "case_id", "received_by")
 Decision = Callable[[rules.Case], list[EventData]]
 
 
@@ -48,8 +49,7 @@ async def open_case(command: rules.OpenCase, uow: UnitOfWork, ctx: Context) -> N
     history = await load(uow, command.case_id)
     if history.retried(ctx):
         return
-    rows = await report_rows(uow.conn, command.report_ids)
-    refs = [rules.ReportRef(**{k: r._mapping[k] for k in REPORT_REF}) for r in rows]
+    refs = await _report_refs(uow, command.report_ids)
     year = local_date(command.opened_at).year
     number = await next_case_number(uow.conn, command.organisation, year)
     events = rules.open_case(command, refs, number)
@@ -57,12 +57,25 @@ async def open_case(command: rules.OpenCase, uow: UnitOfWork, ctx: Context) -> N
     await uow.commit()
 
 
+async def _report_refs(uow: UnitOfWork, report_ids: list[str]) -> list[rules.ReportRef]:
+    """The reports with who received them and the team of the case holding each, if any: what
+    the record rule (`intake.domain.access`) decides on."""
+    rows = await report_rows(uow.conn, report_ids)
+    teams = await teams_of(uow.conn, [r.case_id for r in rows if r.case_id])
+    return [
+        rules.ReportRef(
+            **{k: r._mapping[k] for k in REPORT_REF}, team=teams.get(r.case_id, frozenset())
+        )
+        for r in rows
+    ]
+
+
 async def assign_team(command: rules.AssignTeam, uow: UnitOfWork, ctx: Context) -> None:
     """Set the case's investigation team, checked against I-5 and §12 on the day."""
     history, case = await case_of(uow, command.case_id)
     if history.retried(ctx):
         return
-    rows = await staff_rows(uow.conn, command.worker_ids)
+    rows = await staff_rows(uow.conn, case.organisation, command.worker_ids)
     members = [staff_from_row(r).as_member() for r in rows]
     child = await child_row(uow.conn, case.child_id)
     events = rules.assign_team(command, case, members, Gender(child.gender))

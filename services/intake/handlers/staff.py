@@ -5,6 +5,7 @@ leaves. One suspended or deregistered leaves every case at once, in the same tra
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from urllib.parse import quote
 
 from events.context import Context
 from events.registry import EventData
@@ -13,11 +14,20 @@ from intake.domain import cases as case_rules
 from intake.domain import staff as rules
 from intake.domain.events import WorkerDeregistered, WorkerSuspended
 from intake.handlers.shared import append, load
-from intake.projections.rows import cases_of_worker
+from intake.projections.rows import cases_of_worker, staff_row
 
 
-def worker_stream(worker_id: str) -> str:
-    return f"worker-{worker_id}"
+def worker_stream(organisation: str, worker_id: str) -> str:
+    """A staff member's stream: per organisation, as the id is (`domain.staff`); both parts
+    percent-encoded so that no two (organisation, id) pairs share a stream."""
+    return f"staff-{quote(organisation, safe='')}/{quote(worker_id, safe='')}"
+
+
+async def stream_of(uow: UnitOfWork, organisation: str, worker_id: str) -> str:
+    """The stream their registry row names (registrations from before ids were per
+    organisation kept `worker-<id>`), else the one a registration would start."""
+    row = await staff_row(uow.conn, organisation, worker_id)
+    return str(row.stream_id) if row is not None else worker_stream(organisation, worker_id)
 
 
 def staff_scope(organisation: str, worker_id: str) -> str:
@@ -27,7 +37,7 @@ def staff_scope(organisation: str, worker_id: str) -> str:
 
 
 async def register_worker(command: rules.RegisterWorker, uow: UnitOfWork, ctx: Context) -> None:
-    stream = worker_stream(command.worker_id)
+    stream = await stream_of(uow, command.organisation, command.worker_id)
     history = await load(uow, stream)
     if history.retried(ctx):
         return  # a retry of the request that registered this person
@@ -41,15 +51,16 @@ async def record_background_check(
     command: rules.RecordBackgroundCheck, uow: UnitOfWork, ctx: Context
 ) -> None:
     decide = partial(rules.record_background_check, command)
-    await _change_staff(command.worker_id, command.today, decide, uow, ctx)
+    await _change_staff(command.organisation, command.worker_id, command.today, decide, uow, ctx)
 
 
 async def deregister_worker(command: rules.DeregisterWorker, uow: UnitOfWork, ctx: Context) -> None:
     decide = partial(rules.deregister_worker, command)
-    await _change_staff(command.worker_id, command.today, decide, uow, ctx)
+    await _change_staff(command.organisation, command.worker_id, command.today, decide, uow, ctx)
 
 
 async def _change_staff(
+    organisation: str,
     worker_id: str,
     today: date,
     decide: Callable[[rules.Staff], list[EventData]],
@@ -58,7 +69,7 @@ async def _change_staff(
 ) -> None:
     """Append what `decide` makes of the staff member, and take one suspended or deregistered
     off their cases; LookupError when there is no such staff member."""
-    stream = worker_stream(worker_id)
+    stream = await stream_of(uow, organisation, worker_id)
     history = await load(uow, stream)
     state = rules.staff_state(history.events)
     if state is None:
@@ -71,15 +82,17 @@ async def _change_staff(
     )
     for event in events:
         if isinstance(event, WorkerSuspended | WorkerDeregistered):
-            await _remove_from_cases(uow, worker_id, today, ctx, event.reason, event.rule)
+            await _remove_from_cases(uow, state, today, ctx, event.reason, event.rule)
     await uow.commit()
 
 
 async def _remove_from_cases(
-    uow: UnitOfWork, worker_id: str, on: date, ctx: Context, reason: str, rule: str
+    uow: UnitOfWork, staff: rules.Staff, on: date, ctx: Context, reason: str, rule: str
 ) -> None:
+    """Off every case of their organisation (the same id elsewhere is someone else)."""
     unseeded = Context(ctx.metadata)  # one request, many streams: fresh ids on each case
-    for case_id in await cases_of_worker(uow.conn, worker_id):
+    worker_id = staff.worker_id
+    for case_id in await cases_of_worker(uow.conn, staff.organisation, worker_id):
         history = await load(uow, case_id)
         case = case_rules.case_state(history.events)
         if case is not None:

@@ -77,6 +77,7 @@ async def _worker_registered(
     row = {
         "worker_id": event.worker_id,
         "organisation": event.organisation,
+        "stream_id": envelope.stream_id,
         "role": event.role.value,
         "name": event.name,
         "gender": event.gender.value,
@@ -105,7 +106,7 @@ async def _check_recorded(
             _when(newer, event.clean), staff.c.background_check_clean
         ),
     }
-    await _update_staff(conn, event.worker_id, envelope, changes)
+    await _update_staff(conn, event, envelope, changes)
 
 
 @_apply.register
@@ -113,7 +114,7 @@ async def _worker_suspended(
     event: WorkerSuspended, envelope: Envelope, conn: AsyncConnection, fingerprint: str | None
 ) -> None:
     changes = {"suspended": True, "suspended_on": event.suspended_on, "suspension_rule": event.rule}
-    await _update_staff(conn, event.worker_id, envelope, changes)
+    await _update_staff(conn, event, envelope, changes)
 
 
 @_apply.register
@@ -121,14 +122,18 @@ async def _worker_deregistered(
     event: WorkerDeregistered, envelope: Envelope, conn: AsyncConnection, fingerprint: str | None
 ) -> None:
     changes = {"deregistered_on": event.deregistered_on, "deregistration_reason": event.reason}
-    await _update_staff(conn, event.worker_id, envelope, changes)
+    await _update_staff(conn, event, envelope, changes)
 
 
 async def _update_staff(
-    conn: AsyncConnection, worker_id: str, envelope: Envelope, changes: dict[str, Any]
+    conn: AsyncConnection,
+    event: BackgroundCheckRecorded | WorkerSuspended | WorkerDeregistered,
+    envelope: Envelope,
+    changes: dict[str, Any],
 ) -> None:
+    """The row of the event's staff member: their id within their organisation."""
     version = envelope.stream_version
-    where = staff.c.worker_id == worker_id
+    where = (staff.c.organisation == event.organisation) & (staff.c.worker_id == event.worker_id)
     await conn.execute(update(staff).where(where).values(**changes, version=version))
 
 

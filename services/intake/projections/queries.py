@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events.api import Page, page_of
 from events.domain import EventData, Violation
+from intake.domain.access import Caller, may_see
 from intake.domain.assignment import clearance_violations
 from intake.domain.events import (
     Addressee,
@@ -34,7 +35,7 @@ from intake.domain.events import (
     Source,
     VisitRecorded,
 )
-from intake.projections.rows import staff_from_row
+from intake.projections.rows import report_holding, staff_from_row
 from intake.projections.tables import case_team, cases, children, reports, staff
 
 
@@ -96,6 +97,10 @@ class ReportPublic(BaseModel):
 
 
 class ReportSummary(BaseModel):
+    """A report in a list. Lists (reports, cases, duplicate hints) carry no ID number, masked or
+    whole, for any role: who needs it opens the child's record, which the record rule guards
+    (SZ-7.3.3), and a list holds no more than it needs (JX-9.3, minimum necessary)."""
+
     report_id: str
     child_id: str
     source: Source
@@ -143,20 +148,38 @@ def report_public(events: Sequence[EventData]) -> ReportPublic:
 async def report_page(
     conn: AsyncConnection,
     organisation: str,
+    caller: Caller,
     *,
     before: int | None,
     limit: int,
     filters: dict[str, Any],
 ) -> Page[ReportSummary]:
-    """Newest first; `before` is the sequence number the previous page ended on."""
-    query = select(reports).where(reports.c.organisation == organisation)
+    """The reports `caller` may see, newest first; `before` is the sequence number the previous
+    page ended on. The query keeps a worker to the reports they received or whose case's team
+    they are on; the record rule (`access.may_see`) then decides each row."""
+    on_team = _on_team_of_report(caller.subject).label("on_team")
+    query = select(reports, on_team).where(reports.c.organisation == organisation)
+    if not caller.supervisor:
+        query = query.where(or_(reports.c.received_by == caller.subject, on_team))
     for name, value in filters.items():
         if value is not None:
             query = query.where(reports.c[name] == value)
     if before is not None:
         query = query.where(reports.c.seq < before)
     rows = (await conn.execute(query.order_by(reports.c.seq.desc()).limit(limit + 1))).all()
-    return page_of(list(rows), limit, _report_summary)
+    page = page_of(list(rows), limit, lambda row: row)
+    items = [_report_summary(row) for row in page.items if _may_see_report(caller, row)]
+    return Page[ReportSummary](items=items, next_cursor=page.next_cursor)
+
+
+def _on_team_of_report(worker_id: str) -> Any:
+    held = case_team.c.case_id == reports.c.case_id
+    return exists().where(held, case_team.c.worker_id == worker_id)
+
+
+def _may_see_report(caller: Caller, row: Any) -> bool:
+    team = frozenset({caller.subject}) if row.on_team else frozenset()
+    return may_see(caller, report_holding(row, team)).allowed
 
 
 def _report_summary(row: Any) -> ReportSummary:

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.domain.access import Holding
 from intake.domain.staff import Staff
 from intake.projections.tables import case_numbers, case_team, cases, children, reports, staff
 
@@ -27,12 +28,30 @@ def staff_from_row(row: Any) -> Staff:
     )
 
 
-async def staff_row(conn: AsyncConnection, worker_id: str) -> Any:
-    return (await conn.execute(select(staff).where(staff.c.worker_id == worker_id))).first()
+def report_holding(row: Any, team: frozenset[str]) -> Holding:
+    """A report's row as the record rule sees it; `team`: of the case that holds it, if any."""
+    return Holding(organisation=row.organisation, team=team, took_in=frozenset({row.received_by}))
 
 
-async def staff_rows(conn: AsyncConnection, worker_ids: list[str]) -> list[Any]:
-    query = select(staff).where(staff.c.worker_id.in_(worker_ids))
+def case_holding(row: Any, team: list[str] | frozenset[str]) -> Holding:
+    """A case's row as the record rule sees it: its team's, and who opened it."""
+    return Holding(
+        organisation=row.organisation, team=frozenset(team), took_in=frozenset({row.opened_by})
+    )
+
+
+async def staff_row(conn: AsyncConnection, organisation: str, worker_id: str) -> Any:
+    """The staff member with this id in this organisation (ids are per organisation)."""
+    query = select(staff).where(
+        staff.c.organisation == organisation, staff.c.worker_id == worker_id
+    )
+    return (await conn.execute(query)).first()
+
+
+async def staff_rows(conn: AsyncConnection, organisation: str, worker_ids: list[str]) -> list[Any]:
+    query = select(staff).where(
+        staff.c.organisation == organisation, staff.c.worker_id.in_(worker_ids)
+    )
     return list((await conn.execute(query)).all())
 
 
@@ -47,10 +66,10 @@ async def report_rows(conn: AsyncConnection, report_ids: list[str]) -> list[Any]
     return list((await conn.execute(query)).all())
 
 
-async def report_ids_of_child(conn: AsyncConnection, child_id: str) -> list[str]:
+async def reports_of_child(conn: AsyncConnection, child_id: str) -> list[Any]:
     """The reports about a child, oldest first."""
-    query = select(reports.c.report_id).where(reports.c.child_id == child_id)
-    return [r for (r,) in await conn.execute(query.order_by(reports.c.seq))]
+    query = select(reports).where(reports.c.child_id == child_id)
+    return list((await conn.execute(query.order_by(reports.c.seq))).all())
 
 
 async def child_row(conn: AsyncConnection, child_id: str) -> Any:
@@ -92,8 +111,22 @@ async def team_of(conn: AsyncConnection, case_id: str) -> list[str]:
     return [w for (w,) in await conn.execute(query.order_by(case_team.c.worker_id))]
 
 
-async def cases_of_worker(conn: AsyncConnection, worker_id: str) -> list[str]:
-    query = select(case_team.c.case_id).where(case_team.c.worker_id == worker_id)
+async def teams_of(conn: AsyncConnection, case_ids: list[str]) -> dict[str, frozenset[str]]:
+    """Each case's team (a case without one is left out)."""
+    query = select(case_team).where(case_team.c.case_id.in_(case_ids))
+    teams: dict[str, set[str]] = {}
+    for row in await conn.execute(query):
+        teams.setdefault(row.case_id, set()).add(row.worker_id)
+    return {case_id: frozenset(team) for case_id, team in teams.items()}
+
+
+async def cases_of_worker(conn: AsyncConnection, organisation: str, worker_id: str) -> list[str]:
+    """The cases of the organisation whose team the worker is on."""
+    query = (
+        select(case_team.c.case_id)
+        .join(cases, cases.c.case_id == case_team.c.case_id)
+        .where(case_team.c.worker_id == worker_id, cases.c.organisation == organisation)
+    )
     return [c for (c,) in await conn.execute(query.order_by(case_team.c.case_id))]
 
 

@@ -25,8 +25,9 @@ metadata = MetaData()
 staff = Table(
     "staff",
     metadata,
+    Column("organisation", Text, primary_key=True),  # a staff id is per organisation
     Column("worker_id", Text, primary_key=True),
-    Column("organisation", Text, nullable=False),
+    Column("stream_id", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("gender", Text, nullable=False),

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from events.auth import CurrentPrincipal
 from events.problems import Problem
 from notify.domain import CalendarYearUnknown, WorkingCalendar
+from notify.domain.calendar import FIRST_DAY, LAST_DAY
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
 
@@ -25,6 +26,9 @@ def calendar_of(request: Request) -> WorkingCalendar:
 
 
 CalendarDep = Annotated[WorkingCalendar, Depends(calendar_of)]
+#: A date in notify's years (2000-2100): outside them no notice exists, and near 9999 the
+#: arithmetic overflows.
+Day = Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class WorkingDaysAdded(BaseModel):
@@ -55,7 +59,7 @@ class YearUnknown(Problem):
 
 @router.get("/add-working-days")
 async def add_working_days(
-    start: date,
+    start: Day,
     days: Annotated[int, Query(ge=0, le=MAX_DAYS)],
     principal: CurrentPrincipal,
     calendar: CalendarDep,
@@ -70,7 +74,7 @@ async def add_working_days(
 
 @router.get("/working-day")
 async def working_day(
-    date: date, principal: CurrentPrincipal, calendar: CalendarDep
+    date: Day, principal: CurrentPrincipal, calendar: CalendarDep
 ) -> WorkingDayAnswer:
     """Whether `date` is a working day, and the holiday's name when it is a public holiday."""
     try:

@@ -1,7 +1,9 @@
-"""`/v1/calendar/years`: the official holiday notice of each year (DOMAIN §13). An org admin
-loads a year chinesecalendar does not know yet from the State Council's notice; loading a year
-the library knows replaces it only with `replace_library: true` (a correction of the notice,
-never by accident). Loading recomputes the clocks that were set provisionally for that year."""
+"""`/v1/calendar/years`: the official holiday notice of each year (DOMAIN §13). A platform
+operator loads a year chinesecalendar does not know yet from the State Council's notice: the
+calendar is national and moves every organisation's deadlines, so no organisation's own role
+may (ARCHITECTURE, Security). Loading a year the library knows replaces it only with
+`replace_library: true` (a correction of the notice, never by accident). Loading recomputes
+the clocks that were set provisionally for that year."""
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -9,24 +11,25 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from events.api import Now, OrgAdmin, context
+from events.api import Now, Operator, context
 from events.app import BackboneDep
 from events.auth import CurrentPrincipal
+from events.domain import Line
 from events.problems import Problem
 from notify.api.calendar import CalendarDep, YearUnknown
 from notify.domain import InvalidYearSchedule, YearSchedule, library_schedule
-from notify.domain.calendar import LIBRARY_YEARS, LoadCalendarYear
+from notify.domain.calendar import FIRST_YEAR, LAST_YEAR, LIBRARY_YEARS, LoadCalendarYear
 from notify.handlers import calendar as calendar_handlers
 from notify.projections import queries
 
 router = APIRouter(prefix="/v1/calendar/years", tags=["calendar"])
 
-Year = Annotated[int, Path(ge=2000, le=2100)]
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 class HolidayIn(BaseModel):
     date: date
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class YearScheduleIn(BaseModel):
@@ -84,7 +87,7 @@ class LibraryYear(Problem):
 async def load_year(
     year: Year,
     body: YearScheduleIn,
-    principal: OrgAdmin,
+    principal: Operator,
     backbone: BackboneDep,
     calendar: CalendarDep,
     now: Now,

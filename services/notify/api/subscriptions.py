@@ -1,12 +1,16 @@
 """`/v1/subscriptions`: webhook and e-mail endpoints of an organisation or a partner agency.
-The webhook secret is in the answer to the POST and nowhere else."""
+The webhook secret is in the answer to the POST and nowhere else. A webhook's host must
+resolve to public addresses only (ARCHITECTURE, Security; `handlers.targets`)."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from events.api import Organisation, Subscriber, context
 from events.app import BackboneDep
 from events.auth import Forbidden, Principal
+from events.domain import Line
 from events.problems import Problem
 from notify.domain.subscriptions import (
     Caller,
@@ -17,18 +21,33 @@ from notify.domain.subscriptions import (
     may_manage,
 )
 from notify.handlers import subscriptions
+from notify.handlers.targets import STRICT, TargetPolicy
 from notify.projections import queries
 from notify.projections.queries import SubscriptionPublic
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 
 
+URL_MAX = 2048  # what browsers and proxies reliably carry
+Name = Annotated[Line, Field(min_length=1, max_length=100)]
+SubscriptionId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def targets_of(request: Request) -> TargetPolicy:
+    """The app's target policy (the composition root sets it from settings), else the strict one."""
+    targets = getattr(request.app.state, "webhook_targets", None)
+    return targets if isinstance(targets, TargetPolicy) else STRICT
+
+
+Targets = Annotated[TargetPolicy, Depends(targets_of)]
+
+
 class SubscriptionCreate(BaseModel):
     channel: Channel
-    target: str = Field(min_length=3, max_length=2000)
-    event_types: list[str] = Field(min_length=1, max_length=20)
-    agency: str | None = Field(None, max_length=100)
-    organisation: str | None = Field(None, max_length=100)
+    target: Annotated[Line, Field(min_length=3, max_length=URL_MAX)]
+    event_types: list[Name] = Field(min_length=1, max_length=20)
+    agency: Name | None = None
+    organisation: Name | None = None
     language: Language = Language.ZH
 
 
@@ -47,7 +66,11 @@ def caller(principal: Principal) -> Caller:
 
 @router.post("", status_code=201)
 async def create_subscription(
-    body: SubscriptionCreate, principal: Subscriber, backbone: BackboneDep, response: Response
+    body: SubscriptionCreate,
+    principal: Subscriber,
+    backbone: BackboneDep,
+    targets: Targets,
+    response: Response,
 ) -> SubscriptionWithSecret:
     """Subscribe an endpoint; the answer carries the webhook secret, this once (not cached)."""
     response.headers["Cache-Control"] = "no-store"
@@ -60,7 +83,7 @@ async def create_subscription(
     )
     async with backbone.uow() as uow:
         ctx = context(principal, "create-subscription")
-        subscription_id, secret = await subscriptions.create(command, uow, ctx)
+        subscription_id, secret = await subscriptions.create(command, uow, ctx, targets=targets)
         # read back what the handler committed (a new transaction the unit of work closes)
         created = await queries.subscription(uow.conn, subscription_id)
     assert created is not None
@@ -79,7 +102,7 @@ async def list_subscriptions(
 
 @router.get("/{subscription_id}")
 async def get_subscription(
-    subscription_id: str, principal: Subscriber, backbone: BackboneDep
+    subscription_id: SubscriptionId, principal: Subscriber, backbone: BackboneDep
 ) -> SubscriptionPublic:
     async with backbone.engine.connect() as conn:
         found = await queries.subscription(conn, subscription_id)
@@ -90,7 +113,7 @@ async def get_subscription(
 
 @router.delete("/{subscription_id}", status_code=204)
 async def delete_subscription(
-    subscription_id: str, principal: Subscriber, backbone: BackboneDep
+    subscription_id: SubscriptionId, principal: Subscriber, backbone: BackboneDep
 ) -> Response:
     """Stop notifying it, cancel what it has pending and shred its secret."""
     async with backbone.uow() as uow:

@@ -19,6 +19,15 @@ import chinese_calendar
 
 ONE_DAY = timedelta(days=1)
 SATURDAY = 5
+#: The years notify counts in: any date outside is a typo or an attack, never a deadline (and
+#: near year 9999 date arithmetic overflows). Years are loaded and dates accepted within them.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+
+
+def in_years(moment: date) -> bool:
+    """Whether `moment` (a date, or an instant's date where it is) lies in notify's years."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
 
 
 class CalendarYearUnknown(Exception):

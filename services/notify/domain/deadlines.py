@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from notify.domain.calendar import WorkingCalendar
+from notify.domain.calendar import WorkingCalendar, in_years
 from notify.domain.clocks import ClockRule, DueAt, Duration, SpanFraction, Unit
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -58,8 +58,9 @@ def due_at(
 
 
 def stated_due(length: DueAt, data: Mapping[str, object]) -> datetime:
-    """The due instant the start event states; ValueError when it is missing or has no offset
-    (the event is malformed: a guessed time zone would move the deadline by hours)."""
+    """The due instant the start event states; ValueError when it is missing, has no offset
+    (a guessed time zone would move the deadline by hours) or falls outside notify's years
+    (a deadline no one could meet; near year 9999 the arithmetic overflows)."""
     value = data.get(length.field)
     try:
         moment = (
@@ -67,7 +68,7 @@ def stated_due(length: DueAt, data: Mapping[str, object]) -> datetime:
         )
     except ValueError:
         moment = None
-    if moment is None or moment.utcoffset() is None:
+    if moment is None or moment.utcoffset() is None or not in_years(moment):
         raise ValueError(f"{length.field} must be an ISO-8601 instant, got {value!r}")
     return _utc(moment)
 

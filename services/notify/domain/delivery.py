@@ -41,11 +41,13 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class RecordAttempt:
-    """The outcome of one attempt to send a notification: `error` is None when delivered."""
+    """The outcome of one attempt to send a notification: `error` is None when delivered;
+    `final` when trying again cannot help (a target refused by policy): given up at once."""
 
     notification_id: str
     error: str | None
     at: datetime
+    final: bool = False
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 from uuid import NAMESPACE_URL, uuid5
 
-from notify.domain.calendar import WorkingCalendar
+from notify.domain.calendar import WorkingCalendar, in_years
 from notify.domain.clocks import (
     CLAUSE,
     ClockRule,
@@ -171,12 +171,14 @@ def linked_to_case(data: Mapping[str, object]) -> tuple[str, ...]:
 
 
 def fact_time(data: Mapping[str, object], recorded_at: datetime) -> datetime:
-    """When the starting fact happened: its own time field, but never after it was recorded."""
+    """When the starting fact happened: its own time field, but never after it was recorded,
+    and not when it lies before notify's years (as unreadable as a malformed time: a clock
+    from year 1 would ask for that year's calendar)."""
     for name in FACT_TIME_FIELDS:
         value = data.get(name)
         if isinstance(value, str):
             value = _parse_time(value)
-        if isinstance(value, datetime) and value.tzinfo is not None:
+        if isinstance(value, datetime) and value.tzinfo is not None and in_years(value):
             return min(value, recorded_at)
     return recorded_at
 

@@ -171,15 +171,17 @@ async def record_attempt(
     command: RecordAttempt, uow: UnitOfWork, ctx: Context, *, policy: RetryPolicy
 ) -> None:
     """Record one attempt to send: delivered, another attempt later, or given up once the
-    retry window is over (with the last error). Nothing when the delivery is no longer pending
-    (cancelled meanwhile, or recorded by another dispatcher)."""
+    retry window is over or the attempt was final (with the last error). Nothing when the
+    delivery is no longer pending (cancelled meanwhile, or recorded by another dispatcher)."""
     row = await queue.pending_row(uow.conn, command.notification_id)
     if row is None:
         return
     attempts, error, now = row.attempts + 1, command.error, command.at
+    retry = error is not None and not command.final
+    retry_at = policy.next_attempt(row.queued_at, now, attempts) if retry else None
     if error is None:
         await _record_outcome(uow, ctx, row, _delivered(row, attempts, now))
-    elif (retry_at := policy.next_attempt(row.queued_at, now, attempts)) is None:
+    elif retry_at is None:
         await _record_outcome(uow, ctx, row, _failed(row, attempts, error, now))
     else:
         await queue.retry_later(uow.conn, row.notification_id, attempts, error, retry_at)

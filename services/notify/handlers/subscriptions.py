@@ -1,5 +1,6 @@
 """Subscriptions: create (a new webhook secret, sealed in the event and the read model, returned
-to the caller once) and delete (pending deliveries cancelled, the secret's data key shredded)."""
+to the caller once; a webhook's host must resolve to public addresses only) and delete (pending
+deliveries cancelled, the secret's data key shredded)."""
 
 import secrets
 from uuid import uuid4
@@ -18,14 +19,22 @@ from notify.domain.subscriptions import (
     stream_of,
 )
 from notify.handlers import record
+from notify.handlers.targets import STRICT, TargetPolicy
 from notify.projections import queries
 
 
 async def create(
-    command: CreateSubscription, uow: UnitOfWork, ctx: Context
+    command: CreateSubscription,
+    uow: UnitOfWork,
+    ctx: Context,
+    *,
+    targets: TargetPolicy = STRICT,
 ) -> tuple[str, str | None]:
-    """Record the subscription; returns its id and the webhook secret (None for e-mail)."""
+    """Record the subscription; returns its id and the webhook secret (None for e-mail).
+    The host is resolved before the first statement, so no transaction waits on DNS."""
     check_subscription(command.channel, command.target, command.event_types)
+    if command.channel is Channel.WEBHOOK:
+        await targets.vet(command.target)
     subscription_id = str(uuid4())
     secret = secrets.token_urlsafe(32) if command.channel is Channel.WEBHOOK else None
     created = SubscriptionCreated(

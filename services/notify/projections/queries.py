@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.domain import YearSchedule
+from notify.domain.access import ProjectScope, Scope
 from notify.domain.subscriptions import Route
 from notify.projections.tables import (
     OPEN,
@@ -65,20 +66,23 @@ class SubscriptionPublic(BaseModel):
 async def list_deadlines(
     conn: AsyncConnection,
     *,
-    organisation: str | None,
+    scopes: Sequence[Scope],
     state: str | None = None,
     worker: str | None = None,
+    organisation: str | None = None,
     project: str | None = None,
-    entrustor: str | None = None,
     limit: int = 200,
 ) -> list[DeadlinePublic]:
-    """Deadlines soonest due first: of `organisation` (None: any), of the cases in `project`
-    and, for an entrustor, only of the cases in the projects it commissions."""
-    query = select(deadlines)
+    """Deadlines soonest due first: those any of `scopes` grants (none: nothing), narrowed by
+    the filters (a state, a worker they name, an organisation, a project's cases)."""
+    if not scopes:
+        return []
+    query = select(deadlines).where(or_(*(_granted(scope) for scope in scopes)))
     if organisation is not None:
         query = query.where(deadlines.c.organisation == organisation)
-    if project is not None or entrustor is not None:
-        query = query.where(deadlines.c.subject_id.in_(_project_subjects(project, entrustor)))
+    if project is not None:
+        cases = select(case_projects.c.case_id).where(case_projects.c.project_id == project)
+        query = query.where(deadlines.c.subject_id.in_(_with_linked(cases)))
     if state is not None:
         query = query.where(deadlines.c.state == state)
     if worker is not None:
@@ -88,15 +92,24 @@ async def list_deadlines(
     return [DeadlinePublic.model_validate(row._asdict()) for row in rows]
 
 
-def _project_subjects(project: str | None, entrustor: str | None) -> Any:
-    """Ids of the cases of the projects chosen, and of their reports, children and tasks."""
-    chosen = select(case_projects.c.case_id)
-    if project is not None:
-        chosen = chosen.where(case_projects.c.project_id == project)
-    if entrustor is not None:
-        chosen = chosen.where(case_projects.c.entrustor_org == entrustor)
-    linked = select(entity_cases.c.entity_id).where(entity_cases.c.case_id.in_(chosen))
-    return chosen.union(linked)
+def _granted(scope: Scope) -> Any:
+    """The deadlines one scope grants; never the whole table."""
+    if isinstance(scope, ProjectScope):
+        cases = select(case_projects.c.case_id).where(
+            case_projects.c.entrustor_org == scope.entrustor,
+            case_projects.c.project_id.in_(sorted(scope.projects)),
+        )
+        return deadlines.c.subject_id.in_(_with_linked(cases))
+    own = deadlines.c.organisation == scope.organisation
+    if scope.worker is None:
+        return own
+    return and_(own, literal(scope.worker) == any_(deadlines.c.workers))
+
+
+def _with_linked(cases: Any) -> Any:
+    """Ids of the cases chosen, and of their reports, children and tasks."""
+    linked = select(entity_cases.c.entity_id).where(entity_cases.c.case_id.in_(cases))
+    return cases.union(linked)
 
 
 async def running_of(conn: AsyncConnection, rule: str, subject_id: str) -> list[Any]:

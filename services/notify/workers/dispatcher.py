@@ -147,8 +147,8 @@ class Dispatcher:
 
     async def _deliver(self, row: Any) -> None:
         try:
-            error = await self._attempt(row)
-            await self._record(row.notification_id, error)
+            error, final = await self._attempt(row)
+            await self._record(row.notification_id, error, final)
         except Exception as exc:  # its lease runs out and it is claimed again
             log.warning("recording delivery %s failed: %r", row.notification_id, exc)
         finally:
@@ -158,16 +158,16 @@ class Dispatcher:
                 self._per_target[row.target] = left
             self._wake.set()  # room for the next one of this target
 
-    async def _attempt(self, row: Any) -> str | None:
-        """Send once; the error as a string, or None when delivered."""
+    async def _attempt(self, row: Any) -> tuple[str | None, bool]:
+        """Send once; the error as a string (None when delivered) and whether it is final."""
         try:
             sender = self.senders[row.channel]
             await sender.send(await self._outgoing(row))
         except DeliveryError as exc:
-            return str(exc) or type(exc).__name__
+            return str(exc) or type(exc).__name__, exc.final
         except KeyError:
-            return f"no sender for channel {row.channel}"
-        return None
+            return f"no sender for channel {row.channel}", False
+        return None, False
 
     async def _outgoing(self, row: Any) -> Outgoing:
         secret = None
@@ -184,8 +184,8 @@ class Dispatcher:
             secret=secret,
         )
 
-    async def _record(self, notification_id: str, error: str | None) -> None:
-        command = RecordAttempt(notification_id, error, _now())
+    async def _record(self, notification_id: str, error: str | None, final: bool) -> None:
+        command = RecordAttempt(notification_id, error, _now(), final)
         async with self.uow_factory() as uow:
             await notifications.record_attempt(command, uow, self.ctx, policy=self.policy)
 
