@@ -4,7 +4,9 @@ every case of the organisation; a worker sees the cases they work on (or opened)
 only those they are assigned to; a case is opened only from reports the opener may see;
 partners and other roles nothing (403)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.api import (
@@ -35,6 +37,32 @@ from intake.projections.queries import CaseFile, CasePublic, case_file, case_pag
 from intake.projections.rows import case_holding, case_row, child_row, team_of
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+
+# As route parameters, the record rule runs before the body is validated: a caller who may not
+# see the case gets its 404 whatever they send, as for a case that does not exist.
+
+
+async def case_seen(case_id: PathId, principal: Staff, backbone: BackboneDep) -> Principal:
+    await reach(backbone, principal, case_id)
+    return principal
+
+
+async def case_changed(case_id: PathId, principal: Staff, backbone: BackboneDep) -> Principal:
+    await reach(backbone, principal, case_id, change=True)
+    return principal
+
+
+async def case_supervised(
+    case_id: PathId, principal: Supervisor, backbone: BackboneDep
+) -> Principal:
+    await reach(backbone, principal, case_id)
+    return principal
+
+
+CaseWorker = Annotated[Principal, Depends(case_changed)]
+"""Works on the case: its team, or a supervisor of its organisation."""
+CaseSupervisor = Annotated[Principal, Depends(case_supervised)]
+"""A supervisor of the case's organisation."""
 
 
 class CaseCreate(BaseModel):
@@ -131,12 +159,11 @@ async def read_file(case_id: PathId, principal: Staff, backbone: BackboneDep) ->
 async def assign_team(
     case_id: PathId,
     body: TeamUpdate,
-    principal: Supervisor,
+    principal: CaseSupervisor,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> CasePublic:
     """Set the investigation team: at least two qualified, cleared workers, a woman for a girl."""
-    await reach(backbone, principal, case_id)
     command = AssignTeam(
         case_id=case_id, worker_ids=body.worker_ids, on=today(), assigned_by=principal.subject
     )
@@ -149,13 +176,12 @@ async def assign_team(
 async def change_status(
     case_id: PathId,
     body: StatusChange,
-    principal: Supervisor,
+    principal: CaseSupervisor,
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> CasePublic:
     """Move the case (supervisors): a move the status table does not allow is 409 naming the
     present status (`state`)."""
-    await reach(backbone, principal, case_id)
     if body.to not in PERSON_TARGETS:
         detail = f"a case becomes {body.to.value} only when archive hands it over"
         raise Problem(422, "rule-violation", "The request breaks a rule", detail, rule="JX-9.4.2")

@@ -2,11 +2,14 @@
 (DOMAIN §1), so notify can list the project's deadlines to the entrustor. Supervisors and org
 admins of the case's organisation only."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.api import IdempotencyKey, Manager, context, now, organisation_of
 from events.app import BackboneDep
+from events.auth import Principal
 from intake.api.common import not_found
 from intake.api.inputs import PathId
 from intake.domain.projects import SetProject
@@ -30,19 +33,24 @@ class CaseProject(BaseModel):
     entrustor_org: str
 
 
-@router.put("/{case_id}/project")
-async def put_project(
-    case_id: PathId,
-    body: ProjectUpdate,
-    principal: Manager,
-    backbone: BackboneDep,
-    key: IdempotencyKey = None,
-) -> CaseProject:
-    """Set (or change) the case's project; another organisation's case is 404."""
+async def case_managed(case_id: PathId, principal: Manager, backbone: BackboneDep) -> Principal:
+    """Before the body is validated: another organisation's case is 404, as no case is."""
     async with backbone.uow() as uow:
         row = await case_row(uow.conn, case_id)
     if row is None or row.organisation != organisation_of(principal):
         raise not_found("case")
+    return principal
+
+
+@router.put("/{case_id}/project")
+async def put_project(
+    case_id: PathId,
+    body: ProjectUpdate,
+    principal: Annotated[Principal, Depends(case_managed)],
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> CaseProject:
+    """Set (or change) the case's project; another organisation's case is 404."""
     command = SetProject(
         case_id=case_id,
         project_id=body.project_id,

@@ -5,7 +5,7 @@ those they received or whose case they are on the team of."""
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.api import (
@@ -154,16 +154,22 @@ async def acknowledgements(
     return report.mandatory_report.acknowledgements if report.mandatory_report else []
 
 
+async def report_seen(report_id: PathId, principal: Staff, backbone: BackboneDep) -> Principal:
+    """The record rule before the body is validated: 404 whatever is sent, as for no report."""
+    async with backbone.uow() as uow:
+        await visible_report(uow.conn, principal, report_id)
+    return principal
+
+
 @router.post("/{report_id}/acknowledgements", status_code=201)
 async def acknowledge(
     report_id: PathId,
     body: AcknowledgementCreate,
-    principal: Staff,
+    principal: Annotated[Principal, Depends(report_seen)],
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> list[Acknowledgement]:
     """Record that a recipient acknowledged the mandatory report (SZ-5.2.1)."""
-    await _events(backbone, principal, report_id)
     command = AcknowledgeMandatoryReport(
         report_id=report_id, **body.model_dump(), recorded_by=principal.subject, now=now()
     )
