@@ -12,13 +12,14 @@ STACK := deploy/stack.sh
 ROLE ?= supervisor
 ORG ?= org-demo
 
-.PHONY: run run-check stop test test-unit bench lint token stack status clean schemas
+.PHONY: run run-check stop test test-unit bench lint token stack status clean schemas fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: apt-get install -y python3 python3-venv"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -r requirements-dev.txt
+	@# Every package, pip and setuptools included, is pinned with its hashes (README, "Dependencies"):
+	@# the venv's own pip installs them in hash-checking mode, nothing unpinned is fetched.
+	@$(PY) -m pip install -q --require-hashes -r requirements-dev.txt
 	@# libs/ and services/ on the venv's path: tools run bare (lint-imports, python -m ...) find them
 	@printf '%s\n' "$(CURDIR)/libs" "$(CURDIR)/services" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/careledger.pth"
 	@touch $(STAMP)
@@ -50,6 +51,14 @@ run-check: run
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q tests/unit
 
+# The schema fuzz of every service's API (tests/e2e/test_fuzz.py) with many more cases per
+# operation than `make test` runs; `make fuzz FUZZ_EXAMPLES=200` for more still.
+FUZZ_EXAMPLES ?= 50
+
+fuzz: stack
+	@CARELEDGER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
+		-o timeout=0 tests/e2e/test_fuzz.py
+
 BENCHES ?= backbone intake request_path assessment notify  # `make bench BENCHES=backbone` runs one
 
 bench: stack
@@ -63,6 +72,10 @@ lint: $(STAMP)
 	@$(VENV)/bin/ruff format --check libs services tests deploy
 	@$(VENV)/bin/mypy libs services
 	@$(VENV)/bin/lint-imports --no-cache
+	@# Known vulnerabilities of every pinned package, from PyPI's vulnerability data. --strict: a
+	@# package that could not be looked up fails the audit rather than passing unaudited.
+	@$(VENV)/bin/pip-audit --strict --progress-spinner off --vulnerability-service pypi \
+		--disable-pip --require-hashes -r requirements.txt -r requirements-dev.txt
 
 schemas: $(STAMP)
 	@PYTHONPATH=libs:services $(PY) -m events.asyncapi

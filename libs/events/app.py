@@ -17,10 +17,15 @@ from events import devissuer
 from events.auth import AuthConfig, CurrentPrincipal, TokenVerifier, require_roles
 from events.backbone import Backbone, Component
 from events.consumer import Handler
-from events.edge import Edge, Limits
+from events.edge import PUBLIC, Edge, Limits
 from events.logs import configure_logging
 from events.metrics import REGISTRY
-from events.problems import DomainRuleOf, install_problem_handlers, problem_response
+from events.problems import (
+    DomainRuleOf,
+    document_problems,
+    install_problem_handlers,
+    problem_response,
+)
 from events.registry import registry
 from events.settings import ServiceSettings
 
@@ -139,6 +144,7 @@ def create_service_app(
     app.state.verifier = verifier
     limits = Limits(settings.max_body_bytes, settings.max_header_bytes)
     app.add_middleware(Edge, verifier=verifier, limits=limits)
+    _document_problems(app)
     app.state.settings = settings
     install_problem_handlers(app, domain_rule_of)
     for outage in (OperationalError, InterfaceError, OSError, TimeoutError):
@@ -149,6 +155,18 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document states the problem bodies the service really answers with."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_problems(generate(), PUBLIC)
+        return app.openapi_schema  # type: ignore[return-value]  # set by generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def backbone_of(request: Request) -> Backbone:

@@ -101,6 +101,43 @@ def problem_response(
     )
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `rule` names the clause that decided a refusal.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "rule": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+_PROBLEM = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+def document_problems(document: dict[str, Any], public: frozenset[str]) -> None:
+    """Make an OpenAPI document say what the service answers on errors: a problem, as
+    `application/problem+json`, for its 422 and for every status it does not list (`default`),
+    on every path but the public ones. FastAPI's own validation error shape is never sent."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for path, operations in document.get("paths", {}).items():
+        if path in public:
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "The request is not valid", "content": _PROBLEM}
+            responses["default"] = {"description": "A problem (RFC 9457)", "content": _PROBLEM}
+    for name in _FASTAPI_VALIDATION:
+        components.pop(name, None)
+
+
 def install_problem_handlers(app: FastAPI, domain_rule_of: DomainRuleOf | None = None) -> None:
     """Route every error of `app` (ours, FastAPI's, Starlette's, unexpected) to problem+json;
     domain refusals are turned into problems here and nowhere else."""
