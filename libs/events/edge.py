@@ -149,13 +149,16 @@ def _refuse_controls(scope: Scope, body: bytes) -> None:
         at.append("query")
     if ESCAPED_CONTROL.search(body):
         at.extend(_controlled_fields(body))
-    if (b"NaN" in body or b"Infinity" in body) and _not_finite(body):
+    if (b"NaN" in body or b"Infinity" in body) and (fields := _not_finite(body)):
         raise Problem(
             422,
             "validation-error",
             "The request is not valid",
             "NaN and Infinity are not JSON numbers",
-            errors=[{"field": "body", "message": "not a finite number", "type": "not_finite"}],
+            errors=[
+                {"field": field, "message": "not a finite number", "type": "not_finite"}
+                for field in fields
+            ],
         )
     if at:
         raise Problem(
@@ -182,17 +185,29 @@ def _controlled_fields(body: bytes) -> list[str]:
     return [path or "body" for path, text in _strings(document, "") if TEXT_CONTROL.search(text)]
 
 
-def _not_finite(body: bytes) -> bool:
-    """Python's JSON reader takes NaN and Infinity, which no field of ours can mean."""
+_NOT_FINITE = object()
 
-    def refuse(constant: str) -> None:
-        raise ValueError(constant)
 
+def _not_finite(body: bytes) -> list[str]:
+    """Where the body holds NaN or Infinity, which Python's JSON reader takes for numbers and
+    no field of ours can mean."""
     try:
-        json.loads(body, parse_constant=refuse)
-    except ValueError as exc:
-        return str(exc) in ("NaN", "Infinity", "-Infinity")
-    return False
+        document = json.loads(body, parse_constant=lambda _: _NOT_FINITE)
+    except ValueError:
+        return []  # not JSON: the route's own parsing refuses it
+    return [path or "body" for path, value in _values(document, "") if value is _NOT_FINITE]
+
+
+def _values(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every leaf of a JSON document with where it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _values(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _values(item, f"{path}.{index}" if path else str(index))
+    else:
+        yield path, value
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

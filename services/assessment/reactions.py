@@ -60,21 +60,22 @@ class _Facts(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class WorkerFacts(_Facts):
-    worker_id: str
+class StaffFacts(_Facts):
+    """Whom a staff event is about: a staff id names one person within one organisation
+    (intake_0006), so both are read and both find the registry entry."""
+
     organisation: str
+    worker_id: str
+
+
+class WorkerFacts(StaffFacts):
     gender: Gender
     qualifications: list[str] = []
 
 
-class CheckFacts(_Facts):
-    worker_id: str
+class CheckFacts(StaffFacts):
     checked_on: date
     clean: bool | None  # None: the result is sealed under a key this service cannot open
-
-
-class SuspensionFacts(_Facts):
-    worker_id: str
 
 
 class TeamFacts(_Facts):
@@ -85,6 +86,7 @@ class TeamFacts(_Facts):
 
 class RemovalFacts(_Facts):
     case_id: str
+    organisation: str
     worker_id: str
 
 
@@ -103,7 +105,7 @@ async def when_staff_is_registered_remember_who_may_assess(
     """The registry entry an assessor is checked against (MZ-6.2.2); the name is not read."""
     facts = WorkerFacts.model_validate(envelope.data)
     qualified = QUALIFYING in facts.qualifications
-    await register_staff(uow.conn, facts.worker_id, facts.organisation, facts.gender, qualified)
+    await register_staff(uow.conn, facts.organisation, facts.worker_id, facts.gender, qualified)
 
 
 async def when_a_background_check_is_recorded_keep_the_latest(
@@ -115,7 +117,7 @@ async def when_a_background_check_is_recorded_keep_the_latest(
     plain = await _opened(envelope, uow)
     unread = {**envelope.data, "clean": None}
     facts = CheckFacts.model_validate(unread if plain is None else plain)
-    await record_check(uow.conn, facts.worker_id, facts.checked_on, facts.clean)
+    await record_check(uow.conn, facts.organisation, facts.worker_id, facts.checked_on, facts.clean)
 
 
 async def _opened(envelope: Envelope, uow: UnitOfWork) -> dict[str, Any] | None:
@@ -130,12 +132,16 @@ async def _opened(envelope: Envelope, uow: UnitOfWork) -> dict[str, Any] | None:
 async def when_staff_leave_they_are_no_longer_registered(
     envelope: Envelope, uow: UnitOfWork
 ) -> None:
-    """A deregistered person (DOMAIN §12) is refused as an assessor who is not registered."""
-    await unregister(uow.conn, SuspensionFacts.model_validate(envelope.data).worker_id)
+    """A deregistered person (DOMAIN §12) is refused as an assessor who is not registered;
+    the person of that organisation only (another may hold the same id)."""
+    facts = StaffFacts.model_validate(envelope.data)
+    await unregister(uow.conn, facts.organisation, facts.worker_id)
 
 
 async def when_staff_is_suspended_stop_them_assessing(envelope: Envelope, uow: UnitOfWork) -> None:
-    await suspend(uow.conn, SuspensionFacts.model_validate(envelope.data).worker_id)
+    """MZ-7.1.3: the organisation's person with that id, not another's with the same id."""
+    facts = StaffFacts.model_validate(envelope.data)
+    await suspend(uow.conn, facts.organisation, facts.worker_id)
 
 
 async def when_a_child_is_registered_keep_their_gender(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -162,7 +168,7 @@ async def when_a_worker_is_removed_close_the_case_to_them(
 ) -> None:
     """At once, as after a positive background check (MZ-7.1.3)."""
     facts = RemovalFacts.model_validate(envelope.data)
-    await remove_from_team(uow.conn, facts.case_id, facts.worker_id)
+    await remove_from_team(uow.conn, facts.case_id, facts.organisation, facts.worker_id)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -132,9 +132,9 @@ async def stop_deadlines(envelope: Envelope, uow: UnitOfWork) -> None:
     run out) and close its row; for a series, every running occurrence, which ends it. A series
     this very event starts is not stopped by it (a new follow-up category replaces the old)."""
     meta = caused_by(envelope, ACTOR)
-    for rule, subject_id in subjects_stopped_by(envelope.event_name, envelope.data):
+    for rule, subject_id, staff in subjects_stopped_by(envelope.event_name, envelope.data):
         own_series = series_id_of(rule, subject_id, envelope.id)
-        for row in await queries.running_of(uow.conn, rule, subject_id):
+        for row in await queries.running_of(uow.conn, rule, subject_id, staff):
             if row.series_id != own_series:
                 await deadlines.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)
 
@@ -146,8 +146,8 @@ async def satisfy_occurrences(
     set the occurrence after the last of them unless it is already set (SZ-5.8.2, NX-6.1.6,
     MZ-7.1.3)."""
     meta = caused_by(envelope, ACTOR)
-    for rule, subject_id in subjects_satisfied_by(envelope.event_name, envelope.data):
-        running = await queries.running_of(uow.conn, rule, subject_id)
+    for rule, subject_id, staff in subjects_satisfied_by(envelope.event_name, envelope.data):
+        running = await queries.running_of(uow.conn, rule, subject_id, staff)
         met = occurrences_met(running, envelope.time)
         for row in met:
             await deadlines.meet(uow, row, envelope.time, envelope.id, envelope.type, meta)

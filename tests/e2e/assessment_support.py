@@ -72,18 +72,20 @@ def register_staff(
         check = {"checked_on": datetime.now(UTC).date().isoformat(), "clean": clean}
         url = f"{intake.url}/v1/staff/{p['worker_id']}/background-checks"
         assert httpx.post(url, json=check, headers=manager, timeout=15).status_code == 201
-    wait_for_staff(assessment_db, [p["worker_id"] for p in people], suspended=not clean)
+    wait_for_staff(assessment_db, [p["worker_id"] for p in people], org, suspended=not clean)
 
 
 def wait_for_staff(
-    db_url: str, ids: list[str], suspended: bool = False, within: float = 90
+    db_url: str, ids: list[str], org: str, suspended: bool = False, within: float = 90
 ) -> None:
+    """Until assessment holds `org`'s people with these ids, checked (staff ids are per
+    organisation: another organisation's person with the same id does not count)."""
     query = (
-        "SELECT count(*) FROM staff WHERE worker_id = ANY($1) "
+        "SELECT count(*) FROM staff WHERE worker_id = ANY($1) AND organisation = $3 "
         "AND background_check_on IS NOT NULL AND suspended = $2"
     )
-    what = f"assessment never recorded staff {ids}"
-    wait_for_count(db_url, query, (ids, suspended), len(ids), within, what)
+    what = f"assessment never recorded staff {ids} of {org}"
+    wait_for_count(db_url, query, (ids, suspended, org), len(ids), within, what)
 
 
 def wait_for_count(

@@ -298,6 +298,135 @@ async def test_a_worker_suspended_by_intake_may_no_longer_assess(team):
     ]
 
 
+ORG_B = "org-synthetic-b"
+
+
+def staff_event(name: str, worker: Assessor, organisation: str, **data: Any) -> Envelope:
+    """A staff event of `organisation` about its person with `worker`'s id (ids are per
+    organisation since intake_0006: another organisation may hold the same id)."""
+    facts = {"worker_id": worker.worker_id, "organisation": organisation, **data}
+    stream = f"staff-{organisation}/{worker.worker_id}"
+    return intake_event(name, facts, stream)
+
+
+async def test_one_organisations_suspension_leaves_the_same_id_in_another_free_to_assess(team):
+    """Two organisations register the same worker id for two people (DOMAIN §12, staff ids
+    per organisation); suspending A's person (MZ-7.1.3) neither suspends B's nor moves A's
+    registry entry to B: each may assess its own organisation's cases only, as its own record
+    says."""
+    for who in (WOMAN, MAN):
+        await register(team, who, ORG_B)  # the same ids, other people, in organisation B
+    suspended = {"suspended_on": "2025-06-01", "reason": "positive", "rule": "MZ-7.1.3"}
+    await react(team, staff_event("intake.worker.suspended", MAN, ORG, **suspended))
+
+    for org in (ORG_B, ORG_B):  # B's person is not suspended, and a retry changes nothing
+        graded = await grade(team, grading(f"case-{uuid4()}", org, WOMAN, MAN, child_gender="male"))
+        assert graded.organisation == org
+    with pytest.raises(Refused) as refused:  # A's person is, in A
+        await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_suspended"]
+    # A's WOMAN is still A's own registration, cleared in A
+    await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, OTHER_MAN, child_gender="male"))
+
+
+async def test_one_organisations_check_and_deregistration_reach_only_its_own_person(team):
+    """A failed check or a deregistration in B is about B's person: A's person with the same
+    id stays registered and cleared in A, and B's own entry follows B's events."""
+    await register(team, MAN, ORG_B)
+    failed = {"checked_on": "2025-04-01", "clean": False, "rule": "MZ-7.1.3"}
+    await react(team, staff_event("intake.worker.background_check_recorded", MAN, ORG_B, **failed))
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG_B, MAN, MAN, child_gender="male"))
+    assert "assessor_not_cleared" in [v.code for v in refused.value.violations]
+    await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+
+    left = {"deregistered_on": "2025-06-01", "reason": "left_organisation", "rule": "§12"}
+    await react(team, staff_event("intake.worker.deregistered", MAN, ORG_B, **left))
+    await grade(team, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    with pytest.raises(Refused) as refused:
+        await grade(team, grading(f"case-{uuid4()}", ORG_B, WOMAN, MAN, child_gender="male"))
+    assert [v.code for v in refused.value.violations] == ["assessor_not_registered"] * 2
+
+
+async def test_a_removal_by_another_organisation_leaves_the_cases_own_worker(uows):
+    """The case team records the organisation that assigned each worker, and a removal names
+    the person by organisation and id, as the staff events do: another organisation's removal
+    of the same id takes nobody off; the case's own organisation's removal does."""
+    from assessment.projections.queries_staff import team_of
+    from tests.e2e.assessment_support import team_assigned
+
+    case_id = f"case-{uuid4()}"
+    await react(uows, team_assigned(case_id, ORG, [WOMAN.worker_id, MAN.worker_id]))
+    removed = {
+        "case_id": case_id,
+        "organisation": ORG_B,
+        "child_id": f"child-{uuid4()}",
+        "worker_id": MAN.worker_id,
+        "removed_on": "2025-06-01",
+        "reason": "background_check_positive",
+        "rule": "MZ-7.1.3",
+    }
+    await react(uows, intake_event("intake.case.worker_removed", removed, case_id))
+    async with uows() as uow:
+        assert await team_of(uow.conn, case_id) == {WOMAN.worker_id: ORG, MAN.worker_id: ORG}
+
+    own = {**removed, "organisation": ORG}
+    await react(uows, intake_event("intake.case.worker_removed", own, case_id))
+    async with uows() as uow:
+        assert await team_of(uow.conn, case_id) == {WOMAN.worker_id: ORG}
+
+
+async def test_staff_rows_from_before_ids_were_per_organisation_are_kept_by_the_migration(
+    database_url: str, keystore: KeyStore
+):
+    """assessment_0008 keys the staff registry by (organisation, worker id) and keeps every row
+    as it was; afterwards another organisation's registration of the same id is a row of its
+    own, and the kept person still assesses in their organisation."""
+    from alembic import command
+    from sqlalchemy import text
+
+    engine = create_async_engine(database_url)
+    await migrate.upgrade(engine, "store")
+    versions = "alembic_version_assessment"
+    async with engine.begin() as conn:  # the read models as they were before assessment_0008
+        await conn.run_sync(
+            lambda c: command.upgrade(
+                migrate.alembic_config(MIGRATIONS, versions, c), "assessment_0007"
+            )
+        )
+        for who in (WOMAN, MAN):
+            await conn.execute(
+                text(
+                    "INSERT INTO staff (worker_id, organisation, gender, qualified,"
+                    " background_check_on, background_check_clean, suspended)"
+                    " VALUES (:w, :o, :g, true, '2025-03-01', true, false)"
+                ),
+                {"w": who.worker_id, "o": ORG, "g": who.gender},
+            )
+    await migrate.upgrade_tree(engine, MIGRATIONS, versions)
+    store = EventStore(registry, FieldCipher(keystore), source="/careledger/assessment")
+
+    def uows() -> UnitOfWork:
+        return UnitOfWork(engine, store, events_topic("assessment"))
+
+    try:
+        await register(uows, MAN, ORG_B)
+        suspended = {"suspended_on": "2025-06-01", "reason": "positive", "rule": "MZ-7.1.3"}
+        await react(uows, staff_event("intake.worker.suspended", MAN, ORG_B, **suspended))
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT organisation, worker_id, suspended FROM staff ORDER BY 1, 2")
+            )
+            assert [tuple(r) for r in rows] == [
+                (ORG, WOMAN.worker_id, False),
+                (ORG, MAN.worker_id, False),
+                (ORG_B, MAN.worker_id, True),
+            ]
+        await grade(uows, grading(f"case-{uuid4()}", ORG, WOMAN, MAN, child_gender="male"))
+    finally:
+        await engine.dispose()
+
+
 async def test_a_worker_who_left_the_organisation_is_no_longer_registered_to_assess(team):
     left = {
         "worker_id": MAN.worker_id,

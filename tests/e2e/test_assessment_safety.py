@@ -7,6 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -24,6 +25,7 @@ from tests.e2e.assessment_support import (
     register_staff,
     running,
     team_assigned,
+    wait_for_count,
     wait_for_team,
 )
 from tests.e2e.conftest import Running
@@ -32,6 +34,7 @@ from tests.unit.test_assessment_events import TASK_CONTRACT
 TOPIC = events_topic("assessment")
 GRADED = "assessment.safety.risk_graded.v2"
 ORG = "org-synthetic-a"
+ORG_B = "org-synthetic-b"
 WOMAN = person("female")
 MAN = person("male")
 OTHER_MAN = person("male")
@@ -354,6 +357,37 @@ def test_a_worker_whose_background_check_intake_found_positive_may_not_assess(se
     response = grade(assessment, new_case(), assessment_body(assessors=[WOMAN, flagged]))
     assert response.status_code == 422
     assert {v["code"] for v in response.json()["violations"]} >= {"assessor_suspended"}
+
+
+def test_a_suspension_in_one_organisation_leaves_the_same_id_in_another_free_to_assess(services):
+    """Staff ids are per organisation (DOMAIN §12): A and B each register a person under the
+    same id; intake suspends A's after a positive check (MZ-7.1.3). Through Kafka, assessment
+    suspends A's person only: B's still assesses B's case, A's may not assess A's."""
+    intake, (assessment, db) = services["intake"][0], services["assessment"]
+    shared, partner = person("male"), person("female")
+    for org in (ORG, ORG_B):
+        register_staff(intake, db, org, shared, partner)
+    manager = auth("org_admin", org=ORG, subject=f"admin-{ORG}")
+    check = {"checked_on": datetime.now(UTC).date().isoformat(), "clean": False}
+    url = f"{intake.url}/v1/staff/{shared['worker_id']}/background-checks"
+    assert httpx.post(url, json=check, headers=manager, timeout=15).status_code == 201
+    suspended = "SELECT count(*) FROM staff WHERE worker_id = $1 AND suspended"
+    what = "assessment never took in the suspension"
+    wait_for_count(db, suspended, (shared["worker_id"],), 1, 90, what)
+
+    body = assessment_body(assessors=[partner, shared])
+    case_b = case_factory(db, ORG_B, shared["worker_id"], partner["worker_id"])()
+    response = httpx.post(
+        f"{assessment.url}/v1/cases/{case_b}/safety-assessments",
+        json=body,
+        headers=auth(org=ORG_B),
+        timeout=15,
+    )
+    assert response.status_code == 201, response.text
+    case_a = case_factory(db, ORG, shared["worker_id"], partner["worker_id"])()
+    response = grade(assessment, case_a, body)
+    assert response.status_code == 422, response.text
+    assert [v["code"] for v in response.json()["violations"]] == ["assessor_suspended"]
 
 
 # --- tasks from the grade's required actions (SZ-6.4) -----------------------------------------

@@ -223,7 +223,8 @@ def test_nan_and_infinity_are_no_numbers(intake, org):
     body = b'{"worker_id": "w-nan", "years_in_child_services": NaN}'
     headers = {**auth("org_admin", org), "content-type": "application/json"}
     response = httpx.post(service.url + "/v1/staff", content=body, headers=headers)
-    assert problem(response, 422)["errors"][0]["type"] == "not_finite"
+    [error] = problem(response, 422)["errors"]
+    assert (error["field"], error["type"]) == ("years_in_child_services", "not_finite")
     text = b'{"name": "NaN and Infinity are fine in text"}'
     response = httpx.post(service.url + "/v1/staff", content=text, headers=headers)
     assert all(e["type"] != "not_finite" for e in problem(response, 422)["errors"])

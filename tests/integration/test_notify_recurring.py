@@ -167,14 +167,46 @@ async def test_ending_a_placement_ends_weekly_psychological_support_nx_6_1_6(not
     assert await notify.scheduler(SET + timedelta(days=30)).tick() == 0
 
 
+ORG_B = "org-synthetic-2"
+CHECK = "staff.background_check"
+
+
+def staff_event(name: str, worker: str, organisation: str, at: datetime, **extra: str) -> Envelope:
+    """An event of `organisation`'s staff member `worker`, as intake publishes it since staff
+    ids are per organisation (stream per organisation and id; personal fields left out)."""
+    data = {"worker_id": worker, "organisation": organisation, **extra}
+    return published(name, data, at, f"staff-{organisation}/{worker}")
+
+
+async def staff_clocks(notify: Notify, worker: str, organisation: str) -> list[Any]:
+    """The yearly-check occurrences of `organisation`'s person `worker`, whatever form their
+    subject id was written in (the worker id alone before ids were per organisation)."""
+    from sqlalchemy import any_, literal, select
+
+    from notify.projections.tables import deadlines
+
+    query = (
+        select(deadlines)
+        .where(
+            deadlines.c.rule == CHECK,
+            deadlines.c.organisation == organisation,
+            literal(worker) == any_(deadlines.c.workers),
+        )
+        .order_by(deadlines.c.started_at, deadlines.c.occurrence)
+    )
+    async with notify.engine.connect() as conn:
+        return list((await conn.execute(query)).all())
+
+
 async def test_the_yearly_background_check_recurs_per_worker_mz_7_1_3(notify):
     worker = f"worker-{uuid4().hex[:8]}"
     data = {"worker_id": worker, "organisation": ORG, "registered_at": SET.isoformat()}
     await notify.handle(published("intake.worker.registered", data, SET, worker))
     checked = SET + timedelta(days=300)
     await notify.handle(published("intake.worker.background_check_recorded", data, checked, worker))
-    first, second = await occurrences(notify, "staff.background_check", worker)
+    first, second = await occurrences(notify, CHECK, f"{ORG}/{worker}")  # per organisation
     assert first.state == "met" and second.state == "open"
+    assert await staff_clocks(notify, worker, ORG) == [first, second]
     assert second.due_at == datetime(2028, 11, 2, 2, 0, tzinfo=UTC)  # two years from the start
     assert second.escalate_to == ["org_admin", "entrustor"]
 
@@ -192,9 +224,191 @@ async def test_a_worker_who_leaves_has_no_yearly_check_due_any_more_dom_12(notif
         "rule": "§12",
     }
     await notify.handle(published("intake.worker.deregistered", deregistered, left, worker))
-    [only] = await occurrences(notify, "staff.background_check", worker)
+    [only] = await staff_clocks(notify, worker, ORG)
     assert only.state == "met"
     assert await notify.scheduler(SET + timedelta(days=800)).tick() == 0
+
+
+async def test_a_check_in_one_organisation_meets_only_its_own_persons_clock_mz_7_1_3(notify):
+    """Two organisations register the same staff id for two people (DOMAIN §12): each person
+    has their own yearly clock; B's check meets B's and leaves A's running, and B's
+    deregistration ends B's series only."""
+    worker = f"worker-{uuid4().hex[:8]}"
+    for org in (ORG, ORG_B):
+        await notify.handle(staff_event("intake.worker.registered", worker, org, SET))
+    checked = SET + timedelta(days=300)
+    done = {"checked_on": checked.date().isoformat()}
+    await notify.handle(
+        staff_event("intake.worker.background_check_recorded", worker, ORG_B, checked, **done)
+    )
+    [a_first] = await staff_clocks(notify, worker, ORG)
+    assert (a_first.occurrence, a_first.state) == (1, "open")
+    b_first, b_second = await staff_clocks(notify, worker, ORG_B)
+    assert (b_first.state, b_second.state, b_second.occurrence) == ("met", "open", 2)
+    assert a_first.subject_id != b_first.subject_id
+    assert a_first.stream_id != b_first.stream_id
+
+    left = SET + timedelta(days=320)
+    gone = {"deregistered_on": left.date().isoformat(), "reason": "left_organisation"}
+    await notify.handle(staff_event("intake.worker.deregistered", worker, ORG_B, left, **gone))
+    assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "met"]
+    assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["open"]
+
+
+async def test_through_kafka_a_check_meets_only_its_own_organisations_clock(
+    notify, new_topic, bootstrap
+):
+    """The same as consumed from Kafka (consumer runner, inbox) and published by the relay:
+    A's and B's people with one id each get a series of their own, keyed by their subject,
+    and B's check meets B's only."""
+    import asyncio
+    import json
+
+    from aiokafka import AIOKafkaProducer
+
+    from events import kafka
+    from events.consumer import ConsumerRunner
+    from events.outbox import OutboxRelay
+    from tests.integration.harness import envelopes as decode_records
+    from tests.integration.harness import eventually, read_topic
+    from tests.integration.test_notify_deadlines import HANDLERS
+
+    source, published_to, dlq = await new_topic(3), await new_topic(1), await new_topic(1)
+    notify.topic = published_to
+    runner = ConsumerRunner(
+        name=f"notify-{uuid4().hex[:8]}",
+        topics=[source],
+        handlers=HANDLERS,
+        uow_factory=notify.uow,
+        consumer_factory=lambda t: kafka.make_consumer(bootstrap, f"notify-{source}", t, "n"),
+        producer_factory=lambda: kafka.make_producer(bootstrap, "notify-dlq"),
+        dlq_topic=dlq,
+        backoff_seconds=0.05,
+    )
+    relay = OutboxRelay(
+        notify.engine,
+        lambda: kafka.make_producer(bootstrap, "notify-relay"),
+        name="notify",
+        idle_seconds=0.2,
+        retry_seconds=0.2,
+    )
+    worker = f"worker-{uuid4().hex[:8]}"
+    checked = SET + timedelta(days=300)
+    done = {"checked_on": checked.date().isoformat()}
+    sent = [
+        staff_event("intake.worker.registered", worker, ORG, SET),
+        staff_event("intake.worker.registered", worker, ORG_B, SET),
+        staff_event("intake.worker.background_check_recorded", worker, ORG_B, checked, **done),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    tasks = [asyncio.create_task(runner.run()), asyncio.create_task(relay.run())]
+    try:
+        for envelope in sent:  # one key: consumed in this order
+            wire = json.dumps(envelope.to_wire()).encode()
+            await producer.send_and_wait(source, wire, key=worker.encode())
+
+        async def all_taken_in() -> bool:
+            return len(await staff_clocks(notify, worker, ORG_B)) == 2 and bool(
+                await staff_clocks(notify, worker, ORG)
+            )
+
+        await eventually(all_taken_in)
+        records = await read_topic(bootstrap, published_to, expect=4)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await producer.stop()
+    assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["open"]
+    assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "open"]
+    events = zip(records, decode_records(records), strict=True)
+    assert sorted((r.key.decode(), e.type) for r, e in events) == [
+        (f"{ORG}/{worker}", "notify.deadline.set.v2"),
+        (f"{ORG_B}/{worker}", "notify.deadline.met.v1"),
+        (f"{ORG_B}/{worker}", "notify.deadline.set.v2"),
+        (f"{ORG_B}/{worker}", "notify.deadline.set.v2"),
+    ]
+
+
+async def test_a_clock_set_before_ids_were_per_organisation_still_follows_its_own_person(notify):
+    """A yearly clock set before the change is kept on the worker id alone (its subject, stream
+    and series were written so). Another organisation's check of the same id leaves it running;
+    its own person's check meets it and sets the next occurrence; their suspension ends it."""
+    from events.envelope import Metadata
+    from notify.domain import WorkingCalendar, rule_for
+    from notify.domain.tracking import Series, next_occurrence, series_id_of
+    from notify.handlers import deadlines
+
+    worker, registered = f"worker-{uuid4().hex[:8]}", str(uuid4())
+    rule, calendar = rule_for(CHECK), WorkingCalendar()
+    series = Series(series_id_of(CHECK, worker, registered), SET)  # as the old code derived it
+    old = next_occurrence(rule, worker, ORG, (worker,), series, 0, calendar)
+    assert old is not None and old.subject_id == worker
+    async with notify.uow() as uow:
+        await deadlines.set_deadline(uow, old, registered, Metadata(actor="service:notify"), SET)
+        await uow.commit()
+
+    await notify.handle(staff_event("intake.worker.registered", worker, ORG_B, SET))
+    checked = SET + timedelta(days=300)
+    done = {"checked_on": checked.date().isoformat()}
+    await notify.handle(
+        staff_event("intake.worker.background_check_recorded", worker, ORG_B, checked, **done)
+    )
+    [legacy] = await staff_clocks(notify, worker, ORG)
+    assert (legacy.subject_id, legacy.state) == (worker, "open")  # B's check is not A's
+
+    later = SET + timedelta(days=310)
+    done = {"checked_on": later.date().isoformat()}
+    await notify.handle(
+        staff_event("intake.worker.background_check_recorded", worker, ORG, later, **done)
+    )
+    first, second = await staff_clocks(notify, worker, ORG)
+    assert (first.state, second.state, second.occurrence) == ("met", "open", 2)
+    assert second.series_id == first.series_id
+    assert second.due_at == datetime(2028, 11, 2, 2, 0, tzinfo=UTC)
+
+    stopped = SET + timedelta(days=400)
+    why = {"suspended_on": stopped.date().isoformat(), "reason": "positive", "rule": "MZ-7.1.3"}
+    await notify.handle(staff_event("intake.worker.suspended", worker, ORG, stopped, **why))
+    assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["met", "met"]
+    assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "open"]
+
+
+async def test_an_old_clock_whose_id_reads_like_a_new_subject_stays_its_own_persons(notify):
+    """A person registered before the change under the id `<organisation>/<x>` has an old clock
+    kept on that id: the very subject id a new clock of the organisation's person `x` gets.
+    Each person's check still meets their own clock only (the row names its worker)."""
+    from events.envelope import Metadata
+    from notify.domain import WorkingCalendar, rule_for
+    from notify.domain.tracking import Series, next_occurrence, series_id_of
+    from notify.handlers import deadlines
+
+    short = f"w-{uuid4().hex[:8]}"
+    slashed, registered = f"{ORG}/{short}", str(uuid4())
+    rule, calendar = rule_for(CHECK), WorkingCalendar()
+    series = Series(series_id_of(CHECK, slashed, registered), SET)
+    old = next_occurrence(rule, slashed, ORG, (slashed,), series, 0, calendar)
+    assert old is not None
+    async with notify.uow() as uow:
+        await deadlines.set_deadline(uow, old, registered, Metadata(actor="service:notify"), SET)
+        await uow.commit()
+    await notify.handle(staff_event("intake.worker.registered", short, ORG, SET))
+    [new] = await staff_clocks(notify, short, ORG)
+    assert new.subject_id == old.subject_id == slashed
+
+    checked = SET + timedelta(days=300)
+    done = {"checked_on": checked.date().isoformat()}
+    await notify.handle(
+        staff_event("intake.worker.background_check_recorded", short, ORG, checked, **done)
+    )
+    assert [r.state for r in await staff_clocks(notify, short, ORG)] == ["met", "open"]
+    assert [r.state for r in await staff_clocks(notify, slashed, ORG)] == ["open"]
+    await notify.handle(
+        staff_event("intake.worker.background_check_recorded", slashed, ORG, checked, **done)
+    )
+    assert [r.state for r in await staff_clocks(notify, slashed, ORG)] == ["met", "open"]
+    assert [r.state for r in await staff_clocks(notify, short, ORG)] == ["met", "open"]
 
 
 async def test_a_crash_while_a_week_is_missed_loses_no_occurrence_and_fires_none_twice(

@@ -11,6 +11,8 @@ from notify.domain import Subject, WorkingCalendar, rule_for
 from notify.domain.tracking import (
     Firing,
     PlannedDeadline,
+    Reached,
+    StaffMember,
     deadlines_started_by,
     derived_id,
     entities_of,
@@ -98,12 +100,12 @@ def test_the_weekly_series_ends_with_its_3_month_window_sz_5_8_2() -> None:
 def test_a_visit_meets_the_follow_up_series_of_its_child_and_placement_ends_support() -> None:
     visit = {"case_id": "case-1", "child_id": "child-1", "report_ids": ["report-1"]}
     assert set(subjects_satisfied_by("intake.case.visit_recorded", visit)) == {
-        ("followup.weekly_after_serious_violence", "child-1"),
-        ("followup.every_3_months", "child-1"),
-        ("followup.every_6_months", "child-1"),
+        Reached("followup.weekly_after_serious_violence", "child-1"),
+        Reached("followup.every_3_months", "child-1"),
+        Reached("followup.every_6_months", "child-1"),
     }
     ended = subjects_stopped_by("referral.placement.ended", {"child_id": "child-1"})
-    assert ("placement.weekly_psychological_support", "child-1") in ended
+    assert Reached("placement.weekly_psychological_support", "child-1") in ended
 
 
 @dataclass
@@ -154,7 +156,7 @@ def test_a_task_clause_that_cites_no_standard_falls_back_to_the_rules() -> None:
 
 def test_completing_or_cancelling_a_task_stops_its_clock() -> None:
     for name in ("assessment.task.completed", "assessment.task.cancelled"):
-        assert subjects_stopped_by(name, TASK) == [("assessment.task", "task-syn-1")]
+        assert subjects_stopped_by(name, TASK) == [Reached("assessment.task", "task-syn-1")]
 
 
 def test_a_clock_runs_from_the_fact_but_never_from_later_than_it_was_recorded() -> None:
@@ -169,9 +171,36 @@ def test_a_clock_runs_from_the_fact_but_never_from_later_than_it_was_recorded() 
 def test_a_visit_naming_two_reports_stops_the_first_visit_clock_of_each() -> None:
     data = {"case_id": "case-syn-1", "report_ids": ["report-syn-1", "report-syn-2"]}
     assert subjects_stopped_by("intake.case.visit_recorded", data) == [
-        ("intake.first_visit", "report-syn-1"),
-        ("intake.first_visit", "report-syn-2"),
+        Reached("intake.first_visit", "report-syn-1"),
+        Reached("intake.first_visit", "report-syn-2"),
     ]
+
+
+def test_a_staff_members_yearly_clock_is_kept_on_their_organisation_and_id_mz_7_1_3() -> None:
+    """A staff id names one person within one organisation (intake_0006): the clock's subject
+    names both, so two organisations' people with the same id have two clocks, and a check
+    reaches only its own organisation's (clocks kept on the id alone are found through
+    `staff`). Without an organisation the event reaches nobody."""
+    plans = {
+        org: plans_for("intake.worker.registered", {"worker_id": "w-syn", "organisation": org})[
+            "staff.background_check"
+        ]
+        for org in ("org-syn-a", "org-syn/b")
+    }
+    assert plans["org-syn-a"].subject_id == "org-syn-a/w-syn"
+    assert plans["org-syn/b"].subject_id == "org-syn%2Fb/w-syn"
+    assert plans["org-syn-a"].stream_id != plans["org-syn/b"].stream_id
+    assert plans["org-syn-a"].series != plans["org-syn/b"].series
+    check = {"worker_id": "w-syn", "organisation": "org-syn/b", "clean": True}
+    person = StaffMember("org-syn/b", "w-syn")
+    reached = Reached("staff.background_check", "org-syn%2Fb/w-syn", person)
+    assert subjects_satisfied_by("intake.worker.background_check_recorded", check) == [reached]
+    assert subjects_stopped_by("intake.worker.suspended", check) == [reached]
+    assert person.legacy_subject_id == "w-syn"
+    assert StaffMember("a/b", "c").subject_id != StaffMember("a", "b/c").subject_id
+    del check["organisation"]
+    assert subjects_stopped_by("intake.worker.deregistered", check) == []
+    assert subject_ids(Subject.WORKER, check) == ()
 
 
 def test_subject_workers_and_entities_are_read_from_single_and_list_fields() -> None:

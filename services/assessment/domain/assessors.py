@@ -21,7 +21,7 @@ CHECK_RULE = "MZ-7.1.3"
 
 
 class StaffRecord(BaseModel):
-    """A staff member as intake's events left them."""
+    """A staff member as intake's events left them; the person is (organisation, worker_id)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,7 +37,10 @@ class StaffRecord(BaseModel):
 def registry_violations(
     assessors: Sequence[Assessor], staff: Mapping[str, StaffRecord], organisation: str, on: date
 ) -> list[Violation]:
-    """Every assessor must be registered staff of the organisation, qualified and cleared."""
+    """Every assessor must be registered staff of the organisation, qualified and cleared.
+    `staff` holds the organisation's registry entries by worker id: a staff id names one person
+    within one organisation (DOMAIN §12), so an entry of another organisation with the same id
+    is another person and never stands for the assessor."""
     return [
         v
         for assessor in assessors

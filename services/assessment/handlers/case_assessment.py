@@ -29,7 +29,8 @@ from events.uow import UnitOfWork
 @dataclass(frozen=True)
 class Known:
     """What any assessment of a case reads first: intake's case record, the child's gender as
-    intake recorded it (case or child registry) and the registry entries of the assessors."""
+    intake recorded it (case or child registry) and the registry entries of the assessors in
+    the case's organisation, by worker id."""
 
     opened: Any
     child_gender: Gender | None
@@ -96,7 +97,10 @@ async def _known(conn: AsyncConnection, command: Any) -> Known:
     if gender is None and opened is not None:
         gender, source = await child_gender(conn, opened.child_id), "intake.child.registered"
     assessors: Sequence[Assessor] = command.assessors
-    staff = await staff_records(conn, {a.worker_id for a in assessors})
+    # a staff id names one person within one organisation: the case's (the caller's until
+    # intake has opened it; the owner check then refuses a caller of another organisation)
+    organisation = opened.organisation if opened is not None else command.organisation
+    staff = await staff_records(conn, organisation, {a.worker_id for a in assessors})
     return Known(opened=opened, child_gender=gender, child_gender_source=source, staff=staff)
 
 

@@ -25,11 +25,12 @@ cases = Table(
     Column("opened_event_id", Text, nullable=False),
 )
 
+# A staff id names one person within one organisation (intake_0006): the key is both.
 staff = Table(
     "staff",
     metadata,
+    Column("organisation", Text, primary_key=True),
     Column("worker_id", Text, primary_key=True),
-    Column("organisation", Text, nullable=False),
     Column("gender", Text, nullable=False),
     Column("qualified", Boolean, nullable=False),
     Column("background_check_on", Date),

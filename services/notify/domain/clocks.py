@@ -81,7 +81,7 @@ class Subject(StrEnum):
     REPORT = "report"
     CASE = "case"
     CHILD = "child"
-    WORKER = "worker"
+    WORKER = "worker"  # a staff member: their id within the event's organisation (StaffMember)
     TASK = "task"
 
 

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
+from urllib.parse import quote
 from uuid import NAMESPACE_URL, uuid5
 
 from notify.domain.calendar import WorkingCalendar, in_years
@@ -32,7 +33,8 @@ from notify.domain.deadlines import Due, due_at, occurrence_due, remind_at, seri
 NAMESPACE = uuid5(NAMESPACE_URL, "https://careledger.example/notify/deadlines")
 
 #: Where each subject's id is found in an event (ClockRule.subject: "stop events must carry
-#: this entity's id"); a list field names several subjects at once.
+#: this entity's id"); a list field names several subjects at once. A worker is found by their
+#: id and the event's `organisation` together (`StaffMember`).
 SUBJECT_FIELDS: Mapping[Subject, tuple[str, ...]] = {
     Subject.REPORT: ("report_id", "report_ids"),
     Subject.CASE: ("case_id",),
@@ -70,6 +72,36 @@ WORKER_FIELDS = (
 )
 #: Entity ids an event may carry beside its organisation (learnt for events that lack it).
 ENTITY_FIELDS = ("report_id", "report_ids", "case_id", "child_id")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person of the staff registry. A staff id names one person within one organisation
+    (intake_0006: two organisations may register the same id for two people), so a clock kept
+    on a staff member is kept on both: `subject_id` is `<organisation>/<worker id>`, each part
+    percent-encoded so that no two pairs share it. Clocks set before that were kept on the
+    worker id alone (`legacy_subject_id`); their rows name the organisation and the worker."""
+
+    organisation: str
+    worker_id: str
+
+    @property
+    def subject_id(self) -> str:
+        return f"{quote(self.organisation, safe='')}/{quote(self.worker_id, safe='')}"
+
+    @property
+    def legacy_subject_id(self) -> str:
+        return self.worker_id
+
+
+class Reached(NamedTuple):
+    """A clock (or series) an event reaches: its rule's code and the subject id it is kept
+    on; for a staff member also who they are (`staff`), so that the clocks set before the
+    subject named the organisation are found as well, in that organisation only."""
+
+    rule: str
+    subject_id: str
+    staff: StaffMember | None = None
 
 
 class Firing(StrEnum):
@@ -141,8 +173,25 @@ def derived_id(*parts: str) -> str:
 
 
 def subject_ids(subject: Subject, data: Mapping[str, object]) -> tuple[str, ...]:
+    """The ids of the subjects the event names; a staff member's is per organisation."""
+    if subject is Subject.WORKER:
+        return tuple(member.subject_id for member in staff_members(data))
+    return _ids(SUBJECT_FIELDS[subject], data)
+
+
+def staff_members(data: Mapping[str, object]) -> tuple[StaffMember, ...]:
+    """The staff members the event names: its worker ids in its organisation. Without an
+    organisation none: an id alone would reach every organisation's person with that id."""
+    organisation = data.get("organisation")
+    if not isinstance(organisation, str) or not organisation:
+        return ()
+    ids = _ids(SUBJECT_FIELDS[Subject.WORKER], data)
+    return tuple(StaffMember(organisation, worker_id) for worker_id in ids)
+
+
+def _ids(fields: Sequence[str], data: Mapping[str, object]) -> tuple[str, ...]:
     found: list[str] = []
-    for name in SUBJECT_FIELDS[subject]:
+    for name in fields:
         value = data.get(name)
         if isinstance(value, str) and value:
             found.append(value)
@@ -277,22 +326,21 @@ def clause_of(rule: ClockRule, data: Mapping[str, object]) -> str:
     return rule.clause
 
 
-def subjects_stopped_by(event_name: str, data: Mapping[str, object]) -> list[tuple[str, str]]:
-    """`(rule code, subject id)` of every clock or series this event stops."""
-    return [
-        (rule.code, subject_id)
-        for rule in rules_stopped_by(event_name)
-        for subject_id in subject_ids(rule.subject, data)
-    ]
+def subjects_stopped_by(event_name: str, data: Mapping[str, object]) -> list[Reached]:
+    """Every clock or series this event stops, as `(rule code, subject id, staff)`."""
+    return [r for rule in rules_stopped_by(event_name) for r in _reached(rule, data)]
 
 
-def subjects_satisfied_by(event_name: str, data: Mapping[str, object]) -> list[tuple[str, str]]:
-    """`(rule code, subject id)` of every series whose current occurrence this event meets."""
-    return [
-        (rule.code, subject_id)
-        for rule in rules_satisfied_by(event_name)
-        for subject_id in subject_ids(rule.subject, data)
-    ]
+def subjects_satisfied_by(event_name: str, data: Mapping[str, object]) -> list[Reached]:
+    """Every series whose current occurrence this event meets, as `(rule code, subject id,
+    staff)`."""
+    return [r for rule in rules_satisfied_by(event_name) for r in _reached(rule, data)]
+
+
+def _reached(rule: ClockRule, data: Mapping[str, object]) -> list[Reached]:
+    if rule.subject is Subject.WORKER:
+        return [Reached(rule.code, m.subject_id, m) for m in staff_members(data)]
+    return [Reached(rule.code, subject_id) for subject_id in subject_ids(rule.subject, data)]
 
 
 def occurrences_met(running: Sequence[W], at: datetime) -> list[W]:

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, and_, any_, cast, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, any_, cast, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.domain import YearSchedule
 from notify.domain.access import ProjectScope, Scope
 from notify.domain.subscriptions import Route
+from notify.domain.tracking import StaffMember
 from notify.projections.tables import (
     OPEN,
     OVERDUE,
@@ -112,13 +113,26 @@ def _with_linked(cases: Any) -> Any:
     return cases.union(linked)
 
 
-async def running_of(conn: AsyncConnection, rule: str, subject_id: str) -> list[Any]:
-    """Open or overdue runs of `rule` on the subject, locked until the transaction ends."""
+async def running_of(
+    conn: AsyncConnection, rule: str, subject_id: str, staff: StaffMember | None = None
+) -> list[Any]:
+    """Open or overdue runs of `rule` on the subject, locked until the transaction ends.
+
+    A staff member (`staff`) is one person within one organisation: only that organisation's
+    clocks naming them are theirs, kept on `subject_id` or, when set before the subject named
+    the organisation, on their worker id alone (`StaffMember.legacy_subject_id`)."""
+    on_subject: ColumnElement[bool] = deadlines.c.subject_id == subject_id
+    if staff is not None:
+        on_subject = and_(
+            deadlines.c.subject_id.in_([subject_id, staff.legacy_subject_id]),
+            deadlines.c.organisation == staff.organisation,
+            literal(staff.worker_id) == any_(deadlines.c.workers),
+        )
     query = (
         select(deadlines)
         .where(
             deadlines.c.rule == rule,
-            deadlines.c.subject_id == subject_id,
+            on_subject,
             deadlines.c.state.in_([OPEN, OVERDUE]),
         )
         .order_by(deadlines.c.started_at, deadlines.c.deadline_id)
