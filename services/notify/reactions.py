@@ -17,7 +17,7 @@ from events.consumer import Handler
 from events.envelope import Envelope
 from events.uow import UnitOfWork, caused_by
 from notify.domain import CLOCK_TABLE, WorkingCalendar
-from notify.domain.subscriptions import MANDATORY_REPORT_FILED
+from notify.domain.subscriptions import EMERGENCY_ACCESS_GRANTED, MANDATORY_REPORT_FILED
 from notify.domain.tracking import (
     PlannedDeadline,
     deadlines_started_by,
@@ -29,7 +29,7 @@ from notify.domain.tracking import (
     subjects_stopped_by,
 )
 from notify.handlers import deadlines
-from notify.handlers.notifications import queue_for_mandatory_report
+from notify.handlers.notifications import queue_for_emergency_access, queue_for_mandatory_report
 from notify.projections import projector, queries
 
 ACTOR = "service:notify"
@@ -71,7 +71,15 @@ def reactions(calendar: WorkingCalendar) -> dict[str, Handler]:
         when_a_mandatory_report_is_filed_notify_its_recipients_and_start_its_clock
     )
     handlers[PROJECT_SET] = when_a_case_is_put_in_a_project_list_its_deadlines_there
+    handlers[EMERGENCY_ACCESS_GRANTED] = when_a_case_is_opened_in_an_emergency_tell_its_admins
     return handlers
+
+
+async def when_a_case_is_opened_in_an_emergency_tell_its_admins(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """Breaking the glass is never silent: the case's organisation hears at once (SZ-7.3.3)."""
+    await queue_for_emergency_access(uow.conn, envelope)
 
 
 async def when_a_case_opens_or_a_child_is_registered_remember_who_owns_it(

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from intake.api import cases, casework, children, projects, reports, staff
+from intake.api import cases, casework, children, emergency, projects, reports, staff
 
 
 def routers() -> list[APIRouter]:
@@ -13,4 +13,5 @@ def routers() -> list[APIRouter]:
         cases.router,
         casework.router,
         projects.router,
+        emergency.router,
     ]

@@ -34,7 +34,13 @@ from intake.domain.events import ChildCategory
 from intake.handlers import cases as handlers
 from intake.handlers.shared import load
 from intake.projections.queries import CaseFile, CasePublic, case_file, case_page, case_public
-from intake.projections.rows import case_holding, case_row, child_row, team_of
+from intake.projections.rows import (
+    case_holding,
+    case_row,
+    child_row,
+    emergency_readers,
+    team_of,
+)
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -205,7 +211,8 @@ async def reach(
             raise not_found("case")
         team = await team_of(uow.conn, case_id)
         child = await child_row(uow.conn, row.child_id)
-    caller, holding = caller_of(principal), case_holding(row, team)
+        glass = await emergency_readers(uow.conn, case_id, now())
+    caller, holding = caller_of(principal), case_holding(row, team, glass)
     if not may_see(caller, holding).allowed:
         raise not_found("case")
     if change and not (allowed := may_change_case(caller, holding)).allowed:

@@ -260,6 +260,22 @@ class CaseProjectSet(EventData):
     set_by: str
 
 
+@registry.register("intake.case.emergency_access_granted", 1, personal={"reason"})
+class EmergencyAccessGranted(EventData):
+    """A supervisor outside the case's organisation opened it in an emergency ("breaking the
+    glass"), saying why; they may read it until `until`. The case's organisation's admins are
+    notified (`notify_roles`); the reason may name people and is sealed."""
+
+    case_id: str
+    organisation: str
+    granted_to: str
+    granted_to_organisation: str
+    reason: str
+    granted_at: datetime
+    until: datetime
+    notify_roles: list[str]
+
+
 @registry.register("intake.case.team_assigned", 1)
 class TeamAssigned(EventData):
     """The investigation team was set (MZ-6.2.2: two qualified workers, a woman for a girl)."""

@@ -8,7 +8,7 @@ from functools import partial
 from events.context import Context
 from events.registry import EventData
 from events.uow import UnitOfWork
-from intake.domain import Gender
+from intake.domain import Gender, emergency
 from intake.domain import cases as rules
 from intake.domain import projects as project_rules
 from intake.domain.clock import local_date
@@ -42,6 +42,12 @@ async def on_case(case_id: str, decide: Decision, uow: UnitOfWork, ctx: Context)
         return
     await append(uow, case_id, history, decide(case), ctx, key_scope=case.child_id)
     await uow.commit()
+
+
+async def open_in_emergency(
+    command: emergency.OpenInEmergency, uow: UnitOfWork, ctx: Context
+) -> None:
+    await on_case(command.case_id, partial(emergency.open_in_emergency, command), uow, ctx)
 
 
 async def open_case(command: rules.OpenCase, uow: UnitOfWork, ctx: Context) -> None:

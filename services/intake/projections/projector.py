@@ -22,6 +22,7 @@ from intake.domain.events import (
     ChildCategoriesSet,
     ChildRegistered,
     ConsentRecorded,
+    EmergencyAccessGranted,
     HouseholdRecorded,
     InitialStatementRecorded,
     InvestigationRecorded,
@@ -35,7 +36,14 @@ from intake.domain.events import (
     WorkerRemoved,
     WorkerSuspended,
 )
-from intake.projections.tables import case_team, cases, children, reports, staff
+from intake.projections.tables import (
+    case_team,
+    cases,
+    children,
+    emergency_access,
+    reports,
+    staff,
+)
 
 # Built once, a row's values passed as parameters: no new statement with a bound parameter
 # object per column on every call (CPU on every report's request path).
@@ -65,6 +73,29 @@ async def _apply(
     event: EventData, envelope: Envelope, conn: AsyncConnection, fingerprint: str | None
 ) -> None:
     """No read model reflects this event type."""
+
+
+# --- cases opened in an emergency ------------------------------------------------------------
+
+
+@_apply.register
+async def _emergency_access(
+    event: EmergencyAccessGranted,
+    envelope: Envelope,
+    conn: AsyncConnection,
+    fingerprint: str | None,
+) -> None:
+    row = {
+        "case_id": event.case_id,
+        "subject": event.granted_to,
+        "organisation": event.granted_to_organisation,
+        "until": event.until,
+    }
+    insert = pg_insert(emergency_access).values(row)
+    keys = ["case_id", "subject", "organisation"]
+    await conn.execute(
+        insert.on_conflict_do_update(index_elements=keys, set_={"until": event.until})
+    )
 
 
 # --- staff ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Rows of the read models as the handlers and routes look them up (one statement each), and
 the case-number counter a case's opening draws from in its own transaction."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -9,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.domain.access import Holding
 from intake.domain.staff import Staff
-from intake.projections.tables import case_numbers, case_team, cases, children, reports, staff
+from intake.projections.tables import (
+    case_numbers,
+    case_team,
+    cases,
+    children,
+    emergency_access,
+    reports,
+    staff,
+)
 
 
 def staff_from_row(row: Any) -> Staff:
@@ -33,11 +42,39 @@ def report_holding(row: Any, team: frozenset[str]) -> Holding:
     return Holding(organisation=row.organisation, team=team, took_in=frozenset({row.received_by}))
 
 
-def case_holding(row: Any, team: list[str] | frozenset[str]) -> Holding:
-    """A case's row as the record rule sees it: its team's, and who opened it."""
+def case_holding(
+    row: Any, team: list[str] | frozenset[str], emergency: frozenset[tuple[str, str]] = frozenset()
+) -> Holding:
+    """A case's row as the record rule sees it: its team's, who opened it, and who broke the
+    glass to read it."""
     return Holding(
-        organisation=row.organisation, team=frozenset(team), took_in=frozenset({row.opened_by})
+        organisation=row.organisation,
+        team=frozenset(team),
+        took_in=frozenset({row.opened_by}),
+        emergency=emergency,
     )
+
+
+async def emergency_until(
+    conn: AsyncConnection, case_id: str, subject: str, organisation: str | None
+) -> Any:
+    """When the caller's emergency opening of the case runs out."""
+    query = select(emergency_access.c.until).where(
+        emergency_access.c.case_id == case_id,
+        emergency_access.c.subject == subject,
+        emergency_access.c.organisation == (organisation or ""),
+    )
+    return (await conn.execute(query)).scalar_one()
+
+
+async def emergency_readers(
+    conn: AsyncConnection, case_id: str, now: datetime
+) -> frozenset[tuple[str, str]]:
+    """Who holds an emergency opening of the case that has not run out."""
+    query = select(emergency_access.c.subject, emergency_access.c.organisation).where(
+        emergency_access.c.case_id == case_id, emergency_access.c.until > now
+    )
+    return frozenset((subject, org) for subject, org in await conn.execute(query))
 
 
 async def staff_row(conn: AsyncConnection, organisation: str, worker_id: str) -> Any:

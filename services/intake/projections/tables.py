@@ -107,6 +107,15 @@ case_team = Table(
     Column("worker_id", Text, primary_key=True),
 )
 
+emergency_access = Table(
+    "emergency_access",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("subject", Text, primary_key=True),
+    Column("organisation", Text, primary_key=True),
+    Column("until", DateTime(timezone=True), nullable=False),
+)
+
 case_numbers = Table(
     "case_numbers",
     metadata,

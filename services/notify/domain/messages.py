@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from notify.domain.subscriptions import (
     CALENDAR_YEAR_NEEDED,
     DEADLINE_MISSED,
+    EMERGENCY_ACCESS_GRANTED,
     ESCALATED,
     MANDATORY_REPORT_FILED,
     REMINDER_SENT,
@@ -86,6 +87,24 @@ TEMPLATES: Mapping[str, Mapping[Language, tuple[Template, Template]]] = {
             Template(
                 "$organisation filed mandatory report $report_id at $filed_at China time, "
                 "triggers: $triggers. Please act on it and acknowledge it at once (SZ-5.2)."
+            ),
+        ),
+    },
+    EMERGENCY_ACCESS_GRANTED: {
+        Language.ZH: (
+            Template("【紧急调阅】个案 $case_id 被其他机构督导调阅"),
+            Template(
+                "$granted_to_organisation 的督导 $granted_to 于 $granted_at（北京时间）"
+                "以紧急情况为由调阅本机构个案 $case_id，可读至 $until。"
+                "调阅理由已随个案记录，请核实（SZ-7.3.3）。"
+            ),
+        ),
+        Language.EN: (
+            Template("[Emergency access] case $case_id opened by another organisation"),
+            Template(
+                "Supervisor $granted_to of $granted_to_organisation opened your case $case_id "
+                "in an emergency at $granted_at China time, readable until $until. The reason "
+                "is recorded with the case; please review it (SZ-7.3.3)."
             ),
         ),
     },

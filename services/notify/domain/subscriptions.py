@@ -30,6 +30,8 @@ REMINDER_SENT = "notify.reminder.sent"
 DEADLINE_MISSED = "notify.deadline.missed"
 ESCALATED = "notify.escalated"
 CALENDAR_YEAR_NEEDED = "notify.calendar.year_needed"
+# A supervisor of another organisation broke the glass to read a case: its admins hear of it.
+EMERGENCY_ACCESS_GRANTED = "intake.case.emergency_access_granted"
 
 #: Event names a subscription may ask for, and which field lists the roles or agencies each
 #: addresses (what a partner's agency must appear in).
@@ -39,6 +41,7 @@ NOTIFIABLE: Mapping[str, str] = {
     DEADLINE_MISSED: "escalate_to",
     ESCALATED: "escalate_to",
     CALENDAR_YEAR_NEEDED: "roles",
+    EMERGENCY_ACCESS_GRANTED: "notify_roles",
 }
 
 MANAGERS = frozenset({"org_admin", "supervisor"})

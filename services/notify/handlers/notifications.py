@@ -24,6 +24,7 @@ from notify.domain.messages import message_for
 from notify.domain.subscriptions import (
     CALENDAR_YEAR_NEEDED,
     DEADLINE_MISSED,
+    EMERGENCY_ACCESS_GRANTED,
     ESCALATED,
     MANDATORY_REPORT_FILED,
     REMINDER_SENT,
@@ -82,6 +83,29 @@ async def queue_for_mandatory_report(conn: AsyncConnection, envelope: Envelope) 
     }
     return await queue_notifications(
         conn, MANDATORY_REPORT_FILED, envelope.id, organisation, fields
+    )
+
+
+async def queue_for_emergency_access(conn: AsyncConnection, envelope: Envelope) -> int:
+    """Tell the case's organisation (its admins' subscriptions) that a supervisor of another
+    organisation opened the case in an emergency: who, when, until when; the reason stays
+    sealed in intake."""
+    data = envelope.data
+    organisation = data.get("organisation")
+    if not isinstance(organisation, str):
+        return 0
+    fields = {
+        "case_id": data.get("case_id"),
+        "organisation": organisation,
+        "granted_to": data.get("granted_to"),
+        "granted_to_organisation": data.get("granted_to_organisation"),
+        "granted_at": _time(data.get("granted_at")) or envelope.time,
+        "until": _time(data.get("until")),
+        "notify_roles": data.get("notify_roles") or [],
+        "rule": "SZ-7.3.3",
+    }
+    return await queue_notifications(
+        conn, EMERGENCY_ACCESS_GRANTED, envelope.id, organisation, fields
     )
 
 
