@@ -73,10 +73,14 @@ def test_tokens_with_bad_claims_are_refused(services, claims):
 
 
 def test_an_unknown_route_gets_a_404_problem(services):
-    response = httpx.get(services["referral"].url + "/v1/no-such-thing")
+    token = devissuer.issue_token("supervisor", org="org-demo")
+    url = services["referral"].url + "/v1/no-such-thing"
+    response = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 404
+    # Without a token, nothing is told, not even whether the route exists (events.edge).
+    assert httpx.get(url).status_code == 401
 
 
 def test_a_service_that_cannot_reach_its_database_is_alive_but_not_ready(stack, tmp_path):
