@@ -13,23 +13,10 @@ import httpx
 import pytest
 
 from events import devissuer
-from tests.conftest import _asyncpg_url, _create_database, _drop_database
-from tests.e2e.conftest import Running, start_service, wait_until
+from tests.e2e import test_intake_api
 from tests.synthetic import fake_name
 
-
-@pytest.fixture(scope="module")
-def intake(stack, tmp_path_factory) -> Iterator[tuple[Running, str]]:
-    admin = stack["CARELEDGER_PG_ADMIN_URL"]
-    name = asyncio.run(_create_database(admin))
-    url = _asyncpg_url(admin, name)
-    service = start_service("intake", url, tmp_path_factory.mktemp("edge-logs"))
-    try:
-        wait_until(service, "/ready", 200)
-        yield service, url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    finally:
-        service.stop()
-        asyncio.run(_drop_database(admin, name))
+intake = test_intake_api.intake  # the fixture: intake on a new database, with its URL
 
 
 @pytest.fixture(scope="module")
