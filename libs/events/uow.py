@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events.envelope import Envelope, Metadata
 from events.registry import EventData
-from events.store import EventStore, NewEvent, Outbound
+from events.store import EventStore, NewEvent, Outbound, StreamAppend
 from events.tables import inbox
 
 OUTBOX_CHANNEL = "careledger_outbox"
@@ -70,6 +70,15 @@ class UnitOfWork:
         if appended.new:
             self._appended += len(appended.envelopes)
         return appended.envelopes
+
+    async def append_streams(
+        self, appends: Sequence[StreamAppend], meta: Metadata
+    ) -> list[list[Envelope]]:
+        """`append` to several streams in one statement, in the order given (each stream's
+        `key`: its Kafka key, default the stream id). One round trip instead of one a stream."""
+        appended = await self.store.append_streams(self.conn, appends, meta, self.topic)
+        self._appended += sum(len(a.envelopes) for a in appended if a.new)
+        return [a.envelopes for a in appended]
 
     async def claim(self, consumer: str, envelope: Envelope) -> bool:
         """Record that `consumer` handles this event; False if it already did (a redelivery)."""

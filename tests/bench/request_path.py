@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "services"))
 sys.path.insert(0, str(ROOT / "libs"))
 
 from events import devissuer  # noqa: E402
-from tests.bench.intake import cpu_seconds, report_body, stack_env  # noqa: E402
+from tests.bench.intake import cpu_seconds, report_body, settle, stack_env  # noqa: E402
+from tests.bench.own_topic import argv, drop_topic, topic_for  # noqa: E402
 from tests.conftest import _asyncpg_url, _create_database, _drop_database  # noqa: E402
 from tests.e2e.conftest import Running, start_service, wait_until  # noqa: E402
 
@@ -97,25 +98,15 @@ async def drive(service: Running, command: Command, requests: int, first: int) -
         return time.perf_counter() - started
 
 
-def settle(pid: int, within: float = 180.0) -> None:
-    """Wait until the service is idle: a new consumer group reads its topics from the start,
-    and the history the stack holds would otherwise count as the requests' CPU."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        before = cpu_seconds(pid)
-        time.sleep(1.0)
-        if cpu_seconds(pid) - before < 0.05:  # under 5 % of a core
-            return
-    print(f"warning: service still busy after {within:.0f} s", file=sys.stderr)
-
-
-def measure(command: Command, admin: str, requests: int, logs: Path) -> Measured:
+def measure(command: Command, admin: str, bootstrap: str, requests: int, logs: Path) -> Measured:
     database = asyncio.run(_create_database(admin))
+    topic = asyncio.run(topic_for(bootstrap, command.service))  # its events: none stay
     out = logs / f"{command.service}.stages.json"
     if os.environ.get("STAGES_KEEP"):
         out = Path(os.environ["STAGES_KEEP"]) / out.name
-    argv = [sys.executable, "-m", "tests.bench.sampled", command.service, str(out)]
-    service = start_service(command.service, _asyncpg_url(admin, database), logs, argv=argv)
+    sampled = argv(command.service, topic, "tests.bench.sampled", command.service, str(out))
+    url = _asyncpg_url(admin, database)
+    service = start_service(command.service, url, logs, argv=sampled)
     try:
         wait_until(service, "/ready", 200, within=60)
         pid = service.process.pid
@@ -130,11 +121,12 @@ def measure(command: Command, admin: str, requests: int, logs: Path) -> Measured
             if out.exists():
                 break
             time.sleep(0.1)
-        sampled = json.loads(out.read_text())
+        stages = json.loads(out.read_text())
     finally:
         service.stop()
         asyncio.run(_drop_database(admin, database))
-    seconds: dict[str, float] = sampled["seconds"]
+        asyncio.run(drop_topic(bootstrap, topic))
+    seconds: dict[str, float] = stages["seconds"]
     total = sum(seconds.values()) or 1.0
     shares = {stage: n / total for stage, n in seconds.items()}
     return Measured(
@@ -159,12 +151,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per service")
     parser.add_argument("--services", default=",".join(COMMANDS))
     args = parser.parse_args()
-    admin = stack_env()["CARELEDGER_PG_ADMIN_URL"]
+    env = stack_env()
+    admin, bootstrap = env["CARELEDGER_PG_ADMIN_URL"], env["KAFKA_BOOTSTRAP_SERVERS"]
     rows = []
     with tempfile.TemporaryDirectory() as logs:
         for name in args.services.split(","):
             print(f"request path: {name} ...", file=sys.stderr, flush=True)
-            rows.append(measure(COMMANDS[name], admin, args.requests, Path(logs)))
+            rows.append(measure(COMMANDS[name], admin, bootstrap, args.requests, Path(logs)))
     print("request path, one client, sequential requests (stage = share of the loop thread)")
     print(table(rows))
 

@@ -2,11 +2,11 @@
 again by the keyed digest of their resident ID number; their categories (SZ-5.8.1) and household
 are recorded from a case, on the child's own stream."""
 
-from sqlalchemy.exc import IntegrityError
+from dataclasses import dataclass
 
 from events.context import Context
-from events.domain import conflict
 from events.registry import EventData
+from events.store import StreamAppend
 from events.uow import UnitOfWork
 from intake.domain import categories as category_rules
 from intake.domain import children as rules
@@ -14,7 +14,6 @@ from intake.domain.events import ChildRegistered, FollowupCategorySet, ReportRec
 from intake.domain.reports import ReceiveReport
 from intake.handlers.cases import case_of
 from intake.handlers.shared import append, load, within
-from intake.projections.projector import add_child
 from intake.projections.rows import child_rows, child_with_id_digest
 
 
@@ -27,32 +26,38 @@ async def known_child(uow: UnitOfWork, command: ReceiveReport, lookup_key: bytes
     return None if row is None else str(row.child_id)
 
 
-async def register_child(
-    uow: UnitOfWork, received: EventData, known: bool, ctx: Context, lookup_key: bytes
-) -> None:
-    """Register the child a received report names, unless `known`; in the report's transaction
-    and keyed like the report, so both reach consumers in order. Not committed here."""
+@dataclass(frozen=True)
+class Registration:
+    """A child to register with the report naming them: their stream's events, appended in the
+    report's statement, and the keyed digests their registry row keeps (`add_report`)."""
+
+    stream: StreamAppend
+    event: ChildRegistered
+    id_digest: str | None
+    birth_digest: str | None
+
+
+def registration(
+    received: EventData, known: bool, ctx: Context, lookup_key: bytes
+) -> Registration | None:
+    """The registration of the child a received report names, unless `known`: sealed with the
+    child's key and keyed like the report, so both reach consumers in order."""
     assert isinstance(received, ReportReceived)
     events = rules.register_child(received, known)
     if not events:
-        return
-    envelopes = await uow.append(
+        return None
+    registered, child = events[0], received.child
+    assert isinstance(registered, ChildRegistered)
+    stream = StreamAppend(
         received.child_id,
         0,
         within(ctx, "child").keyed(events),
-        ctx.metadata,
         key_scope=received.child_id,
-        partition_key=received.report_id,
+        key=received.report_id,
     )
-    registered, child = events[0], received.child
-    assert isinstance(registered, ChildRegistered)
     id_digest = rules.id_digest(lookup_key, child.resident_id) if child.resident_id else None
     birth = rules.birth_digest(lookup_key, child.birth_date) if child.birth_date else None
-    try:
-        await add_child(uow.conn, envelopes[0], registered, id_digest, birth)
-    except IntegrityError:
-        message = "a report naming this child was received meanwhile; send the report again"
-        raise conflict("child_registered_meanwhile", "JX-9.1", message) from None
+    return Registration(stream, registered, id_digest, birth)
 
 
 async def set_categories(

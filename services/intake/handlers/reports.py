@@ -1,12 +1,17 @@
 """Reports (DOMAIN §2) and mandatory reports (§3): receive a report, registering the child it
 names when the registry does not know them, and record a recipient's acknowledgement."""
 
+from sqlalchemy.exc import IntegrityError
+
 from events.context import Context
 from events.domain import EventData, conflict
+from events.errors import ConcurrencyError, IdempotencyConflict
+from events.store import StreamAppend
 from events.uow import UnitOfWork
 from intake.domain import reports as rules
-from intake.handlers.children import known_child, register_child
-from intake.handlers.shared import EMPTY, append, load
+from intake.handlers.children import known_child, registration
+from intake.handlers.shared import append, load
+from intake.projections.projector import ChildRow, add_report
 from intake.projections.rows import report_row
 
 
@@ -33,11 +38,32 @@ async def receive_report(
     if known is not None:
         command = command.model_copy(update={"child_id": known})
     events = rules.receive_report(command)
-    await register_child(uow, events[0], known is not None, ctx, lookup_key)
-    # Keyed by the report id: no case holds the report yet.
-    await append(
-        uow, stream, EMPTY, events, ctx, key_scope=command.child_id, partition=command.report_id
+    child = registration(events[0], known is not None, ctx, lookup_key)
+    # Keyed by the report id: no case holds the report yet. A new child's stream goes first,
+    # in the same statement: one round trip for both streams.
+    report = StreamAppend(
+        stream, 0, ctx.keyed(events), key_scope=command.child_id, key=command.report_id
     )
+    appends = [report] if child is None else [child.stream, report]
+    try:
+        *registered, envelopes = await uow.append_streams(appends, ctx.metadata)
+    except IdempotencyConflict:
+        # The same Idempotency-Key is being served by a concurrent request: 409. The child's
+        # events are written first, so a new child's clash is theirs, told as such.
+        if child is not None:
+            raise
+        raise ConcurrencyError(stream, 0, 1) from None
+    row = None
+    if child is not None:
+        row = ChildRow(registered[0][0], child.event, child.id_digest, child.birth_digest)
+    try:
+        await add_report(uow.conn, envelopes, events, ctx.fingerprint, row)
+    except IntegrityError:
+        if row is None:
+            raise
+        # the child's row clashed (as a report's row can only clash along with it)
+        message = "a report naming this child was received meanwhile; send the report again"
+        raise conflict("child_registered_meanwhile", "JX-9.1", message) from None
     await uow.commit()
     return events
 

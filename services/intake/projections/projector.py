@@ -1,10 +1,13 @@
 """Events to read-model rows, one registered function per event type, run in the unit of work
 that appends the events. An event type without a function changes no row (the child's
-registration is added with its digests by `add_child`; a case's project and follow-up category
-are read by other services, not by intake's lists).
+registration is added with its digests, in the statement of the report naming the child, by
+`add_report`; a case's project and follow-up category are read by other services, not by
+intake's lists).
 """
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import singledispatch
 from typing import Any
@@ -48,8 +51,6 @@ from intake.projections.tables import (
 # Built once, a row's values passed as parameters: no new statement with a bound parameter
 # object per column on every call (CPU on every report's request path).
 INSERT_STAFF = pg_insert(staff)
-INSERT_REPORTS = pg_insert(reports)
-INSERT_CHILDREN = pg_insert(children)
 INSERT_CASES = pg_insert(cases)
 
 FIRST_VISIT_WITHIN = timedelta(hours=24)  # emergency reports (SZ-6.2.1, I-3)
@@ -175,26 +176,96 @@ def _when(condition: Any, value: Any) -> Any:
 # --- reports ----------------------------------------------------------------------------------
 
 
+# A received report's row: driver SQL, its values bound per call (no statement built, compiled
+# or processed column by column on every report's request path). The registry row of a child
+# registered with the report rides in the same statement.
+REPORT_ROW = (
+    "INSERT INTO reports (report_id, organisation, child_id, child_gender, source, received_at, "
+    "received_by, emergency, mandatory, triggers, acknowledged_by, fingerprint, version) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, '[]'::jsonb, $11, $12)"
+)
+CHILD_AND_REPORT_ROWS = (
+    "WITH child AS (INSERT INTO children (child_id, organisation, gender, id_digest, "
+    "birth_digest, registered_at, categories, sibling_ids) "
+    "VALUES ($13, $14, $15, $16, $17, $18, '[]'::jsonb, '[]'::jsonb)) " + REPORT_ROW
+)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """A registry row: who the child is stays encrypted in the stream, only digests here (made
+    with the registry's key, which the event does not carry)."""
+
+    envelope: Envelope
+    event: ChildRegistered
+    id_digest: str | None
+    birth_digest: str | None
+
+    def parameters(self) -> tuple[Any, ...]:
+        event, registered_at = self.event, self.envelope.time
+        gender = event.child.gender.value
+        return (
+            event.child_id,
+            event.organisation,
+            gender,
+            self.id_digest,
+            self.birth_digest,
+            registered_at,
+        )
+
+
+async def add_report(
+    conn: AsyncConnection,
+    envelopes: Sequence[Envelope],
+    events: Sequence[EventData],
+    fingerprint: str | None,
+    child: ChildRow | None = None,
+) -> None:
+    """The rows of a report just received (`envelopes`/`events`: its stream's, the received
+    report first) and of the child registered with it, in one statement. A mandatory report
+    filed with it changes nothing of the row but its version, so the row is written once at
+    that version instead of inserted and then updated."""
+    received = events[0]
+    assert isinstance(received, ReportReceived)
+    last = 1
+    while last < len(events) and _only_versions(events[last], received.report_id):
+        last += 1
+    row = _report_row(received, fingerprint, envelopes[last - 1].stream_version)
+    if child is None:
+        await conn.exec_driver_sql(REPORT_ROW, row)
+    else:
+        await conn.exec_driver_sql(CHILD_AND_REPORT_ROWS, row + child.parameters())
+    for envelope, event in zip(envelopes[last:], events[last:], strict=True):
+        await _apply(event, envelope, conn, fingerprint)
+
+
+def _only_versions(event: EventData, report_id: str) -> bool:
+    """Does `event` change nothing of the report's row but its version?"""
+    return isinstance(event, MandatoryReportFiled) and event.report_id == report_id
+
+
+def _report_row(event: ReportReceived, fingerprint: str | None, version: int) -> tuple[Any, ...]:
+    return (
+        event.report_id,
+        event.organisation,
+        event.child_id,
+        event.child.gender.value,
+        event.source.value,
+        event.received_at,
+        event.received_by,
+        event.emergency,
+        event.mandatory,
+        json.dumps(event.triggers),
+        fingerprint,
+        version,
+    )
+
+
 @_apply.register
 async def _report_received(
     event: ReportReceived, envelope: Envelope, conn: AsyncConnection, fingerprint: str | None
 ) -> None:
-    row = {
-        "report_id": event.report_id,
-        "organisation": event.organisation,
-        "child_id": event.child_id,
-        "child_gender": event.child.gender.value,
-        "source": event.source.value,
-        "received_at": event.received_at,
-        "received_by": event.received_by,
-        "emergency": event.emergency,
-        "mandatory": event.mandatory,
-        "triggers": event.triggers,
-        "acknowledged_by": [],
-        "fingerprint": fingerprint,
-        "version": envelope.stream_version,
-    }
-    await conn.execute(INSERT_REPORTS, row)
+    await conn.exec_driver_sql(REPORT_ROW, _report_row(event, fingerprint, envelope.stream_version))
 
 
 @_apply.register
@@ -224,28 +295,6 @@ async def _update_report(
 
 
 # --- the child registry -----------------------------------------------------------------------
-
-
-async def add_child(
-    conn: AsyncConnection,
-    envelope: Envelope,
-    event: ChildRegistered,
-    id_digest: str | None,
-    birth_digest: str | None,
-) -> None:
-    """A registry row: who the child is stays encrypted in the stream, only digests here (made
-    with the registry's key, which the event does not carry)."""
-    row: dict[str, Any] = {
-        "child_id": event.child_id,
-        "organisation": event.organisation,
-        "gender": event.child.gender.value,
-        "id_digest": id_digest,
-        "birth_digest": birth_digest,
-        "registered_at": envelope.time,
-        "categories": [],
-        "sibling_ids": [],
-    }
-    await conn.execute(INSERT_CHILDREN, row)
 
 
 @_apply.register
