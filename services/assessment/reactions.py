@@ -4,11 +4,13 @@ Each runs in the consumer's unit of work with the inbox row of the event, so a r
 changes nothing; the consumer commits, a reaction never does.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from assessment.handlers.tasks import end_with_case
+from assessment.projections.case_status import set_status
 from assessment.projections.projector import add_case
 from assessment.projections.projector_staff import (
     add_child,
@@ -20,6 +22,7 @@ from assessment.projections.projector_staff import (
     unregister,
 )
 from events.consumer import Handler
+from events.context import Context
 from events.envelope import Envelope
 from events.errors import KeyShredded, KeyUnavailable
 from events.uow import UnitOfWork
@@ -58,6 +61,37 @@ async def when_a_case_is_opened_record_its_owner_and_child(
 
 class _Facts(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class StatusFacts(_Facts):
+    """What assessment reads of `intake.case.status_changed` (the sealed reason is not read)."""
+
+    case_id: str
+    organisation: str
+    to_status: str
+    changed_at: datetime
+    rule: str
+
+
+async def when_a_case_changes_status_take_work_accordingly(
+    envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """Issue 14 item 3: the status decides which work assessment still accepts on the case
+    (`domain.case_status`: closing SZ-6.5, follow-up SZ-6.6, none once closed, transferred or
+    handed over). The intake stream's version orders the changes. A final status cancels the
+    case's open tasks with the status as the reason (not met)."""
+    facts = StatusFacts.model_validate(envelope.data)
+    await set_status(
+        uow.conn,
+        case_id=facts.case_id,
+        organisation=facts.organisation,
+        status=facts.to_status,
+        rule=facts.rule,
+        changed_at=facts.changed_at,
+        intake_version=envelope.stream_version,
+    )
+    ctx = Context.caused_by(envelope, actor="service:assessment")
+    await end_with_case(uow, facts.case_id, facts.to_status, ctx)
 
 
 class StaffFacts(_Facts):
@@ -173,6 +207,7 @@ async def when_a_worker_is_removed_close_the_case_to_them(
 
 HANDLERS: dict[str, Handler] = {
     "intake.case.opened": when_a_case_is_opened_record_its_owner_and_child,
+    "intake.case.status_changed": when_a_case_changes_status_take_work_accordingly,
     "intake.worker.registered": when_staff_is_registered_remember_who_may_assess,
     "intake.worker.background_check_recorded": when_a_background_check_is_recorded_keep_the_latest,
     "intake.worker.suspended": when_staff_is_suspended_stop_them_assessing,

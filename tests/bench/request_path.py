@@ -22,12 +22,12 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,9 @@ from tests.conftest import _asyncpg_url, _create_database, _drop_database  # noq
 from tests.e2e.conftest import Running, start_service, wait_until  # noqa: E402
 
 Request = Callable[[int], tuple[str, dict[str, Any]]]
+Seed = Callable[[str, list[int]], Awaitable[None]]
+ORG, WORKER = "org-bench", "w-bench"
+WARM_UP, FIRST = 10**8, 10**7  # the request indices of the warm-up and of the measured run
 
 
 def intake_request(i: int) -> tuple[str, dict[str, Any]]:
@@ -49,7 +52,26 @@ def intake_request(i: int) -> tuple[str, dict[str, Any]]:
 
 def assessment_request(i: int) -> tuple[str, dict[str, Any]]:
     body = {"risk_level": "medium", "instrument": "SDQ"}
-    return f"/v1/cases/case-{uuid4()}/mental-health/risk-gradings", body
+    return f"/v1/cases/case-bench-{i}/mental-health/risk-gradings", body
+
+
+async def assessment_cases(url: str, indices: list[int]) -> None:
+    """The cases the requests grade, as assessment learns them from intake (opened, the
+    bench's worker on the team): a case intake never opened is a 404 (ARCHITECTURE, Security)."""
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        cases = [(f"case-bench-{i}", ORG, f"child-bench-{i}", f"opened-{i}") for i in indices]
+        await conn.executemany(
+            "INSERT INTO cases (case_id, organisation, child_id, opened_event_id)"
+            " VALUES ($1, $2, $3, $4)",
+            cases,
+        )
+        await conn.executemany(
+            "INSERT INTO case_team (case_id, worker_id, organisation) VALUES ($1, $2, $3)",
+            [(case_id, WORKER, ORG) for case_id, *_ in cases],
+        )
+    finally:
+        await conn.close()
 
 
 def notify_request(i: int) -> tuple[str, dict[str, Any]]:
@@ -66,11 +88,12 @@ class Command:
     service: str
     request: Request
     role: str
+    seed: Seed | None = None  # what the service must hold before the requests
 
 
 COMMANDS = {
     "intake": Command("intake", intake_request, "worker"),
-    "assessment": Command("assessment", assessment_request, "worker"),
+    "assessment": Command("assessment", assessment_request, "worker", assessment_cases),
     "notify": Command("notify", notify_request, "supervisor"),
 }
 
@@ -86,7 +109,7 @@ class Measured:
 
 async def drive(service: Running, command: Command, requests: int, first: int) -> float:
     """`requests` sequential 201s; returns the wall seconds they took."""
-    token = devissuer.issue_token(command.role, org="org-bench", subject="w-bench")
+    token = devissuer.issue_token(command.role, org=ORG, subject=WORKER)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=service.url, headers=headers, timeout=30) as http:
         started = time.perf_counter()
@@ -109,12 +132,15 @@ def measure(command: Command, admin: str, bootstrap: str, requests: int, logs: P
     service = start_service(command.service, url, logs, argv=sampled)
     try:
         wait_until(service, "/ready", 200, within=60)
+        if command.seed is not None:
+            indices = [*range(WARM_UP, WARM_UP + 30), *range(FIRST, FIRST + requests)]
+            asyncio.run(command.seed(url, indices))
         pid = service.process.pid
         settle(pid)
-        asyncio.run(drive(service, command, 30, 10**8))  # warm-up: pools, caches, imports
+        asyncio.run(drive(service, command, 30, WARM_UP))  # warm-up: pools, caches, imports
         cpu = cpu_seconds(pid)
         service.process.send_signal(10)  # SIGUSR1: sample
-        wall = asyncio.run(drive(service, command, requests, 10**7))
+        wall = asyncio.run(drive(service, command, requests, FIRST))
         service.process.send_signal(12)  # SIGUSR2: write the counts
         cpu = cpu_seconds(pid) - cpu
         for _ in range(600):  # the profile of a few hundred requests takes seconds to walk

@@ -144,14 +144,23 @@ def assessed(
     service: Running, new_case: NewCase, level: str = "medium", *others: str
 ) -> tuple[str, str]:
     """A new case graded `level`, taken on by a new worker of its team (with `others`),
-    feasibility approved."""
+    feasibility approved and filed with the entrustor (M-3)."""
     worker = new_worker()
     case_id = new_case(worker, *others)
     grade(service, case_id, worker, level)
     taken = take_on(service, case_id, worker)
     assert taken.status_code == 201, taken.text
     assert approve(service, case_id, taken.json()["pending"]["item_id"]).status_code == 201
+    file_with_entrustor(service, case_id)
     return case_id, worker
+
+
+def file_with_entrustor(service: Running, case_id: str) -> None:
+    """M-3 (JX-7.1.3): the provider files the approved feasibility assessment with the
+    entrustor before any plan."""
+    body = {"entrustor": "合成市民政局", "reference": "合成-备案-001"}
+    filed = post(service, case_id, "/feasibility-filing", body, headers("supervisor", SUPERVISOR))
+    assert filed.status_code == 201, filed.text
 
 
 def agreed(

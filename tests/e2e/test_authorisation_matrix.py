@@ -15,6 +15,7 @@ An operation without a row fails the test: a new route is not served until its r
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -31,6 +32,7 @@ from tests.e2e.assessment_support import (
     wait_for_team,
 )
 from tests.e2e.conftest import Running
+from tests.e2e.intake_people import register_supervisor
 from tests.e2e.test_intake_api import recent_report, report_body
 
 TABLE = Path(__file__).with_name("authorisation.txt")
@@ -91,6 +93,7 @@ def _seed(up: dict) -> dict:
     register_staff(intake, assessment_db, ORG, team, mate, off)
     as_team = headers({"role": "worker", "org": ORG, "subject": team["worker_id"]})
     as_sup = headers({"role": "supervisor", "org": ORG, "subject": "s-matrix"})
+    register_supervisor(intake.url, ORG, "s-matrix")  # who sets the team (SZ-7.1.5)
 
     def call(service: Running, method: str, path: str, body: dict, who: dict) -> dict:
         response = httpx.request(method, service.url + path, json=body, headers=who, timeout=15)
@@ -104,6 +107,7 @@ def _seed(up: dict) -> dict:
     call(intake, "PUT", f"/v1/cases/{case_id}/team", members, as_sup)
     project = {"project_id": PROJECT, "entrustor_org": ENTRUSTOR_ORG}
     call(intake, "PUT", f"/v1/cases/{case_id}/project", project, as_sup)
+    wait_for_project(up["notify"][0], as_sup)
     wait_for_case(assessment_db, case_id)
     wait_for_team(assessment_db, case_id, 2)
     assessment = up["assessment"][0]
@@ -142,10 +146,24 @@ def _seed(up: dict) -> dict:
             "child_id": child.get("child_id") or child["child"]["child_id"],
             "worker_id": team["worker_id"],
             "year": "2026",
+            "project_id": PROJECT,
             "subscription_id": subscription()["subscription_id"],
         },
         "subscription": subscription,
     }
+
+
+def wait_for_project(notify: Running, who: dict[str, str], within: float = 60) -> None:
+    """Notify learnt the case's project from intake, so the provider's supervisor reads the
+    project's indicators (JX-7.5.3)."""
+    deadline, status = time.monotonic() + within, None
+    while time.monotonic() < deadline:
+        url = f"{notify.url}/v1/projects/{PROJECT}/indicators"
+        status = httpx.get(url, headers=who, timeout=15).status_code
+        if status == 200:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"notify never learnt project {PROJECT}: last answer {status}")
 
 
 HOOK = {

@@ -3,7 +3,11 @@ real processes, intake and assessment, on their own databases and the local brok
 mental-health service plan (`assessment.service_plan.agreement_signed`, SZ-6.4, M-3) moves
 intake's case to `in_service`; an approved closure (`assessment.closure.recorded`, SZ-6.5) to
 `follow_up`. Intake used to wait for `assessment.plan.opened`, which nothing publishes, so the
-case stayed open. All data synthetic."""
+case stayed open. Issue 14 (items 1, 2): the case goes into service once its investigation is
+recorded (SZ-6.2.1), and the approved closure takes it to closing, and on to follow-up once the
+advance notice (SZ-6.5) and a follow-up plan (SZ-6.6) are recorded at intake; the closure
+stands for the summary, closing record and service report (JX-7.5, `intake.domain.cases`).
+All data synthetic."""
 
 import random
 import time
@@ -21,11 +25,13 @@ from tests.e2e.assessment_support import (
     wait_for_team,
 )
 from tests.e2e.conftest import Running
+from tests.e2e.intake_people import register_supervisor
 from tests.e2e.test_assessment_mental_health import (
     CONFIRMED,
     ORG,
     SECRET,
     approve,
+    file_with_entrustor,
     grade,
     headers,
     plan,
@@ -33,7 +39,22 @@ from tests.e2e.test_assessment_mental_health import (
     session,
     take_on,
 )
+from tests.e2e.test_case_lifecycle import investigate
 from tests.e2e.test_intake_api import recent_report, report_body
+
+
+def notice_and_plan(intake: Running, case_id: str, who: dict[str, str]) -> None:
+    """The advance notice of the ending (SZ-6.5) and a follow-up scheduled (SZ-6.6)."""
+    url, now = f"{intake.url}/v1/cases/{case_id}", datetime.now(UTC)
+    notice = {
+        "told": ["合成监护人"],
+        "told_at": (now - timedelta(days=7)).isoformat(),
+        "ends_on": now.date().isoformat(),
+        "contact": "合成：机构热线",
+    }
+    assert httpx.post(url + "/ending-notice", json=notice, headers=who).status_code == 201
+    plan = {"planned_on": (now.date() + timedelta(days=30)).isoformat(), "method": "phone"}
+    assert httpx.post(url + "/follow-up-plans", json=plan, headers=who).status_code == 201
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +78,11 @@ def opened_case(intake: Running) -> str:
     return str(opened.json()["case_id"])
 
 
-def staffed(intake: Running, assessment_db: str, case_id: str) -> str:
+def staffed(intake: Running, assessment_db: str, case_id: str) -> list[str]:
     """Two registered workers put on the case's team at intake, as assessment learns them; the
     first is the one who works on it."""
     first, second = person("female"), person("male")
+    register_supervisor(intake.url, ORG, "s-move")  # who sets the team (SZ-7.1.5)
     register_staff(intake, assessment_db, ORG, first, second)
     team = {"worker_ids": [first["worker_id"], second["worker_id"]]}
     who = headers("supervisor", "s-move")
@@ -68,7 +90,7 @@ def staffed(intake: Running, assessment_db: str, case_id: str) -> str:
     assert assigned.status_code == 200, assigned.text
     wait_for_case(assessment_db, case_id)
     wait_for_team(assessment_db, case_id, 2)
-    return first["worker_id"]
+    return [first["worker_id"], second["worker_id"]]
 
 
 def agree(assessment: Running, case_id: str, worker: str) -> None:
@@ -77,6 +99,7 @@ def agree(assessment: Running, case_id: str, worker: str) -> None:
     taken = take_on(assessment, case_id, worker)
     assert taken.status_code == 201, taken.text
     assert approve(assessment, case_id, taken.json()["pending"]["item_id"]).status_code == 201
+    file_with_entrustor(assessment, case_id)  # M-3, JX-7.1.3
     submitted = post(assessment, case_id, "/plan", plan(6), headers("worker", worker))
     assert submitted.status_code == 201, submitted.text
     signed = approve(assessment, case_id, submitted.json()["pending"]["item_id"])
@@ -113,7 +136,9 @@ def status_becomes(intake: Running, case_id: str, wanted: str, within: float = 6
 def test_a_signed_plan_then_an_approved_closure_move_the_case_at_intake(pair):
     intake, assessment, assessment_db = pair
     case_id = opened_case(intake)
-    worker = staffed(intake, assessment_db, case_id)
+    team = staffed(intake, assessment_db, case_id)
+    worker = team[0]
+    investigate(intake, case_id, team)  # SZ-6.2.1: before any service
     agree(assessment, case_id, worker)
     assert status_becomes(intake, case_id, "in_service") == "in_service"
 
@@ -126,4 +151,15 @@ def test_a_signed_plan_then_an_approved_closure_move_the_case_at_intake(pair):
     assert submitted.status_code == 201, submitted.text
     closed = approve(assessment, case_id, submitted.json()["pending"]["item_id"])
     assert closed.status_code == 201, closed.text
+    assert status_becomes(intake, case_id, "closing") == "closing"  # notice and plan to come
+    notice_and_plan(intake, case_id, headers("worker", worker))
     assert status_becomes(intake, case_id, "follow_up") == "follow_up"
+    file = httpx.get(
+        f"{intake.url}/v1/cases/{case_id}/file", headers=headers("supervisor", "s-move")
+    )
+    causes = [(e["to_status"], e["cause"]) for e in file.json()["status_history"]]
+    assert causes == [
+        ("in_service", "assessment.service_plan.agreement_signed"),
+        ("closing", "assessment.closure.recorded"),
+        ("follow_up", "assessment.closure.recorded"),
+    ]

@@ -85,7 +85,11 @@ def test_an_emergency_report_starts_both_clocks_and_the_visits_and_statement_sto
     )
     assert after_visit["intake.investigation"]["state"] == "open"
 
-    body = {"investigated_at": datetime.now(UTC).isoformat(), "findings": FINDINGS}
+    body = {
+        "investigated_at": datetime.now(UTC).isoformat(),
+        "investigator_ids": [woman, man],
+        "findings": FINDINGS,
+    }
     assert httpx.post(url + "/investigations", json=body, headers=headers).status_code == 201
     stated = httpx.post(url + "/initial-statement", json=statement(), headers=headers)
     assert stated.status_code == 201, stated.text

@@ -14,12 +14,20 @@ from events.canonical import GENESIS_HASH
 from events.envelope import Envelope, Metadata, make_envelope
 from events.tables import outbox
 from intake.domain.cases import ChangeStatus, OpenCase, Status
-from intake.domain.casework import RecordVisit
+from intake.domain.casework import RecordInvestigation, RecordStatement, RecordVisit
+from intake.domain.clock import local_date
+from intake.domain.closing import (
+    AssessFullClosure,
+    GiveEndingNotice,
+    PlanFollowup,
+    RecordFollowup,
+)
+from intake.domain.events import FollowupMethod, InitialStatement, Investigation
 from intake.handlers import cases, casework, reports
 from intake.handlers.shared import load
 from intake.projections.queries import case_page
 from intake.projections.rows import case_row
-from intake.reactions import HANDLERS, STATUS_EVENTS
+from intake.reactions import HANDLERS, MILESTONES, STATUS_EVENTS, VIEWS
 from tests.integration import intake_support
 from tests.integration.intake_support import Uows, a_team, handle, synthetic_report
 
@@ -69,19 +77,73 @@ async def status_of(uows: Uows, case_id: str) -> str:
         return str((await case_row(uow.conn, case_id)).status)
 
 
+async def an_investigated_case(uows: Uows, org: str) -> tuple[str, list[str]]:
+    """A case with its team, first visit, investigation and initial statement (MZ-6.2.2,
+    SZ-6.2.1): what service needs before it starts (issue 14, item 2)."""
+    now = datetime.now(UTC)
+    case_id = await a_case(uows, org, emergency=False, received_at=now - timedelta(hours=1))
+    workers = await a_team(uows, org, case_id)
+    common = {"case_id": case_id, "recorded_by": workers[0], "now": now}
+    visit = RecordVisit(
+        **common,
+        visit_id=str(uuid4()),
+        visited_at=now - timedelta(minutes=30),
+        worker_ids=workers,
+        guardian_present=True,
+        guardian_informed=True,
+    )
+    findings = Investigation(
+        harm_type="合成", degree="合成", time_and_place="合成", environment_or_perpetrator="合成"
+    )
+    investigation = RecordInvestigation(
+        **common,
+        investigated_at=now - timedelta(minutes=20),
+        investigator_ids=workers,
+        findings=findings,
+    )
+    said = InitialStatement(basic_info="合成", situation="合成", needs="合成", next_steps="合成")
+    statement = RecordStatement(**common, stated_at=now - timedelta(minutes=10), statement=said)
+    for work in (visit, investigation, statement):
+        await handle(uows, casework.record, work)
+    return case_id, workers
+
+
 async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_up_and_closed_out(
     uows,
 ):
     org = f"org-{uuid4().hex[:6]}"
-    case_id = await a_case(uows, org, emergency=False, received_at=datetime.now(UTC))
+    case_id, workers = await an_investigated_case(uows, org)
     plan = fact("assessment.service_plan.agreement_signed", case_id)
     await react(uows, plan)
     assert await status_of(uows, case_id) == "in_service"
     await react(uows, fact("assessment.closure.recorded", case_id))
-    assert await status_of(uows, case_id) == "follow_up"
-    command = ChangeStatus(
-        case_id=case_id, to=Status.CLOSED, at=datetime.now(UTC), by="dev-supervisor"
+    assert await status_of(uows, case_id) == "closing"  # SZ-6.5: the notice is still to come
+    now, common = datetime.now(UTC), {"case_id": case_id, "recorded_by": workers[0]}
+    told = GiveEndingNotice(
+        **common,
+        now=now,
+        told=["合成监护人"],
+        contact="合成：机构热线",
+        told_at=now - timedelta(days=7),
+        ends_on=now.date(),
     )
+    planned = PlanFollowup(
+        **common,
+        now=now,
+        followup_id="f-1",
+        planned_on=local_date(now),  # China's day (SZ-6.6 window)
+        method=FollowupMethod.PHONE,
+    )
+    for work in (told, planned):
+        await handle(uows, cases.record_closing, work)
+    assert await status_of(uows, case_id) == "follow_up"
+    followed = RecordFollowup(
+        **common, now=now, followup_id="f-1", followed_up_at=now, method=FollowupMethod.PHONE
+    )
+    assessed = AssessFullClosure(**common, now=now, assessed_at=now, conditions_met=True)
+    for work in (followed, assessed):
+        await handle(uows, cases.record_closing, work)
+    command = ChangeStatus(case_id=case_id, to=Status.CLOSED, at=now, by="dev-supervisor")
     await handle(uows, cases.change_status, command)
     await react(uows, fact("archive.handover.completed", case_id))
     assert await status_of(uows, case_id) == "handed_over"
@@ -89,11 +151,12 @@ async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_
     async with uows() as uow:
         history = await load(uow, case_id)
         rows = (await uow.conn.execute(select(outbox.c.key, outbox.c.type))).all()
-    moved = history.envelopes[1]
+    learnt, moved = [e for e in history.envelopes if e.causation_id == plan.id]
+    assert learnt.type == "intake.case.milestone_learnt.v1"
     assert moved.type == "intake.case.status_changed.v1"
     assert moved.causation_id == plan.id and moved.actor == "service:intake"
     moves = [key for key, kind in rows if kind == "intake.case.status_changed.v1"]
-    assert moves == [case_id] * 4  # to Kafka, keyed by the case
+    assert moves == [case_id] * 5  # to Kafka, keyed by the case
 
 
 async def test_a_fact_the_status_table_does_not_allow_records_nothing(uows):
@@ -106,7 +169,7 @@ async def test_a_fact_the_status_table_does_not_allow_records_nothing(uows):
 
 
 async def test_every_name_intake_reacts_to_has_a_handler():
-    assert set(HANDLERS) == set(STATUS_EVENTS)
+    assert set(HANDLERS) == set(STATUS_EVENTS) | set(MILESTONES) | set(VIEWS)
 
 
 async def test_overdue_cases_are_those_whose_first_visit_or_statement_missed_its_time(uows):

@@ -273,7 +273,11 @@ def test_case_work_repeated_with_its_key_appends_nothing(
     team = auth("worker", world.org, world.woman)
     workers = [world.woman, world.man]
     assert twice(db, service, url + "/visits", visit_body(workers, True), team)["visits"] == 1
-    investigation = {"investigated_at": datetime.now(UTC).isoformat(), "findings": FINDINGS}
+    investigation = {
+        "investigated_at": datetime.now(UTC).isoformat(),
+        "investigator_ids": workers,
+        "findings": FINDINGS,
+    }
     assert twice(db, service, url + "/investigations", investigation, team)["investigations"] == 1
     assert twice(db, service, url + "/initial-statement", statement(), team)["statement_at"]
     consent = {

@@ -116,3 +116,21 @@ def test_absurd_dates_get_a_problem_not_a_server_error(notify: Running) -> None:
         response = httpx.get(notify.url + path, params=params, headers=auth())
         assert response.status_code == 422, response.text
         assert response.json()["type"].endswith("/validation-error")
+
+
+def test_provisionally_an_unknown_year_is_counted_as_clocks_count_it_s13(notify: Running) -> None:
+    """Issue 14 items 14-15: `provisional=true` answers what a clock counts for 2027, whose
+    notice nobody loaded: Monday to Friday less New Year's Day, flagged with the year."""
+    response = httpx.get(
+        notify.url + "/v1/calendar/add-working-days",
+        params={"start": "2026-12-24", "days": 10, "provisional": "true"},
+        headers=auth(),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "start": "2026-12-24",
+        "days": 10,
+        "due": "2027-01-08",
+        "provisional": True,
+        "missing_years": [2027],
+    }

@@ -16,6 +16,7 @@ import pytest
 
 from events.kafka import events_topic
 from tests.e2e.assessment_support import auth, person, register_staff, running
+from tests.e2e.intake_people import register_supervisor
 from tests.e2e.test_intake_api import report_body
 from tests.integration.harness import read_topic
 from tests.synthetic import fake_name, fake_report
@@ -54,6 +55,7 @@ def sent(trio) -> dict:
     register_staff(intake, assessment_db, ORG, first, second)
     worker = auth("worker", ORG, first["worker_id"])
     supervisor = auth("supervisor", ORG, "s-pii")
+    register_supervisor(intake.url, ORG, "s-pii")  # who sets the team (SZ-7.1.5)
 
     def call(method: str, path: str, body: dict, who: dict) -> httpx.Response:
         return httpx.request(method, intake.url + path, json=body, headers=who, timeout=15)

@@ -72,6 +72,7 @@ async def test_after_a_case_is_opened_its_reports_childs_and_own_events_carry_th
         ("intake.child.registered.v1", report_id),
         ("intake.report.received.v1", report_id),
         ("intake.mandatory_report.filed.v1", report_id),
+        ("intake.report.civil_affairs_notified.v1", report_id),  # by the filing (SZ-6.2.1)
         ("intake.case.opened.v1", case.case_id),
         ("intake.mandatory_report.acknowledged.v1", case.case_id),
         ("intake.child.categories_set.v2", case.case_id),

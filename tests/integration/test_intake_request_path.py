@@ -81,13 +81,19 @@ async def test_a_report_about_a_new_child_is_two_writes_and_answers_from_its_eve
         )
         published = (await uow.conn.execute(text("SELECT type, key FROM outbox ORDER BY id"))).all()
     assert answered == stored
-    assert [type(e).__name__ for e in answered] == ["ReportReceived", "MandatoryReportFiled"]
-    assert (row.version, row.mandatory, child) == (2, True, 1)
+    # the filing to civil affairs is also the notice of SZ-6.2.1 (issue 14 item 7)
+    assert [type(e).__name__ for e in answered] == [
+        "ReportReceived",
+        "MandatoryReportFiled",
+        "CivilAffairsNotified",
+    ]
+    assert (row.version, row.mandatory, child) == (3, True, 1)
     # the child's registration goes out first, keyed by the report like the report's events
     assert [t.split(".v")[0] for t, _ in published] == [
         "intake.child.registered",
         "intake.report.received",
         "intake.mandatory_report.filed",
+        "intake.report.civil_affairs_notified",
     ]
     assert {key for _, key in published} == {report.report_id}
 
@@ -109,7 +115,7 @@ async def test_a_report_about_a_registered_child_is_a_lookup_and_two_writes(uows
         version = await uow.conn.scalar(
             text("SELECT version FROM reports WHERE report_id = :r"), {"r": again.report_id}
         )
-    assert version == 2
+    assert version == 3  # received, filed, civil affairs notified
 
 
 async def test_a_child_registered_meanwhile_by_another_report_is_a_conflict(uows):

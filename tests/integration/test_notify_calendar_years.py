@@ -103,7 +103,8 @@ async def test_a_clock_reaching_an_unknown_year_alerts_the_admins_once_per_year(
 
 async def test_loading_the_year_recomputes_the_provisional_clock(notify, api):
     row = await high_risk_clock(notify)
-    assert row.due_at == datetime(2027, 1, 4, 15, 59, 59, tzinfo=UTC)  # Mon-Fri count
+    # Mon-Fri less the fixed-date holidays (1 Jan, issue 14 item 14): 29-31 Dec, 4, 5 Jan
+    assert row.due_at == datetime(2027, 1, 5, 15, 59, 59, tzinfo=UTC) and row.provisional
     response = await api.put(
         "/v1/calendar/years/2027", json=SCHEDULE_2027, headers=bearer("operator")
     )
@@ -116,7 +117,7 @@ async def test_loading_the_year_recomputes_the_provisional_clock(notify, api):
     async with notify.engine.connect() as conn:
         last = (await notify.store.read_stream(conn, row.stream_id))[-1]
     assert last.type == "notify.deadline.recomputed.v1"
-    assert last.data["previous_due_at"].startswith("2027-01-04") and last.data["years_loaded"] == [
+    assert last.data["previous_due_at"].startswith("2027-01-05") and last.data["years_loaded"] == [
         2027
     ]
     assert api.app.state.calendar.is_working_day(date(2027, 1, 1)) is False  # type: ignore[attr-defined]

@@ -182,11 +182,35 @@ def new_report() -> str:
     return f"report-{uuid4().hex[:10]}"
 
 
+def civil_affairs_notified(report_id: str, at: datetime) -> Envelope:
+    data = {
+        "report_id": report_id,
+        "organisation": ORG,
+        "child_id": f"child-{report_id}",
+        "notified_at": at.isoformat(),
+        "notified_by": "worker-synthetic-1",
+        "reference": None,
+        "rule": "SZ-6.2.1",
+    }
+    return published("intake.report.civil_affairs_notified", data, at, report_id)
+
+
+async def receive(notify: "Notify", report_id: str, *, emergency: bool) -> None:
+    """A report received, and civil affairs told of it within the hour (SZ-6.2.1), so only
+    the visit and investigation clocks are left running."""
+    await notify.handle(report_received(report_id, emergency=emergency))
+    await notify.handle(civil_affairs_notified(report_id, RECEIVED + timedelta(minutes=30)))
+
+
 async def test_an_emergency_report_sets_a_24_hour_and_a_72_hour_clock_from_its_receipt(notify):
     report = new_report()
     await notify.handle(report_received(report, emergency=True))
     rows = await notify.rows(subject_id=report)
-    assert set(rows) == {"intake.first_visit", "intake.investigation"}
+    assert set(rows) == {
+        "intake.first_visit",
+        "intake.investigation",
+        "intake.civil_affairs_report",
+    }
     first, investigation = rows["intake.first_visit"], rows["intake.investigation"]
     assert (first.due_at, first.remind_at) == (
         RECEIVED + timedelta(hours=24),
@@ -197,13 +221,16 @@ async def test_an_emergency_report_sets_a_24_hour_and_a_72_hour_clock_from_its_r
     assert first.clause == investigation.clause == "SZ-6.2.1"
     assert first.state == "open" and not first.provisional
     assert first.organisation == ORG and first.workers == ["worker-synthetic-1"]
-    assert await notify.stream("intake.first_visit", report) == ["notify.deadline.set.v2"]
+    assert await notify.stream("intake.first_visit", report) == ["notify.deadline.set.v3"]
 
 
 async def test_a_report_that_is_no_emergency_sets_only_the_72_hour_clock(notify):
     report = new_report()
     await notify.handle(report_received(report, emergency=False))
-    assert set(await notify.rows(subject_id=report)) == {"intake.investigation"}
+    assert set(await notify.rows(subject_id=report)) == {
+        "intake.investigation",
+        "intake.civil_affairs_report",  # every intake (SZ-6.2.1)
+    }
 
 
 async def test_a_redelivered_report_creates_no_second_clock_even_past_the_inbox(notify):
@@ -212,8 +239,8 @@ async def test_a_redelivered_report_creates_no_second_clock_even_past_the_inbox(
     await notify.handle(envelope)
     await notify.handle(envelope)  # the inbox skips it
     await notify.handle(envelope, claim=False)  # and if it did not, the derived ids would
-    assert len(await notify.rows(subject_id=report)) == 2
-    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v2"]
+    assert len(await notify.rows(subject_id=report)) == 3
+    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v3"]
 
 
 async def test_five_working_days_for_a_high_risk_child_run_across_national_day_2026(notify):
@@ -228,13 +255,14 @@ async def test_five_working_days_for_a_high_risk_child_run_across_national_day_2
 
 
 async def test_a_working_day_span_into_2027_is_set_now_and_marked_provisional(notify):
-    # 2027's notice is not loaded: 29, 30, 31 Dec 2026, then Fri 1 and Mon 4 Jan counted Mon-Fri
+    # 2027's notice is not loaded: 29, 30, 31 Dec 2026, then Mon 4 and Tue 5 Jan counted Mon-Fri,
+    # less New Year's Day, a holiday whose date the State Council's rules fix (§13)
     graded = datetime(2026, 12, 28, 2, 0, tzinfo=UTC)
     case = f"case-{uuid4().hex[:10]}"
     await notify.handle(risk_graded(case, "high", graded))
     row = (await notify.rows(subject_id=case))["mental_health.start_high_risk"]
     assert row.provisional is True and row.missing_years == [2027]
-    assert row.due_at == datetime(2027, 1, 4, 15, 59, 59, tzinfo=UTC)
+    assert row.due_at == datetime(2027, 1, 5, 15, 59, 59, tzinfo=UTC)
     async with notify.engine.connect() as conn:
         (stored,) = await notify.store.read_stream(conn, row.stream_id)
     set_event = await notify.store.decode(stored)
@@ -256,31 +284,31 @@ async def test_a_clock_started_by_an_event_without_organisation_belongs_to_the_c
 
 async def test_a_first_visit_stops_the_24_hour_clock_and_the_scheduler_leaves_it_alone(notify):
     report = new_report()
-    await notify.handle(report_received(report, emergency=True))
+    await receive(notify, report, emergency=True)
     await notify.handle(visit_recorded(report, RECEIVED + timedelta(hours=20)))
     rows = await notify.rows(subject_id=report)
     assert rows["intake.first_visit"].state == "met"
     assert rows["intake.investigation"].state == "open"  # stopped by the initial statement only
     assert await notify.scheduler(RECEIVED + timedelta(hours=30)).tick() == 0
     assert await notify.stream("intake.first_visit", report) == [
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
         "notify.deadline.met.v1",
     ]
 
 
 async def test_the_scheduler_reminds_once_then_records_the_miss_and_escalates_once(notify):
     report = new_report()
-    await notify.handle(report_received(report, emergency=True))
+    await receive(notify, report, emergency=True)
     assert await notify.scheduler(RECEIVED + timedelta(hours=17)).tick() == 0
     assert await notify.scheduler(RECEIVED + timedelta(hours=18)).tick() == 1
     assert await notify.scheduler(RECEIVED + timedelta(hours=19)).tick() == 0
     assert await notify.scheduler(RECEIVED + timedelta(hours=24)).tick() == 1
     assert await notify.scheduler(RECEIVED + timedelta(hours=25)).tick() == 0
     assert await notify.stream("intake.first_visit", report) == [
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
         "notify.reminder.sent.v1",
         "notify.deadline.missed.v1",
-        "notify.escalated.v1",
+        "notify.escalated.v2",
     ]
     row = (await notify.rows(subject_id=report))["intake.first_visit"]
     assert row.state == "overdue" and row.missed_at == RECEIVED + timedelta(hours=24)
@@ -294,7 +322,7 @@ async def test_a_clock_that_ran_out_while_the_service_was_down_fires_once_on_res
     notify, database_url, keystore
 ):
     report = new_report()
-    await notify.handle(report_received(report, emergency=False))
+    await receive(notify, report, emergency=False)
     await notify.engine.dispose()  # the service goes down before the reminder or the due time
     restarted = Notify(create_async_engine(database_url), notify.store, notify.topic)
     try:
@@ -304,16 +332,16 @@ async def test_a_clock_that_ran_out_while_the_service_was_down_fires_once_on_res
     finally:
         await restarted.engine.dispose()
     assert await notify.stream("intake.investigation", report) == [
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
         "notify.deadline.missed.v1",  # no reminder once the clock has run out
-        "notify.escalated.v1",
+        "notify.escalated.v2",
     ]
 
 
 async def test_two_schedulers_at_once_fire_each_clock_exactly_once(notify):
     reports = [new_report() for _ in range(6)]
     for report in reports:
-        await notify.handle(report_received(report, emergency=True))
+        await receive(notify, report, emergency=True)
     later = RECEIVED + timedelta(hours=80)
     fired = await asyncio.gather(*(notify.scheduler(later, batch=3).tick() for _ in range(4)))
     assert sum(fired) == 12
@@ -329,21 +357,21 @@ class CrashingUnitOfWork(UnitOfWork):
 
 async def test_a_crash_before_the_commit_fires_nothing_and_the_next_wake_up_fires_it(notify):
     report = new_report()
-    await notify.handle(report_received(report, emergency=False))
+    await receive(notify, report, emergency=False)
     later = RECEIVED + timedelta(hours=73)
     crashing = Scheduler(
         lambda: CrashingUnitOfWork(notify.engine, notify.store, notify.topic), FrozenClock(later)
     )
     with pytest.raises(ConnectionResetError):
         await crashing.tick()
-    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v2"]
+    assert await notify.stream("intake.investigation", report) == ["notify.deadline.set.v3"]
     assert await notify.scheduler(later).tick() == 1
     assert (await notify.rows(subject_id=report))["intake.investigation"].state == "overdue"
 
 
 async def test_a_stop_event_after_the_miss_closes_the_clock_as_met_late(notify):
     report = new_report()
-    await notify.handle(report_received(report, emergency=True))
+    await receive(notify, report, emergency=True)
     await notify.scheduler(RECEIVED + timedelta(hours=25)).tick()
     await notify.handle(visit_recorded(report, RECEIVED + timedelta(hours=26)))
     row = (await notify.rows(subject_id=report))["intake.first_visit"]
@@ -375,7 +403,7 @@ async def test_a_supervisor_lists_the_organisations_open_and_overdue_deadlines(n
             "/v1/deadlines", params=params, headers=bearer("supervisor")
         )
         assert response.status_code == 200, response.text
-        return [d["subject_id"] for d in response.json()]
+        return list(dict.fromkeys(d["subject_id"] for d in response.json()))  # several clocks
 
     assert await listed(state="overdue") == [overdue]
     assert await listed(state="open") == [running]
@@ -386,7 +414,7 @@ async def test_a_supervisor_lists_the_organisations_open_and_overdue_deadlines(n
         headers = bearer("worker", subject=worker)
         response = await supervisors.get("/v1/deadlines", headers=headers)
         assert response.status_code == 200, response.text
-        return [d["subject_id"] for d in response.json()]
+        return list(dict.fromkeys(d["subject_id"] for d in response.json()))
 
     assert await seen_by("worker-synthetic-1") == [overdue, running]
     assert await seen_by("worker-synthetic-9") == []
@@ -432,7 +460,7 @@ async def test_clocks_start_from_events_consumed_from_kafka_and_escalations_are_
     await producer.start()
     tasks = [asyncio.create_task(runner.run()), asyncio.create_task(relay.run())]
     try:
-        envelope = report_received(report, emergency=True)
+        envelope = report_received(report, emergency=False)  # investigation, civil affairs
         await producer.send_and_wait(
             source, json.dumps(envelope.to_wire()).encode(), key=report.encode()
         )
@@ -451,9 +479,9 @@ async def test_clocks_start_from_events_consumed_from_kafka_and_escalations_are_
     types = sorted(e.type for e in decode_records(records))
     assert types == [
         "notify.deadline.missed.v1",
-        "notify.deadline.set.v2",
-        "notify.deadline.set.v2",
-        "notify.escalated.v1",
+        "notify.deadline.set.v3",
+        "notify.deadline.set.v3",
+        "notify.escalated.v2",
         "notify.reminder.sent.v1",
     ]
     assert {r.key for r in records} == {report.encode()}

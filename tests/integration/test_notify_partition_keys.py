@@ -15,19 +15,20 @@ from tests.integration.test_notify_deadlines import (
     RECEIVED,
     Notify,
     case_opened,
-    report_received,
+    receive,
     visit_recorded,
 )
 
 notify = test_notify_deadlines.notify  # the fixture: notify's database and store
 
 
-async def keys(notify: Notify, subject_id: str) -> list[tuple[str, str]]:
-    """(type, Kafka key) of the events of the clocks kept on `subject_id`, in order."""
+async def keys(notify: Notify, subject_id: str, *rules: str) -> list[tuple[str, str]]:
+    """(type, Kafka key) of the events of the `rules`' clocks kept on `subject_id`, in order."""
+    streams = [f"deadline-{rule}-{subject_id}" for rule in rules]
     query = (
         select(outbox.c.type, outbox.c.key)
         .join(events, events.c.id == outbox.c.event_id)
-        .where(events.c.stream_id.like(f"deadline-%-{subject_id}"))
+        .where(events.c.stream_id.in_(streams))
         .order_by(outbox.c.id)
     )
     async with notify.engine.connect() as conn:
@@ -40,16 +41,16 @@ async def test_a_reports_clock_is_keyed_by_the_case_id_once_a_case_holds_the_rep
     that meets the clock go out under the case id, in order with the case's events."""
     report = f"report-{uuid4().hex[:10]}"
     case = f"case-{report}"  # the case visit_recorded names
-    await notify.handle(report_received(report, emergency=True))
+    await receive(notify, report, emergency=True)  # civil affairs told before the case
     opened = case_opened(case, RECEIVED + timedelta(hours=1))
     opened.data["report_ids"] = [report]
     await notify.handle(opened)
     assert await notify.scheduler(RECEIVED + timedelta(hours=18)).tick() == 1
     await notify.handle(visit_recorded(report, RECEIVED + timedelta(hours=20)))
 
-    assert await keys(notify, report) == [
-        ("notify.deadline.set.v2", report),
-        ("notify.deadline.set.v2", report),
+    assert await keys(notify, report, "intake.first_visit", "intake.investigation") == [
+        ("notify.deadline.set.v3", report),
+        ("notify.deadline.set.v3", report),
         ("notify.reminder.sent.v1", case),
         ("notify.deadline.met.v1", case),
     ]

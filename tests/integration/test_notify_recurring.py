@@ -88,9 +88,9 @@ async def test_a_visit_meets_the_current_week_and_sets_the_next_one_sz_5_8_2(not
     await notify.handle(visit(child, SET + timedelta(days=4)))
     assert [r.state for r in await occurrences(notify, WEEKLY, child)] == ["met", "open"]
     assert await notify.stream(WEEKLY, child) == [
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
         "notify.deadline.met.v1",
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
     ]
 
 
@@ -104,11 +104,11 @@ async def test_a_missed_week_escalates_and_the_next_week_is_still_set(notify):
     assert first.state == "overdue" and second.state == "open"
     assert second.due_at == SET + timedelta(days=14)
     assert await notify.stream(WEEKLY, child) == [
-        "notify.deadline.set.v2",
+        "notify.deadline.set.v3",
         "notify.reminder.sent.v1",
         "notify.deadline.missed.v1",
-        "notify.escalated.v1",
-        "notify.deadline.set.v2",
+        "notify.escalated.v2",
+        "notify.deadline.set.v3",
     ]
     # a late visit closes the missed week late and counts for the current one
     await notify.handle(visit(child, SET + timedelta(days=8)))
@@ -138,7 +138,11 @@ async def test_a_new_category_ends_the_weekly_series_and_starts_the_six_monthly_
     await notify.handle(changed)
     await notify.handle(changed, claim=False)  # a redelivery stops nothing it started itself
     (weekly,) = await occurrences(notify, WEEKLY, child)
-    assert weekly.state == "met"
+    # superseded by the new schedule: cancelled, neither met nor missed (issue 14 item 13)
+    assert (weekly.state, weekly.cancel_reason) == (
+        "cancelled",
+        "intake.case.followup_category_set",
+    )
     (six,) = await occurrences(notify, "followup.every_6_months", child)
     assert six.state == "open" and six.occurrence == 1
     assert six.due_at.astimezone(UTC) == datetime(2027, 7, 31, 2, 0, tzinfo=UTC)
@@ -203,12 +207,82 @@ async def test_the_yearly_background_check_recurs_per_worker_mz_7_1_3(notify):
     data = {"worker_id": worker, "organisation": ORG, "registered_at": SET.isoformat()}
     await notify.handle(published("intake.worker.registered", data, SET, worker))
     checked = SET + timedelta(days=300)
-    await notify.handle(published("intake.worker.background_check_recorded", data, checked, worker))
+    done = {**data, "checked_on": checked.date().isoformat()}  # 29 Aug 2027
+    await notify.handle(published("intake.worker.background_check_recorded", done, checked, worker))
     first, second = await occurrences(notify, CHECK, f"{ORG}/{worker}")  # per organisation
     assert first.state == "met" and second.state == "open"
     assert await staff_clocks(notify, worker, ORG) == [first, second]
-    assert second.due_at == datetime(2028, 11, 2, 2, 0, tzinfo=UTC)  # two years from the start
+    assert second.due_at == end_of_china_day(2028, 8, 29)  # a year after the check
     assert second.escalate_to == ["org_admin", "entrustor"]
+
+
+def end_of_china_day(year: int, month: int, day: int) -> datetime:
+    """23:59:59 China time (UTC+8) of that date, in UTC: a clock counted from a date gives the
+    whole of its last day."""
+    return datetime(year, month, day, 15, 59, 59, tzinfo=UTC)
+
+
+async def test_each_check_restarts_the_yearly_series_from_its_date_mz_7_1_3(notify):
+    """MZ-7.1.3, DOMAIN §12 (issue 14 item 8): the check recorded at registration meets the
+    first occurrence, and the next check is due one year after that check (not two years after
+    registration); a check eight months later moves it to one year after itself."""
+    worker = f"worker-{uuid4().hex[:8]}"
+    await notify.handle(
+        staff_event("intake.worker.registered", worker, ORG, SET, registered_at=SET.isoformat())
+    )
+    at_registration = SET + timedelta(hours=1)
+    await notify.handle(
+        staff_event(
+            "intake.worker.background_check_recorded",
+            worker,
+            ORG,
+            at_registration,
+            checked_on="2026-11-02",
+        )
+    )
+    first, restarted = await staff_clocks(notify, worker, ORG)
+    assert (first.occurrence, first.state, first.met_at) == (1, "met", at_registration)
+    assert (restarted.occurrence, restarted.state) == (1, "open")
+    assert restarted.series_id != first.series_id
+    assert restarted.subject_id == first.subject_id == f"{ORG}/{worker}"
+    assert restarted.series_started_at == end_of_china_day(2026, 11, 2)
+    assert restarted.due_at == end_of_china_day(2027, 11, 2)  # one year after the check
+    assert restarted.remind_at == end_of_china_day(2027, 10, 2)  # a month before
+    assert restarted.escalate_to == ["org_admin", "entrustor"]
+
+    eight_months = datetime(2027, 7, 1, 2, 0, tzinfo=UTC)
+    await notify.handle(
+        staff_event(
+            "intake.worker.background_check_recorded",
+            worker,
+            ORG,
+            eight_months,
+            checked_on="2027-06-30",
+        )
+    )
+    rows = await staff_clocks(notify, worker, ORG)
+    assert [(r.occurrence, r.state) for r in rows] == [(1, "met"), (1, "met"), (1, "open")]
+    assert rows[1].met_at == eight_months and rows[1].missed_at is None  # met on time
+    assert rows[2].due_at == end_of_china_day(2028, 6, 30)
+    assert await notify.scheduler(end_of_china_day(2027, 11, 3)).tick() == 0  # nothing owed
+
+
+async def test_a_second_check_the_same_day_leaves_one_yearly_clock_running_mz_7_1_3(notify):
+    """The series restarted by the first check has not begun (it runs from the end of the
+    check's day): the second check cancels it as superseded and restarts once more."""
+    worker = f"worker-{uuid4().hex[:8]}"
+    await notify.handle(staff_event("intake.worker.registered", worker, ORG, SET))
+    done = {"checked_on": "2026-11-02"}
+    for minutes in (10, 20):
+        at = SET + timedelta(minutes=minutes)
+        await notify.handle(
+            staff_event("intake.worker.background_check_recorded", worker, ORG, at, **done)
+        )
+    by_state = {r.state: r for r in await staff_clocks(notify, worker, ORG)}
+    assert sorted(by_state) == ["cancelled", "met", "open"]
+    reason = "intake.worker.background_check_recorded: series restarted"
+    assert by_state["cancelled"].cancel_reason == reason
+    assert by_state["open"].due_at == end_of_china_day(2027, 11, 2)
 
 
 async def test_a_worker_who_leaves_has_no_yearly_check_due_any_more_dom_12(notify):
@@ -225,7 +299,7 @@ async def test_a_worker_who_leaves_has_no_yearly_check_due_any_more_dom_12(notif
     }
     await notify.handle(published("intake.worker.deregistered", deregistered, left, worker))
     [only] = await staff_clocks(notify, worker, ORG)
-    assert only.state == "met"
+    assert only.state == "cancelled"  # no longer owed: neither met nor missed
     assert await notify.scheduler(SET + timedelta(days=800)).tick() == 0
 
 
@@ -244,14 +318,14 @@ async def test_a_check_in_one_organisation_meets_only_its_own_persons_clock_mz_7
     [a_first] = await staff_clocks(notify, worker, ORG)
     assert (a_first.occurrence, a_first.state) == (1, "open")
     b_first, b_second = await staff_clocks(notify, worker, ORG_B)
-    assert (b_first.state, b_second.state, b_second.occurrence) == ("met", "open", 2)
+    assert (b_first.state, b_second.state) == ("met", "open")  # restarted from B's check
     assert a_first.subject_id != b_first.subject_id
     assert a_first.stream_id != b_first.stream_id
 
     left = SET + timedelta(days=320)
     gone = {"deregistered_on": left.date().isoformat(), "reason": "left_organisation"}
     await notify.handle(staff_event("intake.worker.deregistered", worker, ORG_B, left, **gone))
-    assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "met"]
+    assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "cancelled"]
     assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["open"]
 
 
@@ -324,17 +398,18 @@ async def test_through_kafka_a_check_meets_only_its_own_organisations_clock(
     assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "open"]
     events = zip(records, decode_records(records), strict=True)
     assert sorted((r.key.decode(), e.type) for r, e in events) == [
-        (f"{ORG}/{worker}", "notify.deadline.set.v2"),
+        (f"{ORG}/{worker}", "notify.deadline.set.v3"),
         (f"{ORG_B}/{worker}", "notify.deadline.met.v1"),
-        (f"{ORG_B}/{worker}", "notify.deadline.set.v2"),
-        (f"{ORG_B}/{worker}", "notify.deadline.set.v2"),
+        (f"{ORG_B}/{worker}", "notify.deadline.set.v3"),
+        (f"{ORG_B}/{worker}", "notify.deadline.set.v3"),
     ]
 
 
 async def test_a_clock_set_before_ids_were_per_organisation_still_follows_its_own_person(notify):
     """A yearly clock set before the change is kept on the worker id alone (its subject, stream
     and series were written so). Another organisation's check of the same id leaves it running;
-    its own person's check meets it and sets the next occurrence; their suspension ends it."""
+    its own person's check meets it and restarts the series under that same subject, a year
+    after the check (MZ-7.1.3); their suspension ends it."""
     from events.envelope import Metadata
     from notify.domain import WorkingCalendar, rule_for
     from notify.domain.tracking import Series, next_occurrence, series_id_of
@@ -364,14 +439,14 @@ async def test_a_clock_set_before_ids_were_per_organisation_still_follows_its_ow
         staff_event("intake.worker.background_check_recorded", worker, ORG, later, **done)
     )
     first, second = await staff_clocks(notify, worker, ORG)
-    assert (first.state, second.state, second.occurrence) == ("met", "open", 2)
-    assert second.series_id == first.series_id
-    assert second.due_at == datetime(2028, 11, 2, 2, 0, tzinfo=UTC)
+    assert (first.state, second.state, second.occurrence) == ("met", "open", 1)
+    assert second.subject_id == worker and second.stream_id == first.stream_id
+    assert second.due_at == end_of_china_day(2028, 9, 8)  # checked 8 Sep 2027
 
     stopped = SET + timedelta(days=400)
     why = {"suspended_on": stopped.date().isoformat(), "reason": "positive", "rule": "MZ-7.1.3"}
     await notify.handle(staff_event("intake.worker.suspended", worker, ORG, stopped, **why))
-    assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["met", "met"]
+    assert [r.state for r in await staff_clocks(notify, worker, ORG)] == ["met", "cancelled"]
     assert [r.state for r in await staff_clocks(notify, worker, ORG_B)] == ["met", "open"]
 
 
@@ -474,15 +549,15 @@ async def test_a_task_clock_is_due_when_assessment_says_and_escalates_to_the_sup
 
 
 @pytest.mark.parametrize(
-    ("name", "extra"),
+    ("name", "extra", "state"),
     [
-        ("completed", {"completed_at": SET.isoformat()}),
-        ("cancelled", {"reason_code": "superseded"}),
+        ("completed", {"completed_at": SET.isoformat()}, "met"),
+        ("cancelled", {"reason_code": "superseded"}, "cancelled"),  # issue 14 item 13
     ],
 )
-async def test_a_completed_or_cancelled_task_stops_its_clock(notify, name, extra):
+async def test_a_completed_or_cancelled_task_stops_its_clock(notify, name, extra, state):
     case, task = f"case-{uuid4().hex[:8]}", str(uuid4())
     await notify.handle(task_set(case, task, SET + timedelta(days=3)))
     await notify.handle(task_ended(name, case, task, SET + timedelta(days=1), **extra))
-    assert (await notify.rows(subject_id=task))["assessment.task"].state == "met"
+    assert (await notify.rows(subject_id=task))["assessment.task"].state == state
     assert await notify.scheduler(SET + timedelta(days=5)).tick() == 0

@@ -408,7 +408,8 @@ async def test_a_mandatory_report_calls_the_police_and_civil_affairs_webhooks_at
     assert court.requests == []
     report_id = envelope.data["report_id"]
     clock = await notify.stream(f"deadline-mandatory_report.acknowledgement-{report_id}")
-    assert [e.type for e in clock] == ["notify.deadline.set.v2"]
+    assert [e.type for e in clock] == ["notify.deadline.set.v3"] * 2  # one per recipient
+    assert sorted(e.data["party"] for e in clock) == ["civil_affairs", "police"]
 
 
 async def test_an_unacknowledged_mandatory_report_is_escalated_to_the_organisations_endpoint(
@@ -420,17 +421,19 @@ async def test_an_unacknowledged_mandatory_report_is_escalated_to_the_organisati
     envelope = mandatory_report()
     await notify.handle(envelope)
     later = datetime.now(UTC) + timedelta(hours=2)
-    assert await Scheduler(notify.uow, SimpleNamespace(now=lambda: later)).tick() == 1
+    # each recipient's clock runs out on its own (SZ-5.2.1)
+    assert await Scheduler(notify.uow, SimpleNamespace(now=lambda: later)).tick() == 2
     notify.dispatcher({"webhook": webhooks})
 
     async def escalated() -> bool:
-        return len(own.requests) == 1 and len(police.requests) == 1
+        return len(own.requests) == 2 and len(police.requests) == 1
 
     await eventually(escalated, within=10)
-    body = json.loads(own.requests[0].body)
-    assert body["event_type"] == "notify.escalated"
-    assert body["data"]["rule"] == "mandatory_report.acknowledgement"
-    assert body["data"]["roles"] == ["supervisor", "org_admin"]
+    bodies = [json.loads(r.body) for r in own.requests]
+    assert {b["event_type"] for b in bodies} == {"notify.escalated"}
+    assert {b["data"]["rule"] for b in bodies} == {"mandatory_report.acknowledgement"}
+    assert sorted(b["data"]["party"] for b in bodies) == ["civil_affairs", "police"]
+    assert bodies[0]["data"]["roles"] == ["supervisor", "org_admin"]
     assert json.loads(police.requests[0].body)["event_type"] == FILED  # not the escalation
 
 

@@ -182,6 +182,11 @@ MENTAL_HEALTH_V1 = {
         "task.cancelled",
         "case_assessment.approved",
         "case_assessment.returned",
+        # issue 14 item 16: M-3 filing, M-11 crisis, I-6 interviews
+        "mental_health_assessment.feasibility_filed",
+        "crisis.recorded",
+        "crisis.action_recorded",
+        "child_interview.recorded",
     )
 }
 

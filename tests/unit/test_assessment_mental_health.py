@@ -160,9 +160,19 @@ def submit_plan(case: mh.MentalHealthCase, form: PlanForm, item: str = "plan-1")
 
 
 def assessed(level: str = "medium", **grade: Any) -> mh.MentalHealthCase:
+    """Graded, assessed, reviewed and filed with the entrustor (M-3): ready for a plan."""
     case = apply(mh.MentalHealthCase(case_id=CASE), graded(level, **grade))
     case = apply(case, submit_feasibility(case))
-    return apply(case, approve(case))
+    case = apply(case, approve(case))
+    return apply(case, filed(case))
+
+
+def filed(case: mh.MentalHealthCase) -> list[EventData]:
+    """M-3 (JX-7.1.3): the reviewed assessment filed with the entrustor."""
+    command = mh.FileFeasibility(
+        case_id=CASE, entrustor="合成市民政局", filed_by=SUPERVISOR, filed_at=T0
+    )
+    return mh.file_feasibility(command, case)
 
 
 def in_service(level: str = "medium", sessions: int = 6) -> mh.MentalHealthCase:
@@ -721,7 +731,11 @@ def test_a_closed_case_takes_no_more_commands():
 def test_a_high_risk_grade_starts_the_five_working_day_start_item():
     case = apply(mh.MentalHealthCase(case_id=CASE), graded("high"))
     [item] = [i for i in mh.next_due(case) if i.code == "start_service_high_risk"]
-    assert (item.within_working_days, item.since, item.domain_rule) == (5, T0, "M-7")
+    assert (item.within_working_days, item.since, item.domain_rule) == (
+        5,
+        T0,
+        "M-5",
+    )  # JX-7.3 start: M-5, not M-7
 
 
 def test_after_the_agreement_the_service_starts_within_fifteen_working_days():

@@ -77,9 +77,10 @@ def test_an_undated_action_is_due_by_the_grades_default(inputs, code, after):
     assert due[code] == AT + after
 
 
-def test_family_education_at_grade_a_is_due_when_its_three_months_have_run():
+def test_family_education_at_grade_a_is_due_as_an_undated_action_not_when_three_months_ran():
+    """R-SZ-B-09: the 3 months are the order's minimum period, not the task's due."""
     due = {e.code: e.due_at for e in tasks(LOW)}
-    assert due["compulsory_family_education"] == datetime(2025, 9, 1, 9, 30, tzinfo=UTC)
+    assert due["compulsory_family_education"] == datetime(2025, 7, 1, 9, 30, tzinfo=UTC)
 
 
 def test_a_regrade_cancels_the_open_tasks_first_then_sets_its_own():

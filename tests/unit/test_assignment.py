@@ -134,13 +134,13 @@ def test_a_suspended_worker_is_a_violation_mz_7_1_3(rng: random.Random) -> None:
 
 
 def test_a_supervisor_with_3_years_in_child_services_is_too_junior_sz_7_1_5(rng) -> None:
-    supervisor = worker(rng, Gender.FEMALE, years_in_child_services=3)
+    supervisor = worker(rng, Gender.FEMALE, years_in_child_services=3, supervisor_registered=True)
 
     assert codes_and_rules(check_supervisor(supervisor)) == [("supervisor_experience", "SZ-7.1.5")]
 
 
 def test_a_supervisor_with_exactly_4_years_qualifies(rng: random.Random) -> None:
-    supervisor = worker(rng, Gender.FEMALE, years_in_child_services=4)
+    supervisor = worker(rng, Gender.FEMALE, years_in_child_services=4, supervisor_registered=True)
 
     assert check_supervisor(supervisor, ON) == []
 
@@ -156,7 +156,13 @@ def test_a_supervisor_without_qualification_or_registration_is_refused(rng) -> N
 
 
 def test_a_supervisor_is_also_held_to_the_yearly_check_when_a_date_is_given(rng) -> None:
-    supervisor = worker(rng, Gender.MALE, years_in_child_services=8, background_check_clean=False)
+    supervisor = worker(
+        rng,
+        Gender.MALE,
+        years_in_child_services=8,
+        background_check_clean=False,
+        supervisor_registered=True,
+    )
 
     assert check_supervisor(supervisor) == []
     assert [v.code for v in check_supervisor(supervisor, ON)] == ["background_check_not_clean"]

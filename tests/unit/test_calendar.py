@@ -117,12 +117,14 @@ def test_counting_into_an_unknown_year_raises_with_that_year(calendar: WorkingCa
     assert raised.value.year == 2027
 
 
-def test_provisional_count_into_2027_uses_monday_to_friday_and_flags_2027(
+def test_provisional_count_into_2027_uses_monday_to_friday_less_fixed_holidays_and_flags_2027(
     calendar: WorkingCalendar,
 ) -> None:
-    """By hand: 31 Dec Thu (1), 1 Jan Fri (2, counted as a weekday), 4 Mon (3), 5 (4), 6 (5)."""
+    """By hand: 31 Dec Thu (1); Fri 1 Jan is New Year's Day, whose date the State Council's
+    rules fix (全国年节及纪念日放假办法, 2024 revision), so it does not count even before the
+    notice; 4 Mon (2), 5 (3), 6 (4), 7 (5). DOMAIN §13."""
     result = calendar.provisional_add_working_days(date(2026, 12, 30), 5)
-    assert result.day == date(2027, 1, 6)
+    assert result.day == date(2027, 1, 7)
     assert result.provisional and result.missing_years == {2027}
 
 

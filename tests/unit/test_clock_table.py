@@ -41,6 +41,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 #: Every clock the brief asks for, with the span its clause states.
 REQUIRED_SPANS = {
     "mandatory_report.acknowledgement": hours(1),  # SZ-5.2.1 "immediately": product resolution
+    "intake.civil_affairs_report": hours(1),  # I-2, SZ-6.2.1 "立即...报送至上级民政部门", as above
     "intake.first_visit": hours(24),  # I-3, SZ-6.2.1
     "intake.investigation": hours(72),  # I-2, SZ-6.2.1
     "mental_health.start_by_agreement": working_days(15),  # M-5, JX-7.3
@@ -102,7 +103,8 @@ def test_recurring_rules_are_the_follow_ups_support_sessions_and_staff_checks() 
         "followup.every_3_months": Repeat(months(3), within=None),
         "followup.every_6_months": Repeat(months(6), within=None),
         "placement.weekly_psychological_support": Repeat(days(7), within=None),
-        "staff.background_check": Repeat(months(12), within=None),
+        # counted again from each check's date (MZ-7.1.3: yearly)
+        "staff.background_check": Repeat(months(12), within=None, restart_from="checked_on"),
     }
 
 
@@ -142,15 +144,18 @@ def test_the_mandatory_report_clock_is_short_and_says_why_sz_5_2_1() -> None:
 
 
 def test_a_received_report_starts_the_72_hour_clock_and_only_an_emergency_the_24_hour_one() -> None:
+    """Every report: tell civil affairs at once and investigate within 72 h (I-2, SZ-6.2.1);
+    an emergency also: first visit within 24 h (I-3) and weekly visits for 3 months (§5,
+    SZ-5.8.2)."""
     started = rules_started_by("intake.report.received")
-    assert {r.code for r in started} == {"intake.first_visit", "intake.investigation"}
-    assert {r.code for r in started if r.applies_to({"emergency": True})} == {
-        "intake.first_visit",
-        "intake.investigation",
-    }
-    assert {r.code for r in started if r.applies_to({"emergency": False})} == {
-        "intake.investigation"
-    }
+    every_report = {"intake.civil_affairs_report", "intake.investigation"}
+    emergency_only = {"intake.first_visit", "followup.weekly_after_serious_violence"}
+    assert {r.code for r in started} == every_report | emergency_only
+    assert {r.code for r in started if r.applies_to({"emergency": True})} == (
+        every_report | emergency_only
+    )
+    assert {r.code for r in started if r.applies_to({"emergency": False})} == every_report
+    assert {r.code for r in started if r.applies_to({})} == every_report
 
 
 def test_mental_health_start_clock_follows_the_risk_level_m5() -> None:
@@ -319,11 +324,13 @@ def test_add_months_clamps_the_day_and_goes_backwards_too() -> None:
 def test_a_working_day_clock_into_2027_is_provisional_until_the_notice_is_loaded_m4(
     calendar: WorkingCalendar,
 ) -> None:
-    """Started 30 Dec 2026 in China: Mon-Fri count gives 6 Jan 2027; with an illustrative 2027
-    schedule (1 Jan holiday) the exact answer is 7 Jan and no longer provisional."""
+    """Started Wed 30 Dec 2026 in China, 2027 unknown: 31 Dec (1); Fri 1 Jan is New Year's
+    Day, fixed by the State Council's holiday rules (2024 revision), so it is skipped even
+    before the notice; 4 Jan (2), 5 (3), 6 (4), 7 (5). With an illustrative 2027 schedule
+    (1 Jan holiday) the exact answer is the same 7 Jan, and no longer provisional."""
     rule, start = rule_for("mental_health.plan_adjustment"), china(2026, 12, 30, 9)
     guess = due_at(rule, start, calendar)
-    assert guess.due_at == china(2027, 1, 6, 23, 59, 59)
+    assert guess.due_at == china(2027, 1, 7, 23, 59, 59)
     assert guess.provisional and guess.depends_on(2027)
 
     calendar.load_year(2027, {datetime(2027, 1, 1).date(): "New Year's Day"}, set())
@@ -416,3 +423,38 @@ def test_every_clock_falls_due_after_it_starts_and_reminds_in_between(
 
 def test_durations_keep_the_unit_the_standard_states() -> None:
     assert working_days(5) == Duration(5, Unit.WORKING_DAYS) != days(5)
+
+
+def test_the_post_closure_clock_starts_on_assessments_closure_or_intakes_move_to_follow_up() -> (
+    None
+):
+    """SZ-6.6, DOMAIN §5: a case assessment never closed reaches follow-up in intake only."""
+    rule = rule_for("followup.after_closure")
+    moved = "intake.case.status_changed"
+    assert rule in rules_started_by(moved) and rule.once_per_fact
+    assert rule.applies_to({"to_status": "follow_up"}, moved)
+    assert not rule.applies_to({"to_status": "closing"}, moved)
+    assert not rule.applies_to({"to_status": "closed"}, moved)
+    assert rule.applies_to({"case_id": "case-1"}, "assessment.closure.recorded")
+    assert {"intake.case.followup_done", "intake.case.full_closure_assessed"} <= set(
+        rule.stopped_by
+    )
+
+
+def test_a_check_restarts_the_yearly_series_at_the_end_of_its_date_china_time_mz_7_1_3() -> None:
+    from notify.domain.tracking import restart_point
+
+    rule, recorded = rule_for("staff.background_check"), utc(2027, 7, 1, 2)
+    assert restart_point(rule, {"checked_on": "2027-06-30"}, recorded) == china(
+        2027, 6, 30, 23, 59, 59
+    )
+    # a date after the event was recorded is taken as the day it was recorded
+    assert restart_point(rule, {"checked_on": "2027-08-01"}, recorded) == china(
+        2027, 7, 1, 23, 59, 59
+    )
+    for unreadable in ({}, {"checked_on": "30/06/2027"}, {"checked_on": "1999-12-31"}):
+        assert restart_point(rule, unreadable, recorded) is None
+    assert (
+        restart_point(rule_for("followup.every_3_months"), {"checked_on": "2027-06-30"}, recorded)
+        is None
+    )

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.domain import Gender
-from intake.domain.identity import check_digit, validate_resident_id
+from intake.domain.identity import check_digit, minor_violations, validate_resident_id
 from tests.synthetic import DEFAULT_ON, REGION_CODES, fake_resident_id
 
 ON = DEFAULT_ON
@@ -105,22 +105,20 @@ def test_a_stated_birth_date_that_disagrees_with_the_number_is_refused() -> None
 
 
 def test_on_the_18th_birthday_the_holder_is_no_longer_a_minor() -> None:
-    number = fake_resident_id(date(2007, 6, 1), Gender.FEMALE)
-
-    assert codes(validate_resident_id(number, None, date(2025, 6, 1))) == ["id_not_a_minor"]
+    born = date(2007, 6, 1)
+    assert validate_resident_id(fake_resident_id(born, Gender.FEMALE), None, date(2025, 6, 1)).ok
+    adult = minor_violations(born, date(2025, 6, 1), date(2025, 6, 1))
+    assert [(v.code, v.rule) for v in adult] == [("not_a_minor", "I-7")]
 
 
 def test_the_day_before_the_18th_birthday_the_holder_is_a_minor() -> None:
-    number = fake_resident_id(date(2007, 6, 1), Gender.FEMALE)
-
-    assert validate_resident_id(number, None, date(2025, 5, 31)).ok
+    assert minor_violations(date(2007, 6, 1), date(2025, 5, 31), date(2025, 6, 1)) == []
 
 
 def test_someone_born_on_29_february_turns_18_on_1_march() -> None:
-    number = fake_resident_id(date(2008, 2, 29), Gender.MALE)
-
-    assert validate_resident_id(number, None, date(2026, 2, 28)).ok
-    assert not validate_resident_id(number, None, date(2026, 3, 1)).ok
+    born = date(2008, 2, 29)
+    assert minor_violations(born, date(2026, 2, 28), date(2026, 3, 1)) == []
+    assert minor_violations(born, date(2026, 3, 1), date(2026, 3, 1))
 
 
 @pytest.mark.parametrize(("gender", "expected"), [(Gender.MALE, "male"), (Gender.FEMALE, "female")])

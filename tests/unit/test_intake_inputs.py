@@ -18,7 +18,13 @@ from intake.api.casework import (
     StatementCreate,
     VisitCreate,
 )
-from intake.api.reports import AcknowledgementCreate, ChildIn, ReportCreate, WhatHappened
+from intake.api.reports import (
+    AcknowledgementCreate,
+    ChildIn,
+    CivilAffairsNoticeCreate,
+    ReportCreate,
+    WhatHappened,
+)
 from intake.api.staff import BackgroundCheckCreate, DeregistrationCreate, StaffCreate
 
 FORMATS_WITH_A_WINDOW = {"date", "date-time"}  # checked field by field below
@@ -118,6 +124,7 @@ DATED: list[tuple[type[BaseModel], str, str]] = [
     (ReportCreate, "received_at", "time"),
     (WhatHappened, "occurred_at", "time"),
     (AcknowledgementCreate, "acknowledged_at", "time"),
+    (CivilAffairsNoticeCreate, "notified_at", "time"),
     (VisitCreate, "visited_at", "time"),
     (InvestigationCreate, "investigated_at", "time"),
     (StatementCreate, "stated_at", "time"),

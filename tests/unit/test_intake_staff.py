@@ -29,6 +29,7 @@ from intake.domain.staff import (
 from tests.synthetic import ORGANISATIONS, fake_name
 
 TODAY = date(2025, 6, 1)
+SUPERVISING = frozenset({Qualification.SOCIAL_WORKER, Qualification.SUPERVISOR_REGISTERED})
 
 
 def registration(role: StaffRole = StaffRole.WORKER, years: float = 2, **kw) -> RegisterWorker:
@@ -74,13 +75,17 @@ def test_a_person_registered_already_is_not_registered_twice() -> None:
 
 def test_a_supervisor_with_less_than_four_years_in_child_services_is_refused_sz_7_1_5() -> None:
     with pytest.raises(Refused) as refused:
-        register_worker(registration(StaffRole.SUPERVISOR, years=3.5), None)
+        register_worker(
+            registration(StaffRole.SUPERVISOR, years=3.5, qualifications=SUPERVISING), None
+        )
     assert refused.value.status == 422 and refused.value.rule == "SZ-7.1.5"
     assert [v.code for v in refused.value.violations] == ["supervisor_experience"]
 
 
 def test_a_supervisor_with_four_years_and_the_qualification_is_registered() -> None:
-    assert register_worker(registration(StaffRole.SUPERVISOR, years=4), None)
+    assert register_worker(
+        registration(StaffRole.SUPERVISOR, years=4, qualifications=SUPERVISING), None
+    )
 
 
 def test_a_clean_check_is_recorded_and_clears_the_person_for_work() -> None:

@@ -18,14 +18,27 @@ from intake.domain.cases import (
     change_status,
     follow_other_service,
 )
-from intake.domain.events import CaseOpened, CaseStatusChanged
-from intake.reactions import STATUS_EVENTS
+from intake.domain.events import CaseOpened, CaseStatusChanged, ClosingWork
+from intake.reactions import MILESTONES, STATUS_EVENTS
 
 AT = datetime(2025, 6, 3, 10, tzinfo=UTC)
 
 
 def case_in(status: Status) -> Case:
-    return Case(case_id="case-1", organisation="org-a", child_id="child-1", status=status)
+    """A case with everything each step asks recorded (`cases.readiness`, issue 14 item 2): the
+    investigation (MZ-6.2.2, SZ-6.2.1), the closing work (SZ-6.5, MZ-6.4.2), a follow-up done
+    and full closure assessed (SZ-6.6); the moves here are about the table alone."""
+    return Case(
+        case_id="case-1",
+        organisation="org-a",
+        child_id="child-1",
+        status=status,
+        team=("w-1", "w-2"),
+        visits=1,
+        statement_recorded=True,
+        closing_work=frozenset(ClosingWork),
+        followups_done=1,
+    )
 
 
 def move(status: Status, to: Status) -> list:
@@ -80,11 +93,17 @@ def test_a_person_cannot_hand_a_case_over_only_archive_can():
     assert Status.HANDED_OVER not in PERSON_TARGETS
 
 
-def test_the_names_intake_reacts_to_move_a_case_to_in_service_follow_up_and_handed_over():
-    assert STATUS_EVENTS == {
+def test_the_names_intake_reacts_to_move_a_case_to_in_service_follow_up_closed_and_handed_over():
+    """Facts that climb SZ-6.1's ladder (`MILESTONES`, issue 14 item 1) and the handover."""
+    assert STATUS_EVENTS == {"archive.handover.completed": Status.HANDED_OVER}
+    targets = {name: m.target for name, m in MILESTONES.items()}
+    assert targets == {
+        "assessment.safety.risk_graded": Status.IN_SERVICE,
+        "assessment.task.set": Status.IN_SERVICE,
         "assessment.service_plan.agreement_signed": Status.IN_SERVICE,
         "assessment.closure.recorded": Status.FOLLOW_UP,
-        "archive.handover.completed": Status.HANDED_OVER,
+        "assessment.closure.followup_recorded": None,
+        "assessment.closure.fully_closed": Status.CLOSED,
     }
 
 

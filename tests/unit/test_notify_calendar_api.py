@@ -125,3 +125,50 @@ def test_dates_outside_the_years_notify_counts_are_refused_with_a_problem(
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert response.json()["type"] == PROBLEM_BASE + "validation-error"
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+# --- provisional=true: what clocks count for a year nobody loaded (§13, issue 14 item 15) -------
+
+
+def test_provisionally_24_december_2026_plus_10_working_days_is_8_january_and_flagged(
+    client: TestClient,
+) -> None:
+    # 25, 28-31 Dec (5); 1 Jan is New Year's Day, a fixed-date holiday; 4-8 Jan (10)
+    response = client.get(ADD, params={"start": "2026-12-24", "days": 10, "provisional": "true"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "start": "2026-12-24",
+        "days": 10,
+        "due": "2027-01-08",
+        "provisional": True,
+        "missing_years": [2027],
+    }
+
+
+def test_provisionally_a_known_year_is_counted_exactly_and_not_flagged(client: TestClient) -> None:
+    response = client.get(ADD, params={"start": "2026-09-29", "days": 5, "provisional": "true"})
+    assert response.json() == {
+        "start": "2026-09-29",
+        "days": 5,
+        "due": "2026-10-12",
+        "provisional": False,
+        "missing_years": [],
+    }
+
+
+def test_provisionally_national_day_2027_is_a_holiday_and_flagged(client: TestClient) -> None:
+    response = client.get(DAY, params={"date": "2027-10-01", "provisional": "true"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "date": "2027-10-01",
+        "working_day": False,
+        "holiday": "National Day",
+        "provisional": True,
+        "missing_years": [2027],
+    }
+
+
+def test_without_provisional_an_unknown_year_is_still_refused(client: TestClient) -> None:
+    response = client.get(ADD, params={"start": "2026-12-24", "days": 10, "provisional": "false"})
+    assert response.status_code == 422
+    assert response.json()["type"] == PROBLEM_BASE + "calendar-year-unknown"

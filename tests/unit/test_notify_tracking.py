@@ -45,7 +45,12 @@ def plans_for(name: str, data: Mapping[str, object]) -> dict[str, PlannedDeadlin
 
 def test_an_emergency_report_starts_the_24_hour_visit_and_72_hour_investigation_clocks() -> None:
     plans = plans_for("intake.report.received", REPORT)
-    assert set(plans) == {"intake.first_visit", "intake.investigation"}
+    assert set(plans) == {
+        "intake.first_visit",
+        "intake.investigation",
+        "intake.civil_affairs_report",  # SZ-6.2.1, every intake
+        "followup.weekly_after_serious_violence",  # SZ-5.8.2, an emergency report
+    }
     received = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
     assert plans["intake.first_visit"].due.due_at == received + timedelta(hours=24)
     assert plans["intake.investigation"].remind_at == received + timedelta(hours=54)
@@ -53,7 +58,8 @@ def test_an_emergency_report_starts_the_24_hour_visit_and_72_hour_investigation_
 
 def test_a_report_that_is_no_emergency_starts_only_the_investigation_clock() -> None:
     assert set(plans_for("intake.report.received", {**REPORT, "emergency": False})) == {
-        "intake.investigation"
+        "intake.investigation",
+        "intake.civil_affairs_report",
     }
 
 

@@ -265,7 +265,7 @@ def test_b3_never_changes_the_grade_and_recommends_nothing_for_critical_cases_sz
             {
                 "criticise_and_supervise_guardian": None,
                 "supportive_services": None,
-                "compulsory_family_education": "P3M",
+                "compulsory_family_education": None,  # R-SZ-B-09: 3 months is the order's minimum
                 "follow_up_visits": None,
             },
         ),

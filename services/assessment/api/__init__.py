@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from assessment.api import family_education, guardianship, mental_health, rules, safety, tasks
+from assessment.api import (
+    crisis,
+    family_education,
+    guardianship,
+    interviews,
+    mental_health,
+    rules,
+    safety,
+    tasks,
+)
 
 
 def routers() -> list[APIRouter]:
@@ -14,4 +23,6 @@ def routers() -> list[APIRouter]:
         guardianship.router,
         mental_health.router,
         family_education.router,
+        crisis.router,
+        interviews.router,
     ]

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assessment.api.access import SupervisorOfCase
+from assessment.api.access import Reviewing
 from assessment.api.paths import CaseId, Id
 from assessment.domain.assessment_review import Kind, ReviewAssessment
 from assessment.domain.bounds import refuse_out_of_range
@@ -112,7 +112,7 @@ def add_review_route(router: APIRouter, kind: Kind) -> None:
         case_id: CaseId,
         assessment_id: Id,
         body: ReviewCreate,
-        principal: SupervisorOfCase,
+        principal: Reviewing,
         backbone: BackboneDep,
         now: Now,
         key: IdempotencyKey = None,

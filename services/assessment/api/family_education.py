@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment.api.access import Assigned
+from assessment.api.access import Assigned, Closing, Serving, StartingService
 from assessment.api.paths import CaseId
 from assessment.domain import family_education_order as fe
 from assessment.domain.bounds import refuse_out_of_range
@@ -72,7 +72,7 @@ class OrderPublic(BaseModel):
 async def issue(
     case_id: CaseId,
     body: OrderCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -100,7 +100,7 @@ async def record_guidance(
     case_id: CaseId,
     order_id: OrderId,
     body: GuidanceCreate,
-    principal: Assigned,
+    principal: Serving,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -120,7 +120,7 @@ async def extend(
     case_id: CaseId,
     order_id: OrderId,
     body: ExtensionCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -145,7 +145,7 @@ async def complete(
     case_id: CaseId,
     order_id: OrderId,
     body: CompletionCreate,
-    principal: Assigned,
+    principal: Closing,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,

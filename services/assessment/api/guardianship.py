@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from assessment.api import case_assessment as shared
-from assessment.api.access import Assigned
+from assessment.api.access import Assessing, Assigned
 from assessment.api.paths import CaseId
 from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.guardianship import GuardianshipFindings, GuardianshipInput
@@ -37,7 +37,7 @@ class GuardianshipAssessmentCreate(shared.AssessmentCreate):
 async def assess_case_guardianship(
     case_id: CaseId,
     body: GuardianshipAssessmentCreate,
-    principal: Assigned,
+    principal: Assessing,
     backbone: BackboneDep,
     response: Response,
     now: Now,

@@ -15,7 +15,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from assessment.api.access import Assigned, SupervisorOfCase
+from assessment.api.access import (
+    Assessing,
+    Assigned,
+    Closing,
+    FollowingUp,
+    Reviewing,
+    Serving,
+    StartingService,
+    SupervisorStartingService,
+)
 from assessment.api.paths import CaseId
 from assessment.domain import mental_health as mh
 from assessment.domain import mental_health_rules as mr
@@ -77,6 +86,14 @@ class RiskGradingCreate(_Body):
 class FeasibilityCreate(_Body):
     worker_id: Code | None = Field(None, description="who takes the case on; a worker: themself")
     form: FeasibilityForm
+
+
+class FilingCreate(_Body):
+    """M-3 (JX-7.1.3): the reviewed feasibility assessment filed with the entrustor."""
+
+    entrustor: Line = Field(min_length=1, description="the entrustor it was filed with")
+    reference: Line | None = Field(None, description="the entrustor's filing reference")
+    filed_at: AwareDatetime | None = None
 
 
 class PlanCreate(_Body):
@@ -141,7 +158,7 @@ class FullClosureCreate(_Body):
 async def grade_risk(
     case_id: CaseId,
     body: RiskGradingCreate,
-    principal: Assigned,
+    principal: Assessing,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -165,7 +182,7 @@ async def grade_risk(
 async def submit_feasibility(
     case_id: CaseId,
     body: FeasibilityCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -186,11 +203,34 @@ async def submit_feasibility(
     return await _run(backbone, principal, command, ctx)
 
 
+@router.post(f"{BASE}/feasibility-filing", status_code=201)
+async def file_feasibility(
+    case_id: CaseId,
+    body: FilingCreate,
+    principal: SupervisorStartingService,
+    backbone: BackboneDep,
+    now: Now,
+    key: IdempotencyKey = None,
+) -> MentalHealthCasePublic:
+    """M-3 (JX-7.1.3): the provider (a supervisor) files the approved Appendix A assessment
+    with the entrustor; emits `feasibility_filed`. No plan before it (409 naming M-3)."""
+    refuse_out_of_range(body, now)
+    ctx = _context(principal, case_id, "feasibility-filing", key, body)
+    command = mh.FileFeasibility(
+        case_id=case_id,
+        entrustor=body.entrustor,
+        reference=body.reference,
+        filed_by=principal.subject,
+        filed_at=body.filed_at or now,
+    )
+    return await _run(backbone, principal, command, ctx)
+
+
 @router.post(f"{BASE}/plan", status_code=201)
 async def submit_plan(
     case_id: CaseId,
     body: PlanCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -214,7 +254,7 @@ async def submit_plan(
 async def review(
     case_id: CaseId,
     body: ReviewCreate,
-    principal: SupervisorOfCase,
+    principal: Reviewing,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -233,7 +273,7 @@ async def review(
 async def record_session(
     case_id: CaseId,
     body: SessionCreate,
-    principal: Assigned,
+    principal: Serving,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -254,7 +294,7 @@ async def record_session(
 async def change_worker(
     case_id: CaseId,
     body: WorkerChangeCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -273,7 +313,7 @@ async def change_worker(
 async def receive_client_request(
     case_id: CaseId,
     body: ClientRequestCreate,
-    principal: Assigned,
+    principal: Serving,
     backbone: BackboneDep,
     response: Response,
     now: Now,
@@ -299,7 +339,7 @@ async def receive_client_request(
 async def report_client_request(
     case_id: CaseId,
     request_id: Annotated[str, Path(min_length=1, max_length=100)],
-    principal: Assigned,
+    principal: Serving,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -316,7 +356,7 @@ async def report_client_request(
 async def initiate_adjustment(
     case_id: CaseId,
     body: AdjustmentCreate,
-    principal: Assigned,
+    principal: StartingService,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -337,7 +377,7 @@ async def initiate_adjustment(
 async def review_midterm(
     case_id: CaseId,
     body: MidtermReviewCreate,
-    principal: SupervisorOfCase,
+    principal: Reviewing,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -358,7 +398,7 @@ async def review_midterm(
 async def submit_closure(
     case_id: CaseId,
     body: ClosureCreate,
-    principal: Assigned,
+    principal: Closing,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -381,7 +421,7 @@ async def submit_closure(
 async def record_follow_up(
     case_id: CaseId,
     body: FollowUpCreate,
-    principal: Assigned,
+    principal: FollowingUp,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -404,7 +444,7 @@ async def record_follow_up(
 async def close_fully(
     case_id: CaseId,
     body: FullClosureCreate,
-    principal: Assigned,
+    principal: FollowingUp,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,

@@ -5,7 +5,7 @@ organisation's supervisors (`api.access`); an assessment is dated by now (`domai
 from fastapi import APIRouter, Response
 
 from assessment.api import case_assessment as shared
-from assessment.api.access import Assigned
+from assessment.api.access import Assessing, Assigned
 from assessment.api.paths import CaseId
 from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.safety_assessment import GradeSafetyRisk
@@ -33,7 +33,7 @@ class SafetyAssessmentCreate(shared.AssessmentCreate):
 async def grade_case_safety(
     case_id: CaseId,
     body: SafetyAssessmentCreate,
-    principal: Assigned,
+    principal: Assessing,
     backbone: BackboneDep,
     response: Response,
     now: Now,

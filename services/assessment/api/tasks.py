@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from assessment.api.access import Assigned, SupervisorOfCase
+from assessment.api.access import Assigned, OnTask, SupervisorOnTask
 from assessment.api.paths import CaseId, Id
 from assessment.domain.bounds import refuse_out_of_range
 from assessment.domain.safety_tasks import CancelTask, CompleteTask
@@ -79,7 +79,7 @@ async def complete(
     case_id: CaseId,
     task_id: Id,
     body: CompletionCreate,
-    principal: Assigned,
+    principal: OnTask,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,
@@ -110,7 +110,7 @@ async def cancel(
     case_id: CaseId,
     task_id: Id,
     body: CancellationCreate,
-    principal: SupervisorOfCase,
+    principal: SupervisorOnTask,
     backbone: BackboneDep,
     now: Now,
     key: IdempotencyKey = None,

@@ -68,15 +68,24 @@ def _violations(
 
 def _cleared(record: StaffRecord, on: date) -> bool:
     checked = record.background_check_on
-    if checked is None or not record.background_check_clean or checked > on:
+    if checked is None or not record.background_check_clean:
         return False
-    return checked >= _one_year_before(on)
+    return check_is_current(checked, on)
 
 
-def _one_year_before(day: date) -> date:
-    if (day.month, day.day) == (2, 29):
-        return date(day.year - 1, 2, 28)
-    return day.replace(year=day.year - 1)
+def check_valid_until(checked_on: date) -> date:
+    """The last day a yearly check (MZ-7.1.3) clears: valid from its date for one year, until
+    the same calendar day a year later (29 February: 28 February). The twin of this rule is
+    `intake.domain.assignment.check_valid_until` (services do not import each other); the two
+    must stay the same definition (tests/unit/test_intake_people_staff.py compares them)."""
+    if (checked_on.month, checked_on.day) == (2, 29):
+        return date(checked_on.year + 1, 2, 28)
+    return checked_on.replace(year=checked_on.year + 1)
+
+
+def check_is_current(checked_on: date, on: date) -> bool:
+    """Does a check dated `checked_on` clear a person on `on` (MZ-7.1.3, one year)?"""
+    return checked_on <= on <= check_valid_until(checked_on)
 
 
 def _v(code: str, rule: str, message: str) -> Violation:

@@ -162,6 +162,22 @@ class FeasibilityReturned(EventData):
     comments: str
 
 
+@registry.register("assessment.mental_health_assessment.feasibility_filed", 1)
+class FeasibilityFiled(EventData):
+    """M-3 (JX-7.1.3): the provider filed the reviewed (approved) feasibility assessment
+    `item_id` with the entrustor; the plan and the agreement come after it. The entrustor is
+    an organisation, not a person."""
+
+    case_id: str
+    item_id: str
+    organisation: str
+    entrustor: str
+    reference: str | None = None
+    filed_by: str
+    filed_at: datetime
+    rule: str
+
+
 @registry.register("assessment.service_plan.submitted", 1, personal={"form"})
 class PlanSubmitted(EventData):
     """A worker put an Appendix B plan (or a revision of it) to the supervisor."""
@@ -526,6 +542,65 @@ class TaskCancelled(EventData):
     case_id: str
     code: str
     reason_code: str
+
+
+# --- crisis intervention (M-11, JX-7.6.1) and the child's interview (I-6, MZ-5.2.3) ------------
+
+
+@registry.register("assessment.crisis.recorded", 1, personal={"summary"})
+class CrisisRecorded(EventData):
+    """M-11: a serious risk to the child was found (`conditions`, JX-7.6.1) and crisis
+    intervention started; `required` lists the actions those conditions ask for."""
+
+    crisis_id: str
+    case_id: str
+    organisation: str
+    detected_at: datetime
+    conditions: list[str]
+    required: list[str]
+    recorded_by: str
+    rule: str
+    summary: str | None = None
+
+
+@registry.register("assessment.crisis.action_recorded", 1, personal={"notes"})
+class CrisisActionRecorded(EventData):
+    """One action of the crisis intervention done (JX-7.6.1): a placement names who
+    supported it (police, procuratorate, court, justice), a medical escort whether the
+    guardian went."""
+
+    crisis_id: str
+    case_id: str
+    code: str
+    done_at: datetime
+    supported_by: list[str] = Field(default_factory=list)
+    with_guardian: bool | None = None
+    recorded_by: str
+    rule: str
+    notes: str | None = None
+
+
+@registry.register(
+    "assessment.child_interview.recorded", 1, personal={"place", "record", "repeat_reason"}
+)
+class ChildInterviewRecorded(EventData):
+    """I-6 (MZ-5.2.3, JX-4.5): the child was interviewed about `matter` (the harm it is about,
+    e.g. its report id). The first record of a matter is the one every later step reads; a
+    later one names the interview it `repeat_of` and why (`repeat_reason_code`)."""
+
+    interview_id: str
+    case_id: str
+    organisation: str
+    matter: str
+    held_at: datetime
+    interviewer_ids: list[str]
+    recorded_by: str
+    rule: str
+    repeat_of: str | None = None
+    repeat_reason_code: str | None = None
+    place: str | None = None
+    record: str
+    repeat_reason: str | None = None
 
 
 # --- supervisor review of a safety or guardianship assessment (MZ-7.4.3) -----------------------

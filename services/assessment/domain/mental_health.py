@@ -31,6 +31,7 @@ from assessment.domain.events import (
     ClosureReturned,
     ClosureSubmitted,
     FeasibilityApproved,
+    FeasibilityFiled,
     FeasibilityReturned,
     FeasibilitySubmitted,
     FollowUpRecorded,
@@ -192,6 +193,36 @@ def check_caseload(worker_id: str, open_cases: int) -> None:
         raise _conflict("caseload_full", mr.SERVICE, "worker_id", **values)
 
 
+class FileFeasibility(_Command):
+    case_id: str
+    entrustor: str
+    filed_by: str
+    filed_at: datetime
+    reference: str | None = None
+
+
+def file_feasibility(command: FileFeasibility, case: MentalHealthCase) -> list[EventData]:
+    """M-3 (JX-7.1.3): the reviewed (approved) assessment is filed with the entrustor, once."""
+    _not_closed(case)
+    if case.feasibility_item is None:
+        raise _conflict("feasibility_not_reviewed", mr.REVIEW)
+    if case.feasibility_filed_at is not None:
+        raise _conflict("feasibility_filed_already", mr.REVIEW)
+    filed = FeasibilityFiled(
+        **command.model_dump(),
+        item_id=case.feasibility_item,
+        organisation=case.organisation or "",
+        rule=mr.REVIEW,
+    )
+    return [filed]
+
+
+def _filed(case: MentalHealthCase) -> None:
+    """M-3: no first plan and no agreement before the assessment is filed with the entrustor."""
+    if case.phase == "assessed" and case.feasibility_filed_at is None:
+        raise _conflict("feasibility_not_filed", mr.REVIEW)
+
+
 # --- supervisor review (JX-7.1.3, Appendices B and D) ---------------------------------------
 
 
@@ -244,6 +275,7 @@ def submit_plan(command: SubmitPlan, case: MentalHealthCase) -> list[EventData]:
     """Appendix B: a first plan once the feasibility assessment is approved, or a revision while
     an adjustment or a reported client request is open (JX-7.2.2, JX-7.4.2)."""
     _not_closed(case)
+    _filed(case)
     revision = case.phase == "in_service"
     if case.phase not in ("assessed", "in_service") or (revision and not _adjustment_due(case)):
         raise _conflict("plan_not_open", mr.PLAN)
@@ -292,6 +324,7 @@ def _plan_approved(command: Review, case: MentalHealthCase) -> EventData:
     """Approving a first plan signs the agreement (R-JX-AGREEMENT); a revision adjusts it."""
     terms = case.submitted_plan
     assert terms is not None  # a pending plan always has terms
+    _filed(case)
     risk, minimum = case.risk_level or "normal", case.minimum_sessions
     _refuse_any(
         _v("referral_required", mr.REFERRAL, None) if case.referral_open else None,
@@ -690,6 +723,7 @@ def _closed_not_final(case: MentalHealthCase) -> datetime:
 Command = (
     GradeRisk
     | SubmitFeasibility
+    | FileFeasibility
     | Review
     | SubmitPlan
     | InitiateAdjustment
@@ -730,6 +764,7 @@ decide.register(SubmitFeasibility, submit_feasibility)
 decide.register(ChangeWorker, change_worker)
 for _command, _rule in (
     (GradeRisk, grade_risk),
+    (FileFeasibility, file_feasibility),
     (Review, review),
     (SubmitPlan, submit_plan),
     (InitiateAdjustment, initiate_adjustment),

@@ -24,6 +24,7 @@ CLIENT_REQUEST: Final = "JX-7.4.2"  # M-9
 CLOSURE: Final = "JX-7.5.1"  # M-10: Appendix D
 CONTINUITY: Final = "JX-7.5.2"  # M-10: same instrument as at intake
 INDICATORS: Final = "JX-7.5.3"  # DOMAIN §10
+CRISIS: Final = "JX-7.6.1"  # M-11: crisis intervention
 FOLLOW_UP: Final = "SZ-6.6"  # DOMAIN §5: 1-2 follow-ups within 6 months, then full closure
 
 DOMAIN_RULES: Final = MappingProxyType(
@@ -42,17 +43,24 @@ DOMAIN_RULES: Final = MappingProxyType(
         CLOSURE: "M-10",
         CONTINUITY: "M-10",
         INDICATORS: "§10",
+        CRISIS: "M-11",
         FOLLOW_UP: "§5",
     }
 )
-# JX-7.3 holds M-5, M-6 and M-7; a violation code says which one it applies.
+# JX-7.3 holds M-5, M-6 and M-7; a violation's or due item's code says which one it applies.
 DOMAIN_RULE_BY_CODE: Final = MappingProxyType(
     {
+        "start_service": "M-5",
+        "start_service_medium_risk": "M-5",
+        "start_service_high_risk": "M-5",
         "caseload_full": "M-6",
         "client_consent_missing": "M-6",
         "same_worker": "M-6",
         "not_the_case_worker": "M-6",
         "no_worker": "M-6",
+        "feasibility_not_reviewed": "M-3",
+        "feasibility_filed_already": "M-3",
+        "feasibility_not_filed": "M-3",
     }
 )
 
@@ -79,6 +87,28 @@ RESOLUTIONS: Final = (
         "supervisor confirms the Appendix B plan the client or guardian consented to; that is "
         "`assessment.service_plan.agreement_signed`, from which the M-5 clock runs.",
         source_text="双方就服务数量、内容、周期等签订项目协议书",
+    ),
+    Resolution(
+        id="R-JX-FILING",
+        clause="JX-7.1.3",
+        text="The provider's review is the supervisor's approval of the Appendix A assessment; "
+        "its filing with the entrustor is recorded after it "
+        "(`assessment.mental_health_assessment.feasibility_filed`) and no plan is submitted "
+        "and no agreement signed before it. A returned and resubmitted assessment is filed "
+        "once approved; the standard sets no time for the filing.",
+        source_text="承接机构对《心理健康服务可行性评估表》进行审核，向委托机构报备",
+    ),
+    Resolution(
+        id="R-JX-CRISIS",
+        clause=CRISIS,
+        text="A crisis is recorded at once with the conditions found and whatever was done; the "
+        "actions its conditions require (assess and report to the entrustor always; a medical "
+        "escort on medical need; emergency plan, raised frequency and a reliable carer on "
+        "danger to life; placement with the support of police, procuratorate, court or justice "
+        "on an unsafe environment; referral beyond capability) are listed and stay outstanding "
+        "until recorded, never a reason to refuse the record. A placement is recorded only "
+        "with the partners that support it. The M-2 referral itself is not raised here.",
+        source_text="承接机构应立即启动危机干预，以确保困境儿童的安全，并将相关情况及时上报给委托机构",
     ),
     Resolution(
         id="R-JX-CASELOAD",
@@ -149,6 +179,11 @@ MESSAGES: Final = MappingProxyType(
         "nothing_to_review": "this item is not awaiting review",
         "own_submission": "a supervisor may not review what they submitted",
         "comments_missing": "a returned item needs the supervisor's comments",
+        "feasibility_not_reviewed": "the provider reviews (approves) the feasibility assessment "
+        "before it is filed with the entrustor (M-3)",
+        "feasibility_filed_already": "the reviewed feasibility assessment is filed already",
+        "feasibility_not_filed": "the reviewed feasibility assessment is filed with the "
+        "entrustor before the plan and the agreement (M-3, JX-7.1.3)",
         "plan_not_open": "a plan follows an approved feasibility assessment; a revision an open "
         "adjustment or a reported client request",
         "awaiting_review": "an item of this case awaits review",

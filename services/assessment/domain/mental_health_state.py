@@ -25,6 +25,7 @@ from assessment.domain.events import (
     ClosureReturned,
     ClosureSubmitted,
     FeasibilityApproved,
+    FeasibilityFiled,
     FeasibilityReturned,
     FeasibilitySubmitted,
     FollowUpRecorded,
@@ -110,6 +111,8 @@ class MentalHealthCase(_State):
     referral_triggers: tuple[str, ...] = ()
     referral_raised_at: datetime | None = None
     pending: Pending | None = None
+    feasibility_item: str | None = None  # the approved feasibility assessment (M-3)
+    feasibility_filed_at: datetime | None = None  # filed with the entrustor (M-3)
     closure_form: ClosureForm | None = None
     submitted_plan: PlanTerms | None = None
     plan: PlanTerms | None = None
@@ -215,7 +218,10 @@ def _start_items(case: MentalHealthCase) -> list[DueItem]:
         )
     if case.phase in ("new", "assessing") and case.pending is None:
         found.append(_due("feasibility_assessment", mr.FEASIBILITY))
-    if case.phase == "assessed" and case.pending is None and not case.referral_open:
+    ready = case.phase == "assessed" and case.pending is None and not case.referral_open
+    if ready and case.feasibility_filed_at is None:
+        found.append(_due("file_feasibility_with_entrustor", mr.REVIEW))
+    elif ready:
         found.append(_due("service_plan", mr.PLAN))
     return found
 
@@ -270,7 +276,7 @@ def _due(
     return DueItem(
         code=code,
         rule=rule,
-        domain_rule=mr.DOMAIN_RULES[rule],
+        domain_rule=mr.DOMAIN_RULE_BY_CODE.get(code) or mr.DOMAIN_RULES[rule],
         since=since,
         due_at=due_at,
         within_working_days=within,
@@ -330,7 +336,12 @@ def _feasibility_submitted(
 
 @_changes.register(FeasibilityApproved)
 def _feasibility_approved(event: FeasibilityApproved, case: MentalHealthCase) -> dict[str, object]:
-    return {"phase": "assessed", "pending": None}
+    return {"phase": "assessed", "pending": None, "feasibility_item": event.item_id}
+
+
+@_changes.register(FeasibilityFiled)
+def _feasibility_filed(event: FeasibilityFiled, case: MentalHealthCase) -> dict[str, object]:
+    return {"feasibility_filed_at": event.filed_at}
 
 
 @_changes.register(FeasibilityReturned)

@@ -61,6 +61,7 @@ class ActionRule:
     condition: str | None = None
     note: str | None = None
     resolution: str | None = None
+    minimum_period: str | None = None  # how long what the action starts lasts at least
 
 
 @dataclass(frozen=True)
@@ -344,10 +345,12 @@ _LOW_ACTIONS: Final[tuple[ActionRule, ...]] = (
         "compulsory_family_education",
         "SZ-6.4.4",
         "should",
-        "P3M",
+        None,
         condition="Repeated education had no effect; the police order the guardian to attend.",
-        note="At least 3 months, extendable by 3 to 9 months; hours per Appendix I.",
+        note="The order lasts at least 3 months, extendable by 3 to 9 months; hours per "
+        "Appendix I. Issuing the order meets the task.",
         resolution=R_DUE_FAMILY_EDUCATION,
+        minimum_period="P3M",
     ),
     ActionRule(
         "follow_up_visits",
@@ -439,8 +442,10 @@ SAFETY_RISK_RESOLUTIONS: Final[tuple[Resolution, ...]] = (
     Resolution(
         R_DUE_FAMILY_EDUCATION,
         "SZ-6.4.4",
-        "Family education is given as due P3M meaning its minimum period, not a deadline; the "
-        "3 to 9 month extension is in the action's note.",
+        "The 3 months are the minimum period of the family-education order (minimum_period "
+        "P3M, enforced by the order), never a deadline: the task to get the order made is due "
+        "as an undated action (R-SZ-B-10) and issuing the order on the case meets it. The 3 "
+        "to 9 month extension is in the action's note.",
         "监护辅导和家庭教育期限不少于3个月，根据需要可延长3~9个月",
     ),
     Resolution(
@@ -665,10 +670,66 @@ GUARDIANSHIP_RULE_SET: Final = RuleSet(
     GUARDIANSHIP_RESOLUTIONS,
 )
 
+# --------------------------------------------------------------------------------------------
+# Work on a case across its life: the status intake gives it (SZ-6.5, SZ-6.6, JX-6.2.1,
+# JX-9.4.2) and the child's interview (MZ-5.2.3, JX-4.5); issue 14
+# --------------------------------------------------------------------------------------------
+
+CASE_WORK_RULE_SET_ID: Final = "CASE-WORK-2026"
+
+CASE_WORK_RESOLUTIONS: Final[tuple[Resolution, ...]] = (
+    Resolution(
+        "R-CASE-01",
+        "SZ-6.5",
+        "While intake has the case closing, nothing new starts (feasibility, filing, plan, "
+        "worker change, adjustment, family-education order or extension); sessions and "
+        "guidance go on to consolidate the change, and assessments, closure records, "
+        "follow-ups, crises, interviews, reviews and tasks are recorded.",
+        "总结工作…巩固已有改变…解除工作关系：提前告知儿童及其监护人结案的时间安排…做好结案记录",
+    ),
+    Resolution(
+        "R-CASE-02",
+        "SZ-6.6",
+        "In follow-up only follow-ups, closure records, the (follow-up) assessments that "
+        "decide full closure, reviews, tasks, crises and interviews are recorded; no service is "
+        "started or delivered (the case goes back to in_service at intake first).",
+        "宜在结案后6个月内，进行1至2次回访，经评估符合完全结案条件后，方可完全结案",
+    ),
+    Resolution(
+        "R-CASE-03",
+        "SZ-6.6",
+        "A closed (SZ-6.6), transferred (JX-6.2.1) or handed-over (JX-9.4.2) case takes no "
+        "work at all and its open tasks are cancelled with `case_<status>` as the reason; a "
+        "status assessment does not know takes no work either.",
+        "方可完全结案",
+    ),
+    Resolution(
+        "R-I6-01",
+        "MZ-5.2.3",
+        "The matter of an interview is a code the worker gives (the harm's report id, say); "
+        "the first interview record of a matter is the one later steps read. A second "
+        "interview on it needs one of the reasons new_facts, earlier_record_unusable, "
+        "judicial_request, child_asked (with text, sealed) and names the one it repeats.",
+        "注意避免在不同场所反复、多次询问困境儿童被侵害的细节和过程，避免造成二次伤害",
+    ),
+)
+
+CASE_WORK_RULE_SET: Final = RuleSet(
+    CASE_WORK_RULE_SET_ID,
+    "T/SZSWA 009-2023 §6.5, §6.6; MZ/T 248-2025 5.2.3; DB36/T 2143-2025 4.5, 6.2.1, 9.4.2",
+    "Which work a case's status allows; no repeated questioning of the child.",
+    CASE_WORK_RESOLUTIONS,
+)
+
 RULE_SETS: Final = MappingProxyType(
     {
         rule_set.id: rule_set
-        for rule_set in (SAFETY_RISK_RULE_SET, FAMILY_EDUCATION_RULE_SET, GUARDIANSHIP_RULE_SET)
+        for rule_set in (
+            SAFETY_RISK_RULE_SET,
+            FAMILY_EDUCATION_RULE_SET,
+            GUARDIANSHIP_RULE_SET,
+            CASE_WORK_RULE_SET,
+        )
     }
 )
 

@@ -15,11 +15,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assessment.domain import rulesets as rs
-from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted, TaskSet
+from assessment.domain.case_status import FINAL
+from assessment.domain.events import (
+    FamilyEducationOrdered,
+    SafetyRiskGraded,
+    TaskCancelled,
+    TaskCompleted,
+    TaskSet,
+)
 from assessment.domain.mental_health_state import add_months
 from events.domain import Conflict, Refused, Violation
 
 SUPERSEDED = "superseded"
+FAMILY_EDUCATION = "compulsory_family_education"  # SZ-6.4.4: met by issuing the order
 NOT_APPLICABLE = "not_applicable"  # a conditional action whose condition does not hold
 TaskStatus = Literal["open", "completed", "cancelled"]
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
@@ -111,6 +119,34 @@ def complete_task(command: CompleteTask, task: Task) -> TaskCompleted:
         code=task.code,
         completed_at=command.completed_at,
     )
+
+
+def tasks_met_by_order(
+    tasks: Sequence[Task], issued: FamilyEducationOrdered
+) -> list[TaskCompleted]:
+    """R-SZ-B-09: the order is what the family-education task asked for, so issuing it on the
+    case completes the case's open task (its 3 months are the order's minimum, not the task's)."""
+    return [
+        TaskCompleted(
+            task_id=t.task_id, case_id=t.case_id, code=t.code, completed_at=issued.issued_at
+        )
+        for t in tasks
+        if t.code == FAMILY_EDUCATION and t.status == "open" and t.case_id == issued.case_id
+    ]
+
+
+def tasks_ended_by_case(tasks: Sequence[Task], status: str) -> list[TaskCancelled]:
+    """A case that reached a final status (closed SZ-6.6, transferred JX-6.2.1, handed over
+    JX-9.4.2) ends its open tasks undone: cancelled with `case_<status>` as the reason."""
+    if status not in FINAL:
+        return []
+    return [
+        TaskCancelled(
+            task_id=t.task_id, case_id=t.case_id, code=t.code, reason_code=f"case_{status}"
+        )
+        for t in tasks
+        if t.status == "open"
+    ]
 
 
 def cancel_task(command: CancelTask, task: Task) -> TaskCancelled:

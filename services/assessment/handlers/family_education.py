@@ -6,8 +6,10 @@ Idempotency-Key appends nothing and answers the order as that request first left
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain import family_education_order as fe
+from assessment.domain.events import FamilyEducationOrdered
 from assessment.domain.family_education_order import Order, evolve_order, fold_order
 from assessment.handlers.shared import NotVisible, Sent, as_first_answered
+from assessment.handlers.tasks import meet_by_order
 from assessment.projections.projector_family_education import store_order
 from assessment.projections.queries import case_row
 from assessment.projections.queries_family_education import order_row
@@ -40,6 +42,8 @@ async def execute(sent: Sent[fe.Command], uow: UnitOfWork, ctx: Context) -> Orde
     )
     for event in events:
         order = evolve_order(order, event)
+        if isinstance(event, FamilyEducationOrdered):
+            await meet_by_order(uow, event, ctx)
     await store_order(uow.conn, order, sent.organisation)
     await uow.commit()
     return order

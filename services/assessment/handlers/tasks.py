@@ -4,12 +4,19 @@ cancellation retried with its Idempotency-Key finds its event stored and answers
 
 from typing import Any
 
-from assessment.domain.events import SafetyRiskGraded, TaskCancelled, TaskCompleted
+from assessment.domain.events import (
+    FamilyEducationOrdered,
+    SafetyRiskGraded,
+    TaskCancelled,
+    TaskCompleted,
+)
 from assessment.domain.safety_tasks import (
     CancelTask,
     CompleteTask,
     cancel_task,
     complete_task,
+    tasks_ended_by_case,
+    tasks_met_by_order,
     tasks_of_grade,
 )
 from assessment.handlers.shared import NotVisible, Sent, append_to_case
@@ -17,6 +24,7 @@ from assessment.projections.projector_tasks import project_tasks
 from assessment.projections.queries_tasks import as_task, task_row, tasks_of
 from events.context import Context, stable_id
 from events.envelope import Envelope
+from events.store import NewEvent
 from events.uow import UnitOfWork
 
 
@@ -39,6 +47,27 @@ async def set_tasks(
     stream = tasks_stream(graded.case_id)
     appended = await append_to_case(uow, stream, events, ctx, graded.case_id)
     await project_tasks(uow.conn, appended, events, graded.organisation)
+
+
+async def meet_by_order(uow: UnitOfWork, issued: FamilyEducationOrdered, ctx: Context) -> None:
+    """R-SZ-B-09: the order meets the case's open family-education task. Part of the order's
+    unit of work (it does not commit); ids derive from the request's key, like the order's."""
+    open_rows = await tasks_of(uow.conn, issued.case_id, "open")
+    met = tasks_met_by_order([as_task(row) for row in open_rows], issued)
+    keyed = [NewEvent(e, ctx.id_for(f"task/{e.task_id}") if ctx.seed else None) for e in met]
+    appended = await append_to_case(uow, tasks_stream(issued.case_id), keyed, ctx, issued.case_id)
+    await project_tasks(uow.conn, appended, met, issued.organisation)
+
+
+async def end_with_case(uow: UnitOfWork, case_id: str, status: str, ctx: Context) -> None:
+    """The case reached a final status: its open tasks are cancelled with that reason. Part of
+    the inbox unit of work of intake's event (it does not commit); ids derive from that event."""
+    open_rows = await tasks_of(uow.conn, case_id, "open")
+    if not open_rows:
+        return
+    ended = tasks_ended_by_case([as_task(row) for row in open_rows], status)
+    appended = await append_to_case(uow, tasks_stream(case_id), ctx.keyed(ended), ctx, case_id)
+    await project_tasks(uow.conn, appended, ended, open_rows[0].organisation)
 
 
 async def complete(sent: Sent[CompleteTask], uow: UnitOfWork, ctx: Context) -> Any:

@@ -25,6 +25,18 @@ cases = Table(
     Column("opened_event_id", Text, nullable=False),
 )
 
+# The status intake last gave each case (`intake.case.status_changed`); no row: as opened.
+case_status = Table(
+    "case_status",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("organisation", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("intake_version", Integer, nullable=False),
+)
+
 # A staff id names one person within one organisation (intake_0006): the key is both.
 staff = Table(
     "staff",
@@ -193,4 +205,35 @@ fe_orders = Table(
     Column("hours_delivered", Integer, nullable=False),
     Column("extension_months", Integer, nullable=False),
     Column("version", Integer, nullable=False),
+)
+
+# --- crises (M-11, JX-7.6.1) and the child's interviews (I-6, MZ-5.2.3) -----------------------
+
+crises = Table(
+    "crises",
+    metadata,
+    Column("crisis_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False),
+    Column("conditions", JSONB, nullable=False),
+    Column("required", JSONB, nullable=False),
+    Column("done", JSONB, nullable=False),
+    Column("outstanding", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+child_interviews = Table(
+    "child_interviews",
+    metadata,
+    Column("interview_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("matter", Text, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("interviewer_ids", JSONB, nullable=False),
+    Column("repeat_of", Text),
+    Column("repeat_reason_code", Text),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

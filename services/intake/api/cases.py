@@ -4,7 +4,7 @@ every case of the organisation; a worker sees the cases they work on (or opened)
 only those they are assigned to; a case is opened only from reports the opener may see;
 partners and other roles nothing (403)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,11 +28,24 @@ from events.problems import Problem
 from intake.api.access import caller_of
 from intake.api.common import gone, not_found, today
 from intake.api.inputs import Note, PathId, QueryId, RecordId
+from intake.api.staff import ActingSupervisor
 from intake.domain.access import may_change_case, may_see
-from intake.domain.cases import PERSON_TARGETS, AssignTeam, ChangeStatus, OpenCase, Status
+from intake.domain.cases import (
+    LADDER,
+    PERSON_TARGETS,
+    RANK,
+    AssignTeam,
+    Case,
+    ChangeStatus,
+    OpenCase,
+    Status,
+    case_state,
+    readiness,
+)
 from intake.domain.events import ChildCategory
 from intake.handlers import cases as handlers
 from intake.handlers.shared import load
+from intake.projections.learnt import case_learnt
 from intake.projections.queries import CaseFile, CasePublic, case_file, case_page, case_public
 from intake.projections.rows import (
     case_holding,
@@ -145,7 +158,28 @@ async def list_cases(
 
 @router.get("/{case_id}")
 async def read(case_id: PathId, principal: Staff, backbone: BackboneDep) -> CasePublic:
-    return await reach(backbone, principal, case_id)
+    """The case with what other services' events told of it (the current safety grade, its
+    open tasks, the clocks that fall due first) and, when their facts call it further, where
+    and what it lacks to get there (SZ-6.1; `cases.readiness`)."""
+    case = await reach(backbone, principal, case_id)
+    async with backbone.uow() as uow:
+        told = await case_learnt(uow.conn, case_id, case.child_id, case.report_ids)
+        try:
+            history = await load(uow, case_id)
+        except KeyShredded:
+            raise gone() from None
+    state = case_state(history.events)
+    return CasePublic(**case.model_dump() | told | progress(state))
+
+
+def progress(case: Case | None) -> dict[str, Any]:
+    if case is None:
+        return {}
+    shown: dict[str, Any] = {"closing_work": sorted(w.value for w in case.closing_work)}
+    if case.pending is not None and case.status in RANK:
+        step = LADDER[RANK[case.status] + 1]
+        shown |= {"moving_to": case.pending.value, "waiting_for": readiness(case, step)}
+    return shown
 
 
 @router.get("/{case_id}/file")
@@ -166,6 +200,7 @@ async def assign_team(
     case_id: PathId,
     body: TeamUpdate,
     principal: CaseSupervisor,
+    acting: ActingSupervisor,  # SZ-7.1.5: a registered supervisor (issue 14 item 9)
     backbone: BackboneDep,
     key: IdempotencyKey = None,
 ) -> CasePublic:
@@ -187,7 +222,9 @@ async def change_status(
     key: IdempotencyKey = None,
 ) -> CasePublic:
     """Move the case (supervisors): a move the status table does not allow is 409 naming the
-    present status (`state`)."""
+    present status (`state`); one the case is not ready for (no investigation before service
+    or closing, no closing work before follow-up, no follow-up and full-closure assessment
+    before closed: `cases.readiness`) is 422 naming the clause."""
     if body.to not in PERSON_TARGETS:
         detail = f"a case becomes {body.to.value} only when archive hands it over"
         raise Problem(422, "rule-violation", "The request breaks a rule", detail, rule="JX-9.4.2")

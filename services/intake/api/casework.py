@@ -33,7 +33,12 @@ class VisitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     visited_at: Moment
-    worker_ids: list[RecordId] = Field(min_length=1, max_length=10, description="the team present")
+    worker_ids: list[RecordId] = Field(
+        min_length=1,
+        max_length=10,
+        description="who went: team members, cleared (MZ-7.1.3); until the initial statement "
+        "two qualified, a woman among them for a girl (MZ-6.2.2)",
+    )
     guardian_present: bool
     guardian_informed: bool = False
     place: Line | None = None
@@ -57,6 +62,12 @@ class InvestigationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     investigated_at: Moment
+    investigator_ids: list[RecordId] = Field(
+        min_length=1,
+        max_length=10,
+        description="who investigated: two qualified workers of the team at least, a woman "
+        "among them for a girl (MZ-6.2.2)",
+    )
     findings: InvestigationIn
 
 

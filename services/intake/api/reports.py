@@ -3,6 +3,7 @@ acknowledgements (DOMAIN §3). Workers and supervisors of the reporting organisa
 record rule allows (`intake.domain.access`, SZ-7.3.3): a supervisor every report, a worker
 those they received or whose case they are on the team of."""
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -28,7 +29,8 @@ from intake.api.access import caller_of, visible_report
 from intake.api.common import gone, lookup_key_of
 from intake.api.inputs import BirthDate, Moment, Name, PathId, QueryId, Story, Words
 from intake.domain.events import ChildDetails, Reporter, Source
-from intake.domain.reports import AcknowledgeMandatoryReport, ReceiveReport
+from intake.domain.identity import GENDER_WARNING
+from intake.domain.reports import AcknowledgeMandatoryReport, NotifyCivilAffairs, ReceiveReport
 from intake.handlers import reports as handlers
 from intake.handlers.reports import report_stream
 from intake.handlers.shared import load
@@ -41,6 +43,12 @@ from intake.projections.queries import (
 )
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+class Confirmable(StrEnum):
+    """A warning the worker may confirm to have the report received (I-7)."""
+
+    ID_GENDER_MISMATCH = GENDER_WARNING
 
 
 class ReporterIn(Reporter):
@@ -82,6 +90,19 @@ class ReportCreate(BaseModel):
         description="serious domestic violence or unlawful "
         "infringement: first visit within 24 h (I-3)",
     )
+    confirm_warnings: list[Confirmable] = Field(
+        [],
+        max_length=1,
+        description="warnings the worker confirms, recorded with the report (I-7: the ID "
+        "number's gender digit differs from the stated gender); unconfirmed, they are a 422",
+    )
+
+
+class CivilAffairsNoticeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    notified_at: Moment = Field(description="between the report's receipt and now")
+    reference: Line | None = Field(None, description="the department's reference, if any")
 
 
 class AcknowledgementCreate(BaseModel):
@@ -179,6 +200,26 @@ async def acknowledge(
     return await acknowledgements(report_id, principal, backbone)
 
 
+@router.post("/{report_id}/civil-affairs-notice", status_code=201)
+async def notify_civil_affairs(
+    report_id: PathId,
+    body: CivilAffairsNoticeCreate,
+    principal: Annotated[Principal, Depends(report_seen)],
+    backbone: BackboneDep,
+    key: IdempotencyKey = None,
+) -> ReportPublic:
+    """Record that the supervising civil-affairs department was told of the report, on every
+    intake (SZ-6.2.1); once (409), dated between the receipt and now (422). A mandatory report
+    addressed to civil affairs records it when filed."""
+    command = NotifyCivilAffairs(
+        report_id=report_id, **body.model_dump(), notified_by=principal.subject, now=now()
+    )
+    async with backbone.uow() as uow:
+        ctx = context(principal, f"civil-affairs:{report_id}", key, body)
+        await handlers.notify_civil_affairs(command, uow, ctx)
+    return await read(report_id, principal, backbone)
+
+
 def _receive_command(body: ReportCreate, principal: Principal, ctx: Context) -> ReceiveReport:
     received_at = body.received_at or now()
     return ReceiveReport(
@@ -194,6 +235,7 @@ def _receive_command(body: ReportCreate, principal: Principal, ctx: Context) -> 
         triggers=body.triggers,
         emergency=body.emergency,
         now=now(),
+        confirmed=frozenset(body.confirm_warnings),
     )
 
 

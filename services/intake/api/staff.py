@@ -3,12 +3,12 @@ write and read its staff; a worker reads their own entry. A staff id is per orga
 (`intake.domain.staff`): the same id in another organisation is another person, whom this one
 neither sees nor changes."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.api import IdempotencyKey, Manager, context, organisation_of
+from events.api import IdempotencyKey, Manager, Supervisor, context, organisation_of
 from events.app import BackboneDep
 from events.auth import CurrentPrincipal, Forbidden, Principal
 from events.backbone import Backbone
@@ -16,10 +16,15 @@ from intake.api.common import not_found, today
 from intake.api.inputs import Day, Name, Note, PathId, RecordId
 from intake.domain import Gender
 from intake.domain.events import Qualification, StaffRole
-from intake.domain.staff import DeregisterWorker, RecordBackgroundCheck, RegisterWorker
+from intake.domain.staff import (
+    DeregisterWorker,
+    RecordBackgroundCheck,
+    RegisterWorker,
+    acting_supervisor_violations,
+)
 from intake.handlers import staff as handlers
 from intake.projections.queries import StaffPublic, staff_of, staff_public
-from intake.projections.rows import staff_row
+from intake.projections.rows import staff_from_row, staff_row
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
 MANAGERS = ("org_admin", "supervisor")
@@ -137,3 +142,21 @@ async def _visible(backbone: Backbone, principal: Principal, worker_id: str) -> 
     if not principal.has_role(*MANAGERS) and principal.subject != worker_id:
         raise Forbidden("a worker may read only their own staff entry")
     return staff_public(row, today())
+
+
+async def registered_supervisor(principal: Supervisor, backbone: BackboneDep) -> Principal:
+    """SZ-7.1.5: a supervisor who acts on a case (sets its team) is one of the organisation's
+    registered supervisors, qualified and cleared today (MZ-7.1.3); a token with the role is
+    not enough (403 naming the rule)."""
+    async with backbone.uow() as uow:
+        row = await staff_row(uow.conn, organisation_of(principal), principal.subject)
+    violations = acting_supervisor_violations(staff_from_row(row) if row else None, today())
+    if violations:
+        said = ", ".join(f"{v.code} ({v.rule})" for v in violations)
+        detail = f"not a registered, qualified and cleared supervisor here: {said}"
+        raise Forbidden(detail, rule=violations[0].rule)
+    return principal
+
+
+ActingSupervisor = Annotated[Principal, Depends(registered_supervisor)]
+"""A registered, qualified and cleared supervisor of the caller's organisation (SZ-7.1.5)."""

@@ -40,7 +40,8 @@ class StaffMember(BaseModel):
     background_check_clean: bool | None
     suspended: bool = False
     deregistered: bool = False  # no longer with the organisation (DOMAIN §12)
-    supervisor_registered: bool | None = None  # 督导资质备案 (SZ-7.1.5); None = not recorded
+    supervisor_registered: bool | None = None  # 督导资质备案 (SZ-7.1.5); None: not recorded,
+    # which fails SZ-7.1.5 as False does
 
 
 def check_investigation_team(
@@ -92,6 +93,21 @@ def home_visit_rules(
     return violations
 
 
+def check_valid_until(checked_on: date) -> date:
+    """The last day a yearly check (MZ-7.1.3) clears: valid from its date for one year, until
+    the same calendar day a year later (29 February: 28 February). The twin of this rule is
+    `assessment.domain.assessors.check_valid_until`; the two must stay the same definition
+    (tests/unit/test_intake_people_staff.py compares them)."""
+    if (checked_on.month, checked_on.day) == (2, 29):
+        return date(checked_on.year + 1, 2, 28)
+    return checked_on.replace(year=checked_on.year + 1)
+
+
+def check_is_current(checked_on: date, on: date) -> bool:
+    """Does a check dated `checked_on` clear a person on `on` (MZ-7.1.3, one year)?"""
+    return checked_on <= on <= check_valid_until(checked_on)
+
+
 def one_year_before(day: date) -> date:
     """Same calendar day a year earlier; 29 February maps to 28 February."""
     if (day.month, day.day) == (2, 29):
@@ -128,8 +144,8 @@ def _background_violations(member: StaffMember, on: date) -> list[Violation]:
     if checked > on:
         message = f"check dated {checked}, after {on}"
         violations.append(_check_violation("background_check_in_future", member, message))
-    elif checked < one_year_before(on):
-        message = f"last check {checked} is more than a year before {on}"
+    elif not check_is_current(checked, on):
+        message = f"last check {checked} was valid until {check_valid_until(checked)}"
         violations.append(_check_violation("background_check_expired", member, message))
     if clean is None:
         message = "check result not recorded"
@@ -167,7 +183,7 @@ def _supervisor_violations(member: StaffMember) -> list[Violation]:
     if not member.qualified:
         message = f"staff {member.id}: no social-worker qualification"
         violations.append(_violation("supervisor_not_qualified", SUPERVISOR_RULE, message))
-    if member.supervisor_registered is False:
+    if not member.supervisor_registered:  # not recorded is not registered: no silent pass
         message = f"staff {member.id}: supervisor qualification not registered (督导资质备案)"
         violations.append(_violation("supervisor_not_registered", SUPERVISOR_RULE, message))
     return violations

@@ -8,6 +8,27 @@
 - Status: a pure state machine (`TRANSITIONS`), moved by this organisation's people and by
   other services' events (`intake.reactions`). A move the table does not allow is refused
   naming the present state (409); nothing is recorded on a case in a final state.
+- A move also needs what its step of SZ-6.1 asks (`readiness`, 422 naming the clause): service
+  or closing only after the investigation (a team, MZ-6.2.2; the first visit and the initial
+  statement, SZ-6.2.1); follow-up only after the closing work (summary of effect, advance
+  notice of the ending, closing record: SZ-6.5; the service summary report: MZ-6.4.2) and with
+  follow-ups scheduled or done (SZ-6.6, MZ-6.4.3); full closure only after a follow-up and an
+  assessment that finds its conditions met (SZ-6.6).
+- Facts of other services move a case by themselves (`learn`, `moves_due`): a safety grade that
+  requires interventions (SZ-6.3, SZ-6.4.1), a task it set (SZ-6.4) or a signed service plan
+  (JX-7.2, M-3) call for `in_service`; an approved closure (JX-7.5, M-10) for `follow_up`; a
+  full-closure assessment (SZ-6.6) for `closed`. The fact is recorded on the case
+  (`MilestoneLearnt`: its name, id and what it stands for) and the case climbs SZ-6.1's ladder
+  (open, in_service, closing, follow_up, closed) one step at a time, each step a
+  `status_changed` naming the fact as `cause`, as far as `readiness` allows. What is missing
+  keeps it where it stopped; recording it later (a statement, a notice) lets it climb on, in
+  the same transaction. So an approved closure of an open case records open -> in_service ->
+  closing -> follow_up when everything is there, and stops at closing while the notice or the
+  follow-up plan is still to be recorded. **Resolution**: an approved Appendix D closure (JX
+  table D.1: summary, change, reflection, goals met; approved by the supervisor) stands for
+  SZ-6.5's summary of effect and closing record and MZ-6.4.2's summary report; the advance
+  notice and the follow-up plan are recorded here. A person who moves a case back (follow-up
+  to service) drops what earlier facts called for.
 """
 
 from collections.abc import Iterable, Sequence
@@ -24,8 +45,16 @@ from intake.domain.assignment import CHECK_RULE, TEAM_RULE, StaffMember, check_i
 from intake.domain.events import (
     CaseOpened,
     CaseStatusChanged,
+    ClosingStepRecorded,
+    ClosingWork,
+    EndingNoticeGiven,
+    FollowupDone,
+    FollowupPlanned,
+    FullClosureAssessed,
     InitialStatementRecorded,
     InvestigationRecorded,
+    MilestoneLearnt,
+    ServiceReportRecorded,
     TeamAssigned,
     VisitRecorded,
     WorkerRemoved,
@@ -70,6 +99,21 @@ PERSON_TARGETS = frozenset(Status) - {Status.HANDED_OVER}
 # Work on the child (visits, investigation, statements, consent, categories) goes on while a
 # case is open, in service, closing or followed up; not once it is closed, transferred or gone.
 ACTIVE = frozenset({Status.OPEN, Status.IN_SERVICE, Status.CLOSING, Status.FOLLOW_UP})
+# SZ-6.1's steps in order: a fact of another service moves a case up this ladder a step at a time.
+LADDER = (Status.OPEN, Status.IN_SERVICE, Status.CLOSING, Status.FOLLOW_UP, Status.CLOSED)
+RANK = {status: step for step, status in enumerate(LADDER)}
+AUTOMATIC = "service:intake"  # who moves a case when another service's fact does
+INVESTIGATION_RULE = "SZ-6.2.1"  # the first visit and the initial statement within 72 h
+CLOSING_RULE = "SZ-6.5"
+REPORT_RULE = "MZ-6.4.2"
+FOLLOWUP_RULE = "SZ-6.6"
+# The closing work each needs before follow-up, with its clause and what is missing without it.
+CLOSING_WORK: tuple[tuple[ClosingWork, str, str], ...] = (
+    (ClosingWork.EFFECT_SUMMARY, CLOSING_RULE, "the summary of the intervention's effect"),
+    (ClosingWork.ENDING_NOTICE, CLOSING_RULE, "the advance notice of the ending"),
+    (ClosingWork.CLOSING_RECORD, CLOSING_RULE, "the closing record"),
+    (ClosingWork.SERVICE_REPORT, REPORT_RULE, "the service summary report"),
+)
 
 
 class ReportRef(BaseModel):
@@ -129,6 +173,12 @@ class Case(BaseModel):
     visits: int = 0
     investigations: int = 0
     statement_recorded: bool = False
+    closing_work: frozenset[ClosingWork] = frozenset()
+    followups_done: int = 0
+    pending: Status | None = None  # where facts of other services call the case (`moves_due`)
+    pending_cause: str | None = None  # the fact that called it there
+    opened_at: datetime | None = None  # nothing done on the case is dated before
+    status_since: datetime | None = None  # when it reached its status (a follow-up comes after)
 
 
 class ChangeStatus(BaseModel):
@@ -215,10 +265,29 @@ def remove_suspended(
     ]
 
 
+class Learn(BaseModel):
+    """A fact of another service about the case (`intake.reactions.MILESTONES`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    fact: str
+    fact_id: str
+    occurred_at: datetime
+    target: Status | None
+    counts_as: frozenset[ClosingWork] = frozenset()
+    rule: str
+    at: datetime  # when intake learnt it (the moves' time)
+
+
 def change_status(command: ChangeStatus, case: Case) -> list[EventData]:
-    """Move the case to `command.to` if `TRANSITIONS` allows it from its present status."""
+    """Move the case to `command.to` if `TRANSITIONS` allows it from its present status (409)
+    and the case has what that step asks (`readiness`, 422 naming the clause)."""
     if command.to not in TRANSITIONS[case.status]:
         raise not_allowed_in(case, f"cannot go to {command.to.value}")
+    missing = readiness(case, command.to)
+    if missing:
+        raise Refused(missing, state=case.status.value)
     return [
         CaseStatusChanged(
             case_id=case.case_id,
@@ -235,11 +304,115 @@ def change_status(command: ChangeStatus, case: Case) -> list[EventData]:
     ]
 
 
+def readiness(case: Case, to: Status) -> list[Violation]:
+    """What the case lacks for the step to `to`, each with the clause that asks for it; empty
+    when it may go (a transfer, M-2, and going back to service after closing need nothing more
+    than the investigation)."""
+    if to in (Status.IN_SERVICE, Status.CLOSING):
+        return _investigation_gaps(case)
+    if to == Status.FOLLOW_UP:
+        gaps = [
+            _missing(f"{work.value}_missing", rule, f"{what} is not recorded")
+            for work, rule, what in CLOSING_WORK
+            if work not in case.closing_work
+        ]
+        followups = {ClosingWork.FOLLOWUP_PLANNED, ClosingWork.FOLLOWUP_DONE}
+        if not followups & case.closing_work:
+            message = "no follow-up is scheduled or done: 1-2 within 6 months after closure"
+            gaps.append(_missing("followup_missing", FOLLOWUP_RULE, message))
+        return gaps
+    if to == Status.CLOSED:
+        gaps = []
+        if ClosingWork.FOLLOWUP_DONE not in case.closing_work:
+            message = "no follow-up after closure took place yet"
+            gaps.append(_missing("followup_not_done", FOLLOWUP_RULE, message))
+        if ClosingWork.FULL_CLOSURE not in case.closing_work:
+            message = "no assessment found the conditions of full closure met"
+            gaps.append(_missing("full_closure_not_assessed", FOLLOWUP_RULE, message))
+        return gaps
+    return []
+
+
+def _investigation_gaps(case: Case) -> list[Violation]:
+    gaps = []
+    if not case.team:
+        gaps.append(_missing("team_missing", TEAM_RULE, "the case has no investigation team"))
+    if not case.visits:
+        message = "the first home visit is not recorded"
+        gaps.append(_missing("first_visit_missing", INVESTIGATION_RULE, message))
+    if not case.statement_recorded:
+        message = "the initial case statement is not recorded"
+        gaps.append(_missing("initial_statement_missing", INVESTIGATION_RULE, message))
+    return gaps
+
+
+def _missing(code: str, rule: str, message: str) -> Violation:
+    return Violation(code=code, rule=rule, message=message)
+
+
+def learn(command: Learn, case: Case) -> list[EventData]:
+    """Record another service's fact if it tells the case something new (a step further, or
+    closing work not yet counted), then the moves it allows. A fact telling nothing new, or
+    about a case no longer active, records nothing (a redelivery is one of those)."""
+    if case.status not in ACTIVE:
+        return []
+    new_work = command.counts_as - case.closing_work
+    target = command.target
+    further = target is not None and _rank(target) > max(_rank(case.status), _rank(case.pending))
+    if not new_work and not further:
+        return []
+    learnt = MilestoneLearnt(
+        case_id=case.case_id,
+        organisation=case.organisation,
+        child_id=case.child_id,
+        fact=command.fact,
+        fact_id=command.fact_id,
+        occurred_at=command.occurred_at,
+        target=target.value if target else None,
+        counts_as=sorted(command.counts_as),
+        rule=command.rule,
+    )
+    return [learnt, *moves_due(_changed(learnt, case), command.at)]
+
+
+def then_moves_due(case: Case, events: list[EventData], at: datetime) -> list[EventData]:
+    """`events` and after them the moves they let the case make towards where facts of other
+    services call it (a statement recorded late lets a graded case go into service)."""
+    case = apply(case, events)
+    return [*events, *moves_due(case, at)] if case.pending else events
+
+
+def apply(case: Case, events: Iterable[EventData]) -> Case:
+    """The case after `events`."""
+    for event in events:
+        case = _changed(event, case)
+    return case
+
+
+def moves_due(case: Case, at: datetime) -> list[EventData]:
+    """Up SZ-6.1's ladder towards `case.pending`, one step at a time, while `readiness` allows;
+    each move names the fact that called for it."""
+    moves: list[EventData] = []
+    while case.pending is not None and case.status in RANK:
+        if RANK[case.status] >= RANK[case.pending]:
+            break
+        step = LADDER[RANK[case.status] + 1]
+        if step not in TRANSITIONS[case.status] or readiness(case, step):
+            break
+        command = ChangeStatus(
+            case_id=case.case_id, to=step, at=at, by=AUTOMATIC, cause=case.pending_cause
+        )
+        [moved] = change_status(command, case)
+        moves.append(moved)
+        case = _changed(moved, case)
+    return moves
+
+
 def follow_other_service(command: ChangeStatus, case: Case) -> list[EventData]:
     """Another service's fact moves the case, when `TRANSITIONS` allows it; otherwise nothing
     (a retry cannot make a disallowed move allowed, so refusing would only dead-letter it).
     **Resolution**: the skipped fact is logged for a person to look at."""
-    if command.to not in TRANSITIONS[case.status]:
+    if command.to not in TRANSITIONS[case.status] or readiness(case, command.to):
         return []
     return change_status(command, case)
 
@@ -266,6 +439,8 @@ def case_state(events: Iterable[EventData]) -> Case | None:
                 organisation=event.organisation,
                 child_id=event.child_id,
                 report_ids=tuple(event.report_ids),
+                opened_at=event.opened_at,
+                status_since=event.opened_at,
             )
         elif state is not None:
             state = _changed(event, state)
@@ -280,7 +455,73 @@ def _changed(event: EventData, case: Case) -> Case:
 
 @_changed.register
 def _status_changed(event: CaseStatusChanged, case: Case) -> Case:
-    return case.model_copy(update={"status": Status(event.to_status)})
+    """Reaching (or passing) where facts called it settles them; leaving the ladder, or a person
+    sending the case back a step, drops them."""
+    status, pending = Status(event.to_status), case.pending
+    if pending is not None and (status not in RANK or RANK[status] >= RANK[pending]):
+        pending = None
+    back = status in RANK and case.status in RANK and RANK[status] < RANK[case.status]
+    if back and event.cause is None:
+        pending = None
+    cause = case.pending_cause if pending else None
+    update = {"status": status, "pending": pending, "pending_cause": cause}
+    return case.model_copy(update=update | {"status_since": event.changed_at})
+
+
+@_changed.register
+def _learnt(event: MilestoneLearnt, case: Case) -> Case:
+    update: dict[str, object] = {"closing_work": case.closing_work | set(event.counts_as)}
+    target = Status(event.target) if event.target else None
+    mark = max(_rank(case.status) if case.status in RANK else len(LADDER), _rank(case.pending))
+    if target is not None and _rank(target) > mark:
+        update |= {"pending": target, "pending_cause": event.fact}
+    if ClosingWork.FOLLOWUP_DONE in event.counts_as:
+        update["followups_done"] = case.followups_done + 1
+    return case.model_copy(update=update)
+
+
+@_changed.register
+def _closing_step(event: ClosingStepRecorded, case: Case) -> Case:
+    return _did(case, ClosingWork(event.step))
+
+
+@_changed.register
+def _notice(event: EndingNoticeGiven, case: Case) -> Case:
+    return _did(case, ClosingWork.ENDING_NOTICE)
+
+
+@_changed.register
+def _report(event: ServiceReportRecorded, case: Case) -> Case:
+    return _did(case, ClosingWork.SERVICE_REPORT)
+
+
+@_changed.register
+def _planned(event: FollowupPlanned, case: Case) -> Case:
+    return _did(case, ClosingWork.FOLLOWUP_PLANNED)
+
+
+@_changed.register
+def _followed_up(event: FollowupDone, case: Case) -> Case:
+    done = _did(case, ClosingWork.FOLLOWUP_DONE)
+    return done.model_copy(update={"followups_done": case.followups_done + 1})
+
+
+@_changed.register
+def _full_closure(event: FullClosureAssessed, case: Case) -> Case:
+    """The last assessment decides: one that finds the conditions unmet withdraws an earlier."""
+    work = case.closing_work - {ClosingWork.FULL_CLOSURE}
+    if event.conditions_met:
+        work |= {ClosingWork.FULL_CLOSURE}
+    return case.model_copy(update={"closing_work": work})
+
+
+def _rank(status: Status | None) -> int:
+    """Its step on SZ-6.1's ladder; -1 for none, or off the ladder (transferred, handed over)."""
+    return RANK.get(status, -1) if status is not None else -1
+
+
+def _did(case: Case, work: ClosingWork) -> Case:
+    return case.model_copy(update={"closing_work": case.closing_work | {work}})
 
 
 @_changed.register

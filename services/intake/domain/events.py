@@ -10,7 +10,7 @@ for staff events (`handlers.staff_scope`; events recorded before it used the str
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -187,7 +187,8 @@ class ReportReceived(EventData):
 
 @registry.register("intake.mandatory_report.filed", 1, personal={"place", "harm"})
 class MandatoryReportFiled(EventData):
-    """A report to police and civil affairs under SZ-5.2.1: time, place and harm."""
+    """A mandatory report to the police, the responsible person of the place told (SZ-5.2.1),
+    and civil affairs where it is among the recipients (SZ-6.2.1): time, place and harm."""
 
     report_id: str
     organisation: str
@@ -216,6 +217,34 @@ class MandatoryReportAcknowledged(EventData):
     acknowledged_at: datetime
     reference: str | None
     recorded_by: str
+
+
+@registry.register("intake.report.warnings_confirmed", 1)
+class ReportWarningsConfirmed(EventData):
+    """The worker who took the report confirmed what its warnings question (I-7: the ID
+    number's gender digit against the stated gender). The findings name no personal data."""
+
+    report_id: str
+    organisation: str
+    child_id: str
+    warnings: list[Finding]
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@registry.register("intake.report.civil_affairs_notified", 1)
+class CivilAffairsNotified(EventData):
+    """The supervising civil-affairs department was told of the intake (SZ-6.2.1, every
+    report); notify's clock from `intake.report.received` stops here. `notified_by` is the
+    staff member's id; `reference` the department's, if it gave one."""
+
+    report_id: str
+    organisation: str
+    child_id: str
+    notified_at: datetime
+    notified_by: str
+    reference: str | None
+    rule: str
 
 
 # --- child registry (一人一档, JX-9.1) -------------------------------------------------------
@@ -314,6 +343,24 @@ class WorkerRemoved(WorkerRemovedV1):
 registry.upcaster("intake.case.worker_removed", from_version=1)(dict)
 
 
+@registry.register("intake.case.understaffed", 1)
+class CaseUnderstaffed(EventData):
+    """A worker's removal (suspension, MZ-7.1.3; leaving, §12) left the case's team short of
+    what its work needs (MZ-6.2.2: two qualified, cleared workers, a woman for a girl): the
+    case is flagged and `notify_roles` told to complete the team. `shortfalls` are the codes
+    of the rule's violations (`team_too_few_qualified`, `team_no_female_worker`)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    remaining_worker_ids: list[str]
+    removed_worker_id: str
+    shortfalls: list[str]
+    flagged_on: date
+    notify_roles: list[str]
+    rule: str
+
+
 # --- case work: visits, investigation, initial statement, consent (DOMAIN §2, I-2 to I-5) ------
 
 
@@ -370,8 +417,10 @@ class VisitRecorded(EventData):
 
 
 @registry.register("intake.case.investigation_recorded", 1, personal={"findings"})
-class InvestigationRecorded(EventData):
+class InvestigationRecordedV1(EventData):
     """The investigation's findings (SZ-6.2.2, I-4); a later one adds to the earlier ones."""
+
+    model_config = ConfigDict(title="InvestigationRecorded")
 
     case_id: str
     organisation: str
@@ -381,6 +430,20 @@ class InvestigationRecorded(EventData):
     findings: Investigation
     recorded_by: str
     rule: str
+
+
+@registry.register("intake.case.investigation_recorded", 2, personal={"findings"})
+class InvestigationRecorded(InvestigationRecordedV1):
+    """As v1, with who investigated (`investigator_ids`, staff ids in clear): at least two
+    qualified, cleared workers, a woman among them for a girl (MZ-6.2.2, I-5). v1 is upcast
+    with none named (recorded before they were)."""
+
+    investigator_ids: list[str]
+
+
+@registry.upcaster("intake.case.investigation_recorded", from_version=1)
+def _investigators_unnamed(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "investigator_ids": []}
 
 
 @registry.register("intake.case.initial_statement_recorded", 1, personal={"statement"})
@@ -534,3 +597,144 @@ class HouseholdRecorded(EventData):
     sibling_ids: list[str]
     recorded_at: datetime
     recorded_by: str
+
+
+# --- case lifecycle: facts learnt from other services, closing work, follow-ups ---------------
+# (SZ-6.1 steps: investigation, analysis, intervention, closing, follow-up; SZ-6.3 to SZ-6.6,
+# MZ-6.4). Free text about the child and the names of whom the ending was told are personal.
+
+
+class ClosingWork(StrEnum):
+    """What closing a case asks for (SZ-6.5, MZ-6.4, SZ-6.6), as the case's state counts it."""
+
+    EFFECT_SUMMARY = "effect_summary"  # 总结工作: the effect of the intervention (SZ-6.5)
+    ENDING_NOTICE = "ending_notice"  # 解除工作关系: told in advance when it ends (SZ-6.5)
+    CLOSING_RECORD = "closing_record"  # 结案记录, filed with the organisation (SZ-6.5)
+    SERVICE_REPORT = "service_report"  # 总结报告 of MZ-6.4.2
+    FOLLOWUP_PLANNED = "followup_planned"  # time, frequency, method of follow-ups (MZ-6.4.3)
+    FOLLOWUP_DONE = "followup_done"  # a follow-up after closure took place (SZ-6.6)
+    FULL_CLOSURE = "full_closure"  # an assessment found full closure's conditions met (SZ-6.6)
+
+
+class FollowupMethod(StrEnum):
+    """The three ways of SZ-6.6."""
+
+    PHONE = "phone"
+    HOME_VISIT = "home_visit"
+    SUPPORT_NETWORK = "support_network"
+
+
+class ServiceReport(Part):
+    """The service summary report (MZ-6.4.2), after hearing entrustor and client (MZ-6.4.1)."""
+
+    goals_achieved: str
+    plan_implementation: str
+    effect_evaluation: str
+    reflection: str
+    opinions_heard: str
+
+
+@registry.register("intake.case.milestone_learnt", 1)
+class MilestoneLearnt(EventData):
+    """Another service published a fact that moves the case along SZ-6.1's steps (a safety grade
+    that requires interventions, a signed plan, an approved closure, a full-closure assessment).
+    `target` is the status it calls for (None: it only counts as closing work), `counts_as` the
+    closing work it stands for; the case moves as far as the rules allow (`cases.moves_due`)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    fact: str  # the other service's event name
+    fact_id: str  # its event id
+    occurred_at: datetime
+    target: str | None
+    counts_as: list[ClosingWork]
+    rule: str
+
+
+@registry.register("intake.case.closing_step_recorded", 1, personal={"text"})
+class ClosingStepRecorded(EventData):
+    """The summary of the intervention's effect or the closing record was written (SZ-6.5)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    step: Literal["effect_summary", "closing_record"]
+    done_at: datetime
+    text: str
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.ending_notice_given", 1, personal={"told", "contact"})
+class EndingNoticeGiven(EventData):
+    """The child and guardian were told in advance when the service ends, and how to reach the
+    service with a new need (SZ-6.5, 解除工作关系)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    told: list[str]
+    told_at: datetime
+    ends_on: date
+    contact: str | None
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.service_report_recorded", 1, personal={"report"})
+class ServiceReportRecorded(EventData):
+    """The service summary report (MZ-6.4.2)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    reported_at: datetime
+    report: ServiceReport
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.followup_planned", 1, personal={"note"})
+class FollowupPlanned(EventData):
+    """A follow-up after closure was scheduled (SZ-6.6; MZ-6.4.3: time, frequency, method)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    followup_id: str
+    planned_on: date
+    method: FollowupMethod
+    note: str | None
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.followup_done", 1, personal={"notes"})
+class FollowupDone(EventData):
+    """A follow-up after closure took place (SZ-6.6: 1-2 within 6 months)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    followup_id: str
+    followed_up_at: datetime
+    method: FollowupMethod
+    notes: str | None
+    recorded_by: str
+    rule: str
+
+
+@registry.register("intake.case.full_closure_assessed", 1, personal={"notes"})
+class FullClosureAssessed(EventData):
+    """After the follow-ups, an assessment of whether full closure's conditions are met (SZ-6.6:
+    only then is the case fully closed)."""
+
+    case_id: str
+    organisation: str
+    child_id: str
+    assessed_at: datetime
+    conditions_met: bool
+    notes: str | None
+    assessed_by: str
+    rule: str

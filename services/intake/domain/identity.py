@@ -16,6 +16,7 @@ RULE = "I-7"
 ID_LENGTH = 18
 LEGACY_ID_LENGTH = 15
 ADULT_AGE = 18
+GENDER_WARNING = "id_gender_mismatch"
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # index = weighted sum mod 11
 
@@ -52,7 +53,9 @@ def age_on(birth_date: date, on: date) -> int:
 
 
 def validate_resident_id(number: str, stated_birth_date: date | None, on: date) -> IdCheck:
-    """Check a child's ID number (GB 11643) and its birth date against the stated one and `on`."""
+    """Check a child's ID number (GB 11643) and its birth date against the stated one and `on`
+    (born by then). Whether the holder is a child is `minor_violations`, the one age rule for
+    a birth date read from the number or stated without one."""
     normalised = normalise_id(number)
     shape = _shape_violations(normalised)
     if shape:
@@ -70,6 +73,32 @@ def validate_resident_id(number: str, stated_birth_date: date | None, on: date) 
         gender=_gender(normalised),
         violations=violations,
     )
+
+
+def minor_violations(birth_date: date, harm_on: date, received_on: date) -> list[Violation]:
+    """I-7, one rule with or without an ID number: born by the day the report came in, and under
+    18 on the day of the harm (`harm_on`; the day of the report when the harm's is unknown).
+
+    **Resolution**: being under 18 when the harm happened is what makes it a child-protection
+    matter (DOMAIN §1: a child is <18; SZ-5.2.1 concerns harm to minors), so harm suffered at 17
+    and reported after the 18th birthday is received; harm at 18 or later is not a child's.
+    """
+    if birth_date > received_on:
+        return [_violation("birth_date_in_future", "the birth date is after the report's day")]
+    if age_on(birth_date, harm_on) >= ADULT_AGE:
+        message = "18 or older on the day of the harm; a child is under 18"
+        return [_violation("not_a_minor", message)]
+    return []
+
+
+def gender_mismatch(check: IdCheck, stated: Gender) -> Violation | None:
+    """The 17th digit of the number (odd male, even female) against the stated gender: a
+    warning the worker confirms (a typing error in either, or a recorded change), never a
+    silent pass. The message names no gender, so the problem body may show it."""
+    if check.gender is None or check.gender == stated:
+        return None
+    message = "the ID number's gender digit (17th) does not match the stated gender: confirm"
+    return Violation(code=GENDER_WARNING, rule=RULE, message=message, field="child.gender")
 
 
 def _violation(code: str, message: str) -> Violation:
@@ -114,8 +143,6 @@ def _birth_date_violations(
     if stated_birth_date is not None and stated_birth_date != birth_date:
         message = f"ID says {birth_date}, stated birth date is {stated_birth_date}"
         violations.append(_violation("id_birth_date_mismatch", message))
-    if age_on(birth_date, on) >= ADULT_AGE:
-        violations.append(_violation("id_not_a_minor", f"18 or older on {on}; a child is <18"))
     return violations
 
 

@@ -9,7 +9,7 @@ acknowledgement is recorded later as its own fact.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from functools import singledispatch
 
 from pydantic import BaseModel, ConfigDict
@@ -20,19 +20,27 @@ from intake.domain.clock import in_the_future, local_date, too_early
 from intake.domain.events import (
     Addressee,
     ChildDetails,
+    CivilAffairsNotified,
     Finding,
     Ground,
     MandatoryReportAcknowledged,
     MandatoryReportFiled,
     Reporter,
     ReportReceived,
+    ReportWarningsConfirmed,
     Source,
 )
-from intake.domain.identity import ADULT_AGE, age_on, validate_resident_id
-from intake.domain.identity import RULE as CHILD_RULE
+from intake.domain.identity import (
+    age_on,
+    gender_mismatch,
+    minor_violations,
+    validate_resident_id,
+)
 from intake.domain.mandatory import DUTY_CLAUSE, MandatoryDecision, evaluate_report
 
 TIME_RULE = "SZ-6.2.2"  # I-4: the time and place of the harm are part of the investigation
+NOTICE_RULE = "SZ-6.2.1"  # I-2: on intake, report to the supervising civil-affairs department
+CIVIL_AFFAIRS = "civil_affairs"  # the recipient key of `mandatory.RECIPIENTS`
 
 
 class ReceiveReport(BaseModel):
@@ -52,6 +60,7 @@ class ReceiveReport(BaseModel):
     triggers: list[int]
     emergency: bool
     now: datetime
+    confirmed: frozenset[str] = frozenset()  # warning codes the worker confirms (I-7)
 
 
 class AcknowledgeMandatoryReport(BaseModel):
@@ -63,6 +72,16 @@ class AcknowledgeMandatoryReport(BaseModel):
     acknowledged_at: datetime
     reference: str | None
     recorded_by: str
+    now: datetime
+
+
+class NotifyCivilAffairs(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    report_id: str
+    notified_at: datetime
+    notified_by: str
+    reference: str | None
     now: datetime
 
 
@@ -78,6 +97,7 @@ class Report(BaseModel):
     mandatory: bool = False
     recipients: tuple[str, ...] = ()
     acknowledged: tuple[str, ...] = ()
+    civil_affairs_notified: bool = False
 
 
 def receive_report(command: ReceiveReport) -> list[EventData]:
@@ -85,23 +105,32 @@ def receive_report(command: ReceiveReport) -> list[EventData]:
     timing = _time_violations(command)
     if timing:  # decided first: the rest reads the received day
         raise Refused(timing)
-    child, id_violations = _checked_child(command)
+    child, id_violations, warnings = _checked_child(command)
     decision = evaluate_report(
         command.triggers, command.emergency, child.gender, _age_at_harm(command, child)
     )
-    violations = id_violations + _harm_before_birth(command, child) + decision.violations
+    unconfirmed = [w for w in warnings if w.code not in command.confirmed]
+    violations = (
+        id_violations + unconfirmed + _harm_before_birth(command, child) + decision.violations
+    )
     if violations:
         raise Refused(violations)
     received = ReportReceived(
-        **command.model_dump(exclude={"child", "triggers", "reporter", "now"}),
+        **command.model_dump(exclude={"child", "triggers", "reporter", "now", "confirmed"}),
         reporter=command.reporter,
         child=child,
         triggers=sorted(set(command.triggers)),
         mandatory=decision.mandatory,
     )
-    if not decision.mandatory:
-        return [received]
-    return [received, _filed(command, decision)]
+    events: list[EventData] = [received]
+    if warnings:
+        events.append(_confirmed(command, warnings))
+    if decision.mandatory:
+        filed = _filed(command, decision)
+        events.append(filed)
+        if CIVIL_AFFAIRS in {r.key for r in filed.recipients}:
+            events.append(_notified_by_filing(filed))
+    return events
 
 
 def acknowledge(command: AcknowledgeMandatoryReport, report: Report) -> list[EventData]:
@@ -125,6 +154,27 @@ def acknowledge(command: AcknowledgeMandatoryReport, report: Report) -> list[Eve
             organisation=report.organisation,
             child_id=report.child_id,
             **command.model_dump(exclude={"report_id", "now"}),
+        )
+    ]
+
+
+def notify_civil_affairs(command: NotifyCivilAffairs, report: Report) -> list[EventData]:
+    """Record that the supervising civil-affairs department was told of the report (SZ-6.2.1):
+    once, at a time between the report's receipt and now."""
+    if report.civil_affairs_notified:
+        message = "civil affairs was already notified of this report"
+        raise conflict("already_notified", NOTICE_RULE, message)
+    at = command.notified_at
+    if at < report.received_at or in_the_future(at, command.now):
+        message = "the notice falls between the report's receipt and now"
+        raise refuse("notice_time", NOTICE_RULE, message)
+    return [
+        CivilAffairsNotified(
+            report_id=report.report_id,
+            organisation=report.organisation,
+            child_id=report.child_id,
+            **command.model_dump(exclude={"report_id", "now"}),
+            rule=NOTICE_RULE,
         )
     ]
 
@@ -161,18 +211,28 @@ def _acknowledged(event: MandatoryReportAcknowledged, report: Report) -> Report:
     return report.model_copy(update={"acknowledged": (*report.acknowledged, event.recipient)})
 
 
-def _checked_child(command: ReceiveReport) -> tuple[ChildDetails, list[Violation]]:
-    """The child with a normalised ID number and the birth date it carries, or I-7 violations."""
-    child = command.child
-    if child.resident_id is None:
-        return child, _birth_violations(child.birth_date, local_date(command.received_at))
-    check = validate_resident_id(
-        child.resident_id, child.birth_date, local_date(command.received_at)
-    )
-    if not check.ok:
-        return child, list(check.violations)
-    update = {"resident_id": check.normalised, "birth_date": check.birth_date}
-    return child.model_copy(update=update), []
+@_changed.register
+def _notified(event: CivilAffairsNotified, report: Report) -> Report:
+    return report.model_copy(update={"civil_affairs_notified": True})
+
+
+def _checked_child(command: ReceiveReport) -> tuple[ChildDetails, list[Violation], list[Violation]]:
+    """The child with a normalised ID number and the birth date it carries, or I-7 violations;
+    and the warnings the worker must confirm (the ID number's gender digit, I-7)."""
+    child, received_on = command.child, local_date(command.received_at)
+    warnings: list[Violation] = []
+    if child.resident_id is not None:
+        check = validate_resident_id(child.resident_id, child.birth_date, received_on)
+        if not check.ok:
+            return child, list(check.violations), []
+        update = {"resident_id": check.normalised, "birth_date": check.birth_date}
+        child = child.model_copy(update=update)
+        mismatch = gender_mismatch(check, child.gender)
+        warnings = [mismatch] if mismatch is not None else []
+    if child.birth_date is None:
+        return child, [], warnings
+    harm_on = local_date(command.occurred_at or command.received_at)
+    return child, minor_violations(child.birth_date, harm_on, received_on), warnings
 
 
 def _age_at_harm(command: ReceiveReport, child: ChildDetails) -> int | None:
@@ -180,20 +240,6 @@ def _age_at_harm(command: ReceiveReport, child: ChildDetails) -> int | None:
         return None
     when = command.occurred_at or command.received_at
     return age_on(child.birth_date, local_date(when))
-
-
-def _birth_violations(birth_date: date | None, received_on: date) -> list[Violation]:
-    """A stated birth date (without an ID number, which `identity` checks): the child is born
-    by the day the report comes in and is under 18 then (I-7; DOMAIN §1: a child is <18)."""
-    if birth_date is None:
-        return []
-    if birth_date > received_on:
-        message = "the birth date is after the day the report was received"
-        return [Violation(code="birth_date_in_future", rule=CHILD_RULE, message=message)]
-    if age_on(birth_date, received_on) >= ADULT_AGE:
-        message = "18 or older on the day the report was received; a child is under 18"
-        return [Violation(code="not_a_minor", rule=CHILD_RULE, message=message)]
-    return []
 
 
 def _harm_before_birth(command: ReceiveReport, child: ChildDetails) -> list[Violation]:
@@ -224,6 +270,30 @@ def _time_violations(command: ReceiveReport) -> list[Violation]:
             Violation(code="occurred_after_received", rule=TIME_RULE, message=message)
         )
     return violations
+
+
+def _confirmed(command: ReceiveReport, warnings: list[Violation]) -> ReportWarningsConfirmed:
+    return ReportWarningsConfirmed(
+        report_id=command.report_id,
+        organisation=command.organisation,
+        child_id=command.child_id,
+        warnings=[Finding(code=w.code, rule=w.rule, message=w.message) for w in warnings],
+        confirmed_by=command.received_by,
+        confirmed_at=command.now,
+    )
+
+
+def _notified_by_filing(filed: MandatoryReportFiled) -> CivilAffairsNotified:
+    """A mandatory report addressed to civil affairs is the notice of SZ-6.2.1."""
+    return CivilAffairsNotified(
+        report_id=filed.report_id,
+        organisation=filed.organisation,
+        child_id=filed.child_id,
+        notified_at=filed.filed_at,
+        notified_by=filed.filed_by,
+        reference=None,
+        rule=NOTICE_RULE,
+    )
 
 
 def _filed(command: ReceiveReport, decision: MandatoryDecision) -> MandatoryReportFiled:

@@ -21,10 +21,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.domain import EventData, Refused, conflict, refuse
-from intake.domain import Gender
-from intake.domain.assignment import CHECK_RULE, StaffMember, check_supervisor
+from intake.domain import Gender, Violation
+from intake.domain.assignment import (
+    CHECK_RULE,
+    SUPERVISOR_RULE,
+    TEAM_RULE,
+    StaffMember,
+    check_investigation_team,
+    check_supervisor,
+)
+from intake.domain.cases import ACTIVE, Case
 from intake.domain.events import (
     BackgroundCheckRecorded,
+    CaseUnderstaffed,
     Qualification,
     StaffRole,
     WorkerDeregistered,
@@ -34,6 +43,7 @@ from intake.domain.events import (
 
 POSITIVE_CHECK = "background_check_not_clean"
 REGISTRY_RULE = "§12"
+UNDERSTAFFED_NOTIFIES = ["supervisor"]  # who completes a case's team (MZ-6.2.2)
 
 
 class RegisterWorker(BaseModel):
@@ -97,8 +107,7 @@ class Staff(BaseModel):
             background_check_clean=self.background_check_clean,
             suspended=self.suspended,
             deregistered=self.deregistered,
-            supervisor_registered=Qualification.SUPERVISOR_REGISTERED in self.qualifications
-            or None,
+            supervisor_registered=Qualification.SUPERVISOR_REGISTERED in self.qualifications,
         )
 
 
@@ -161,6 +170,43 @@ def deregister_worker(command: DeregisterWorker, staff: Staff) -> list[EventData
             deregistered_on=command.deregistered_on,
             reason=command.reason,
             rule=REGISTRY_RULE,
+        )
+    ]
+
+
+def acting_supervisor_violations(staff: Staff | None, on: date) -> list[Violation]:
+    """A supervisor acting on a case (setting its team) is one of the organisation's registered
+    supervisors (`staff`: the registry's entry for the caller's subject in the caller's
+    organisation, None if there is none), qualified under SZ-7.1.5 and cleared on `on`
+    (MZ-7.1.3): a token with the supervisor role is not enough."""
+    if staff is None or staff.role != StaffRole.SUPERVISOR:
+        message = "not a registered supervisor of this organisation"
+        return [Violation(code="supervisor_unregistered", rule=SUPERVISOR_RULE, message=message)]
+    return check_supervisor(staff.as_member(), on)
+
+
+def understaffed(
+    case: Case, removed: str, remaining: list[StaffMember], child_gender: Gender, on: date
+) -> list[EventData]:
+    """Flag an active case whose team, once `removed` left it, no longer meets MZ-6.2.2 on
+    `on` (`remaining`: the members left, as the registry has them); nothing otherwise."""
+    if case.status not in ACTIVE:
+        return []
+    violations = check_investigation_team(remaining, child_gender, on)
+    shortfalls = [v.code for v in violations if v.rule == TEAM_RULE]
+    if not shortfalls:
+        return []
+    return [
+        CaseUnderstaffed(
+            case_id=case.case_id,
+            organisation=case.organisation,
+            child_id=case.child_id,
+            remaining_worker_ids=sorted(m.id for m in remaining),
+            removed_worker_id=removed,
+            shortfalls=shortfalls,
+            flagged_on=on,
+            notify_roles=UNDERSTAFFED_NOTIFIES,
+            rule=TEAM_RULE,
         )
     ]
 

@@ -1,15 +1,20 @@
 """Cases (DOMAIN §2, I-5): open a case from reports, set its investigation team, move its
-status, put it in a service project; `on_case` is the load-decide-append every command decided
-on the case's state alone goes through (`casework` too)."""
+status, put it in a service project, record its closing work and follow-ups (SZ-6.5, SZ-6.6,
+MZ-6.4); `on_case` is the load-decide-append every command decided on the case's state alone
+goes through (`casework` too): after the decision it appends the moves that facts of other
+services called for and the case now has what they need (`cases.then_moves_due`)."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from events.context import Context
 from events.registry import EventData
 from events.uow import UnitOfWork
 from intake.domain import Gender, emergency
 from intake.domain import cases as rules
+from intake.domain import closing as closing_rules
 from intake.domain import projects as project_rules
 from intake.domain.clock import local_date
 from intake.handlers.shared import History, append, load
@@ -40,7 +45,8 @@ async def on_case(case_id: str, decide: Decision, uow: UnitOfWork, ctx: Context)
     history, case = await case_of(uow, case_id)
     if history.retried(ctx):
         return
-    await append(uow, case_id, history, decide(case), ctx, key_scope=case.child_id)
+    events = rules.then_moves_due(case, decide(case), datetime.now(UTC))
+    await append(uow, case_id, history, events, ctx, key_scope=case.child_id)
     await uow.commit()
 
 
@@ -95,3 +101,26 @@ async def change_status(command: rules.ChangeStatus, uow: UnitOfWork, ctx: Conte
 
 async def set_project(command: project_rules.SetProject, uow: UnitOfWork, ctx: Context) -> None:
     await on_case(command.case_id, partial(project_rules.set_project, command), uow, ctx)
+
+
+ClosingWork = (
+    closing_rules.RecordClosingStep
+    | closing_rules.GiveEndingNotice
+    | closing_rules.RecordServiceReport
+    | closing_rules.PlanFollowup
+    | closing_rules.RecordFollowup
+    | closing_rules.AssessFullClosure
+)
+CLOSING_RULES: dict[type[Any], Callable[[Any, rules.Case], list[EventData]]] = {
+    closing_rules.RecordClosingStep: closing_rules.record_closing_step,
+    closing_rules.GiveEndingNotice: closing_rules.give_ending_notice,
+    closing_rules.RecordServiceReport: closing_rules.record_service_report,
+    closing_rules.PlanFollowup: closing_rules.plan_followup,
+    closing_rules.RecordFollowup: closing_rules.record_followup,
+    closing_rules.AssessFullClosure: closing_rules.assess_full_closure,
+}
+
+
+async def record_closing(command: ClosingWork, uow: UnitOfWork, ctx: Context) -> None:
+    """Closing work or a follow-up on the case, the domain's rule chosen by the command's type."""
+    await on_case(command.case_id, partial(CLOSING_RULES[type(command)], command), uow, ctx)

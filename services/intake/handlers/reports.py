@@ -1,6 +1,9 @@
 """Reports (DOMAIN §2) and mandatory reports (§3): receive a report, registering the child it
 names when the registry does not know them, and record a recipient's acknowledgement."""
 
+from collections.abc import Callable
+from functools import partial
+
 from sqlalchemy.exc import IntegrityError
 
 from events.context import Context
@@ -72,15 +75,33 @@ async def acknowledge(
     command: rules.AcknowledgeMandatoryReport, uow: UnitOfWork, ctx: Context
 ) -> None:
     """Record that one recipient acknowledged the mandatory report (SZ-5.2.1)."""
-    stream = report_stream(command.report_id)
+    await _on_report(command.report_id, partial(rules.acknowledge, command), uow, ctx)
+
+
+async def notify_civil_affairs(
+    command: rules.NotifyCivilAffairs, uow: UnitOfWork, ctx: Context
+) -> None:
+    """Record the report to the supervising civil-affairs department (SZ-6.2.1)."""
+    await _on_report(command.report_id, partial(rules.notify_civil_affairs, command), uow, ctx)
+
+
+async def _on_report(
+    report_id: str,
+    decide: Callable[[rules.Report], list[EventData]],
+    uow: UnitOfWork,
+    ctx: Context,
+) -> None:
+    """Load the report, let the domain decide, append keyed as the report's case is (a retry
+    is a no-op); LookupError when there is no such report."""
+    stream = report_stream(report_id)
     history = await load(uow, stream)
     state = rules.report_state(history.events)
     if state is None:
-        raise LookupError(command.report_id)
+        raise LookupError(report_id)
     if history.retried(ctx):
         return
-    events = rules.acknowledge(command, state)
-    key = await _report_key(uow, command.report_id)
+    events = decide(state)
+    key = await _report_key(uow, report_id)
     await append(uow, stream, history, events, ctx, key_scope=state.child_id, partition=key)
     await uow.commit()
 

@@ -10,11 +10,18 @@ from urllib.parse import quote
 from events.context import Context
 from events.registry import EventData
 from events.uow import UnitOfWork
+from intake.domain import Gender
 from intake.domain import cases as case_rules
 from intake.domain import staff as rules
 from intake.domain.events import WorkerDeregistered, WorkerSuspended
 from intake.handlers.shared import append, load
-from intake.projections.rows import cases_of_worker, staff_row
+from intake.projections.rows import (
+    cases_of_worker,
+    child_row,
+    staff_from_row,
+    staff_row,
+    staff_rows,
+)
 
 
 def worker_stream(organisation: str, worker_id: str) -> str:
@@ -97,4 +104,18 @@ async def _remove_from_cases(
         case = case_rules.case_state(history.events)
         if case is not None:
             events = case_rules.remove_suspended(case, worker_id, on, reason, rule)
+            if events:
+                events += await _flag_if_short(uow, case, worker_id, on)
             await append(uow, case_id, history, events, unseeded, key_scope=case.child_id)
+
+
+async def _flag_if_short(
+    uow: UnitOfWork, case: case_rules.Case, worker_id: str, on: date
+) -> list[EventData]:
+    """`intake.case.understaffed` when the team left no longer meets MZ-6.2.2 (the supervisor
+    is told to complete it)."""
+    left = [w for w in case.team if w != worker_id]
+    rows = await staff_rows(uow.conn, case.organisation, left) if left else []
+    child = await child_row(uow.conn, case.child_id)
+    remaining = [staff_from_row(r).as_member() for r in rows]
+    return rules.understaffed(case, worker_id, remaining, Gender(child.gender), on)

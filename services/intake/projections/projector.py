@@ -24,6 +24,7 @@ from intake.domain.events import (
     CaseStatusChanged,
     ChildCategoriesSet,
     ChildRegistered,
+    CivilAffairsNotified,
     ConsentRecorded,
     EmergencyAccessGranted,
     HouseholdRecorded,
@@ -32,6 +33,7 @@ from intake.domain.events import (
     MandatoryReportAcknowledged,
     MandatoryReportFiled,
     ReportReceived,
+    ReportWarningsConfirmed,
     TeamAssigned,
     VisitRecorded,
     WorkerDeregistered,
@@ -241,7 +243,8 @@ async def add_report(
 
 def _only_versions(event: EventData, report_id: str) -> bool:
     """Does `event` change nothing of the report's row but its version?"""
-    return isinstance(event, MandatoryReportFiled) and event.report_id == report_id
+    facts = MandatoryReportFiled | CivilAffairsNotified | ReportWarningsConfirmed
+    return isinstance(event, facts) and event.report_id == report_id
 
 
 def _report_row(event: ReportReceived, fingerprint: str | None, version: int) -> tuple[Any, ...]:
@@ -284,6 +287,18 @@ async def _acknowledged(
 ) -> None:
     acknowledged = reports.c.acknowledged_by.op("||")(func.jsonb_build_array(event.recipient))
     await _update_report(conn, event.report_id, envelope, acknowledged_by=acknowledged)
+
+
+@_apply.register
+async def _report_fact(
+    event: ReportWarningsConfirmed | CivilAffairsNotified,
+    envelope: Envelope,
+    conn: AsyncConnection,
+    fingerprint: str | None,
+) -> None:
+    """A confirmation (I-7) or the notice to civil affairs (SZ-6.2.1): the row's version only;
+    the report's view reads them from its stream."""
+    await _update_report(conn, event.report_id, envelope)
 
 
 async def _update_report(

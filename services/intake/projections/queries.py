@@ -19,6 +19,7 @@ from intake.domain.events import (
     CaseStatusChanged,
     ChildCategoriesSet,
     ChildDetails,
+    CivilAffairsNotified,
     ConsentRecorded,
     ConsentScope,
     Finding,
@@ -32,9 +33,11 @@ from intake.domain.events import (
     MandatoryReportFiled,
     Reporter,
     ReportReceived,
+    ReportWarningsConfirmed,
     Source,
     VisitRecorded,
 )
+from intake.projections.learnt import NextDeadline, OpenTask, SafetyGrade, closing_entries
 from intake.projections.rows import report_holding, staff_from_row
 from intake.projections.tables import case_team, cases, children, reports, staff
 
@@ -78,6 +81,14 @@ class MandatoryReportPublic(BaseModel):
     acknowledgements: list[Acknowledgement]
 
 
+class CivilAffairsNotice(BaseModel):
+    """The report to the supervising civil-affairs department (SZ-6.2.1)."""
+
+    notified_at: datetime
+    notified_by: str
+    reference: str | None
+
+
 class ReportPublic(BaseModel):
     report_id: str
     organisation: str
@@ -94,6 +105,8 @@ class ReportPublic(BaseModel):
     emergency: bool
     mandatory: bool
     mandatory_report: MandatoryReportPublic | None
+    confirmed_warnings: list[Finding] = []  # what the worker confirmed on receipt (I-7)
+    civil_affairs_notice: CivilAffairsNotice | None = None  # SZ-6.2.1
 
 
 class ReportSummary(BaseModel):
@@ -142,7 +155,18 @@ def report_public(events: Sequence[EventData]) -> ReportPublic:
     mandatory = None
     if filed is not None:
         mandatory = MandatoryReportPublic(**dict(filed), acknowledgements=acks)
-    return ReportPublic(**dict(received), mandatory_report=mandatory)
+    return ReportPublic(**dict(received), mandatory_report=mandatory, **_report_facts(events))
+
+
+def _report_facts(events: Sequence[EventData]) -> dict[str, Any]:
+    """The warnings confirmed on receipt and the notice to civil affairs, if recorded."""
+    facts: dict[str, Any] = {}
+    for e in events:
+        if isinstance(e, ReportWarningsConfirmed):
+            facts["confirmed_warnings"] = e.warnings
+        elif isinstance(e, CivilAffairsNotified):
+            facts["civil_affairs_notice"] = CivilAffairsNotice(**dict(e))
+    return facts
 
 
 async def report_page(
@@ -209,6 +233,14 @@ class CasePublic(BaseModel):
     consents: int
     categories: list[str]
     overdue: bool
+    # learnt from other services' events (`projections.learnt`); shown on one case, not in lists
+    safety: SafetyGrade | None = None
+    open_tasks: list[OpenTask] = []
+    next_deadlines: list[NextDeadline] = []
+    # where facts of other services call the case, and what it lacks to get there (SZ-6.1)
+    closing_work: list[str] = []
+    moving_to: str | None = None
+    waiting_for: list[Violation] = []
 
 
 class Visit(BaseModel):
@@ -225,6 +257,7 @@ class Visit(BaseModel):
 
 class InvestigationEntry(BaseModel):
     investigated_at: datetime
+    investigator_ids: list[str] = []  # who investigated (MZ-6.2.2); none named before v2
     findings: Investigation
     recorded_by: str
 
@@ -266,6 +299,7 @@ class CaseFile(BaseModel):
     status_history: list[StatusEntry]
     categories: dict[str, str]  # category -> evidence
     household: dict[str, Any] | None
+    closing: list[dict[str, Any]] = []  # closing work, follow-ups, facts learnt (SZ-6.5, SZ-6.6)
 
 
 def overdue(now: datetime) -> Any:
@@ -370,6 +404,7 @@ def case_file(
         initial_statement=_entry(StatementEntry, statement) if statement else None,
         consents=_entries(Consent, events, ConsentRecorded),
         status_history=_entries(StatusEntry, events, CaseStatusChanged),
+        closing=closing_entries(events),
         categories=categories.evidence if categories else {},
         household=household.model_dump(
             mode="json", include={"guardians", "members", "other_minors", "sibling_ids"}

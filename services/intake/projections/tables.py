@@ -123,3 +123,41 @@ case_numbers = Table(
     Column("year", Integer, primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+# What other services published about a case (`projections.learnt`, migration 0008): codes,
+# clauses, ids and times only.
+case_safety = Table(
+    "case_safety",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("assessment_id", Text, nullable=False),
+    Column("grade", Text, nullable=False),
+    Column("label", Text),
+    Column("grade_clause", Text),
+    Column("rule_set", Text, nullable=False),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
+)
+
+case_tasks = Table(
+    "case_tasks",
+    metadata,
+    Column("task_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False, index=True),
+    Column("code", Text, nullable=False),
+    Column("clause", Text, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("deadline_id", Text, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("subject_id", Text, nullable=False, index=True),
+    Column("rule", Text, nullable=False),
+    Column("clause", Text, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("provisional", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+)

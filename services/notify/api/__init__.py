@@ -2,8 +2,14 @@
 
 from fastapi import APIRouter
 
-from notify.api import calendar, calendar_years, deadlines, subscriptions
+from notify.api import calendar, calendar_years, deadlines, indicators, subscriptions
 
 
 def routers() -> list[APIRouter]:
-    return [calendar.router, calendar_years.router, deadlines.router, subscriptions.router]
+    return [
+        calendar.router,
+        calendar_years.router,
+        deadlines.router,
+        indicators.router,
+        subscriptions.router,
+    ]

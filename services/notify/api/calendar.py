@@ -1,5 +1,9 @@
 """`/v1/calendar/...`: the official PRC working-day calendar (DOMAIN §13) for forms and other
-services. Pure arithmetic: no database is touched, so these answer while it is down."""
+services. Pure arithmetic: no database is touched, so these answer while it is down.
+
+A year nobody loaded is refused (422 `calendar-year-unknown`) unless the caller asks
+`provisional=true`: then the answer is the one clocks use (Monday to Friday less the fixed-date
+holidays), flagged `provisional` with the `missing_years` it guessed."""
 
 from datetime import date
 from typing import Annotated
@@ -29,6 +33,8 @@ CalendarDep = Annotated[WorkingCalendar, Depends(calendar_of)]
 #: A date in notify's years (2000-2100): outside them no notice exists, and near 9999 the
 #: arithmetic overflows.
 Day = Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY)]
+#: Ask for the provisional count clocks use instead of a refusal for an unknown year.
+Provisional = Annotated[bool, Query()]
 
 
 class WorkingDaysAdded(BaseModel):
@@ -41,6 +47,21 @@ class WorkingDayAnswer(BaseModel):
     date: date
     working_day: bool
     holiday: str | None
+
+
+class Guessed(BaseModel):
+    """A provisional answer: `missing_years` were counted without their notice."""
+
+    provisional: bool
+    missing_years: list[int]
+
+
+class ProvisionalWorkingDaysAdded(WorkingDaysAdded, Guessed):
+    pass
+
+
+class ProvisionalWorkingDayAnswer(WorkingDayAnswer, Guessed):
+    pass
 
 
 class YearUnknown(Problem):
@@ -63,8 +84,18 @@ async def add_working_days(
     days: Annotated[int, Query(ge=0, le=MAX_DAYS)],
     principal: CurrentPrincipal,
     calendar: CalendarDep,
-) -> WorkingDaysAdded:
+    provisional: Provisional = False,
+) -> ProvisionalWorkingDaysAdded | WorkingDaysAdded:
     """The `days`-th working day strictly after `start` (holiday shifts counted, §13)."""
+    if provisional:
+        counted = calendar.provisional_add_working_days(start, days)
+        return ProvisionalWorkingDaysAdded(
+            start=start,
+            days=days,
+            due=counted.day,
+            provisional=counted.provisional,
+            missing_years=sorted(counted.missing_years),
+        )
     try:
         due = calendar.add_working_days(start, days)
     except CalendarYearUnknown as exc:
@@ -74,9 +105,18 @@ async def add_working_days(
 
 @router.get("/working-day")
 async def working_day(
-    date: Day, principal: CurrentPrincipal, calendar: CalendarDep
-) -> WorkingDayAnswer:
+    date: Day, principal: CurrentPrincipal, calendar: CalendarDep, provisional: Provisional = False
+) -> ProvisionalWorkingDayAnswer | WorkingDayAnswer:
     """Whether `date` is a working day, and the holiday's name when it is a public holiday."""
+    if provisional:
+        working, holiday, guessed = calendar.provisional_working_day(date)
+        return ProvisionalWorkingDayAnswer(
+            date=date,
+            working_day=working,
+            holiday=holiday,
+            provisional=bool(guessed),
+            missing_years=sorted(guessed),
+        )
     try:
         answer = WorkingDayAnswer(
             date=date,

@@ -26,7 +26,7 @@ async def list_deadlines(
     principal: CaseReader,
     own: Organisation,
     backbone: BackboneDep,
-    state: Literal["open", "overdue", "met"] | None = None,
+    state: Literal["open", "overdue", "met", "cancelled"] | None = None,
     worker: Id = None,
     organisation: Id = None,
     project: Id = None,

@@ -6,8 +6,9 @@ The `chinesecalendar` package carries the notices it was released with; an admin
 a year the package does not know yet (or correct one it knows) from the notice itself.
 
 A year nobody has loaded is never guessed: the exact API raises `CalendarYearUnknown`. The
-provisional API counts Monday to Friday for such years and says so, so that a clock is never
-dropped while the notice is awaited; the caller recomputes once the year is loaded.
+provisional API counts Monday to Friday for such years, less the holidays whose date the State
+Council's rules fix (`fixed_holidays`), and says so, so that a clock is never dropped while the
+notice is awaited; the caller recomputes once the year is loaded.
 """
 
 from collections.abc import Mapping, Set
@@ -23,6 +24,21 @@ SATURDAY = 5
 #: near year 9999 date arithmetic overflows). Years are loaded and dates accepted within them.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+
+
+#: The holidays with a fixed date under 全国年节及纪念日放假办法 (State Council, 2024 revision,
+#: in force from 2025): New Year's Day 1 Jan, Labour Day 1-2 May, National Day 1-3 Oct. Before
+#: 2008 (the 1999 version) Labour Day was 1-3 May; 2008-2024 the library knows every year. The
+#: lunar and solar-term holidays and the yearly shifts (调休, 补休) come only with the notice.
+FIXED_HOLIDAYS_FROM_2025 = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (5, 2): "Labour Day"}
+FIXED_HOLIDAYS_BEFORE_2008 = {(1, 1): "New Year's Day", **{(5, d): "Labour Day" for d in (1, 2, 3)}}
+NATIONAL_DAY = {(10, d): "National Day" for d in (1, 2, 3)}
+
+
+def fixed_holidays(year: int) -> dict[date, str]:
+    """The national holidays of `year` whose date the rules fix, with their names."""
+    days = FIXED_HOLIDAYS_BEFORE_2008 if year < 2008 else FIXED_HOLIDAYS_FROM_2025
+    return {date(year, m, d): name for (m, d), name in {**days, **NATIONAL_DAY}.items()}
 
 
 def in_years(moment: date) -> bool:
@@ -204,8 +220,9 @@ class WorkingCalendar:
         return day
 
     def provisional_add_working_days(self, start: date, n: int) -> WorkingDaySum:
-        """As `add_working_days`, but a day of an unknown year counts if it is Monday-Friday; the
-        result names those years so it can be recomputed when they are loaded."""
+        """As `add_working_days`, but a day of an unknown year counts if it is Monday-Friday and
+        no fixed-date holiday; the result names those years so it can be recomputed when they
+        are loaded."""
         day, missing = _plain_date(start), set[int]()
         for _ in range(_count(n)):
             day += ONE_DAY
@@ -219,11 +236,19 @@ class WorkingCalendar:
             day += ONE_DAY
         return day
 
-    def _counts_provisionally(self, day: date, missing: set[int]) -> bool:
+    def provisional_working_day(self, day: date) -> tuple[bool, str | None, frozenset[int]]:
+        """Whether `day` counts as a working day provisionally, its holiday's name, and the
+        years guessed (its own when nobody loaded it)."""
+        day = _plain_date(day)
         if self._is_known(day.year):
-            return self.is_working_day(day)
-        missing.add(day.year)
-        return day.weekday() < SATURDAY
+            return self.is_working_day(day), self.holiday_name(day), frozenset()
+        name = fixed_holidays(day.year).get(day)
+        return name is None and day.weekday() < SATURDAY, name, frozenset({day.year})
+
+    def _counts_provisionally(self, day: date, missing: set[int]) -> bool:
+        working, _, guessed = self.provisional_working_day(day)
+        missing |= guessed
+        return working
 
     def _is_known(self, year: int) -> bool:
         return year in self._loaded or year in LIBRARY_YEARS

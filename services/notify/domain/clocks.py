@@ -105,13 +105,64 @@ class When:
 
 
 @dataclass(frozen=True)
+class AnyOf:
+    """The start event starts this clock if any of `conditions` holds for it (a follow-up
+    category set, or an emergency report)."""
+
+    conditions: tuple[When, ...]
+
+    def holds_for(self, data: Mapping[str, object]) -> bool:
+        return any(c.holds_for(data) for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class OnEvent:
+    """`condition` holds for the start event `event` only; the rule's other start events start
+    it as they are (a closure starts the post-closure clock; intake's status change only when
+    it moves the case to follow-up)."""
+
+    event: str
+    condition: When
+
+    def holds_for(self, data: Mapping[str, object], event_name: str | None) -> bool:
+        if event_name is not None and event_name != self.event:
+            return True
+        return self.condition.holds_for(data)
+
+
+@dataclass(frozen=True)
+class PerParty:
+    """One clock per party the start event lists in `data[listed]` (each item's `key`, or the
+    item itself when it is a string); a stop event stops only the clock of the party it names in
+    `data[named]` (SZ-5.2.1: police's acknowledgement is not the school's)."""
+
+    listed: str
+    key: str
+    named: str
+
+    def parties(self, data: Mapping[str, object]) -> tuple[str, ...]:
+        items = data.get(self.listed)
+        listed = items if isinstance(items, list) else []
+        found = [i.get(self.key) if isinstance(i, Mapping) else i for i in listed]
+        return tuple(dict.fromkeys(p for p in found if isinstance(p, str) and p))
+
+    def named_by(self, data: Mapping[str, object]) -> str | None:
+        party = data.get(self.named)
+        return party if isinstance(party, str) and party else None
+
+
+@dataclass(frozen=True)
 class Repeat:
     """A recurring clock: the first occurrence falls due `length` after the start, then one
     every `every`, until `within` has passed since the start (None: until a stop event).
-    Each occurrence is met by one of the rule's `satisfied_by` events."""
+    Each occurrence is met by one of the rule's `satisfied_by` events. With `restart_from`, a
+    satisfying event also restarts the series from the date it states in `data[restart_from]`
+    (the yearly check: the next is due a year after the last check, MZ-7.1.3), instead of
+    keeping the schedule counted from the first start."""
 
     every: Duration
     within: Duration | None
+    restart_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,17 +177,40 @@ class ClockRule:
     remind: tuple[Role, ...]
     escalate_to: tuple[Role, ...]
     domain_rule: str | None = None
-    when: When | None = None
+    when: When | AnyOf | OnEvent | None = None
     repeat: Repeat | None = None
     satisfied_by: tuple[str, ...] = ()
+    #: Stop events that end the clock as cancelled, not met: the duty went away undone (a
+    #: superseded task, a closed case), so it was neither fulfilled nor missed.
+    cancelled_by: tuple[str, ...] = ()
+    per_party: PerParty | None = None
+    #: Several start events announce one fact (assessment's closure and intake's move of the
+    #: case to follow-up): a start is skipped while a run of the rule covers it, i.e. one runs
+    #: on the subject or ended at or after the start's fact time (a one-off clock only).
+    once_per_fact: bool = False
+    #: A stop event that stops the clock only when its data meets a condition (intake's status
+    #: change ends the follow-up series only when it moves the case to follow-up: the closure).
+    stop_when: OnEvent | None = None
     note: str = ""
 
     @property
     def is_recurring(self) -> bool:
         return self.repeat is not None
 
-    def applies_to(self, data: Mapping[str, object]) -> bool:
-        """Whether a start event with this payload starts this clock."""
+    def stopped_by_event(self, event_type: str, data: Mapping[str, object]) -> bool:
+        """Whether this event, with this data, stops the clock."""
+        if event_type not in self.stopped_by:
+            return False
+        return self.stop_when is None or self.stop_when.holds_for(data, event_type)
+
+    def cancels(self, event_type: str) -> bool:
+        """Whether this stop event ends the clock as cancelled rather than met."""
+        return event_type in self.cancelled_by
+
+    def applies_to(self, data: Mapping[str, object], event_name: str | None = None) -> bool:
+        """Whether a start event (named `event_name`) with this payload starts this clock."""
+        if isinstance(self.when, OnEvent):
+            return self.when.holds_for(data, event_name)
         return self.when is None or self.when.holds_for(data)
 
 
@@ -145,14 +219,18 @@ EVENT_CATALOG: Mapping[str, str] = MappingProxyType(
         "intake.report.received": "a report of a child in difficulty came in; data.emergency "
         "marks serious domestic violence or unlawful infringement (I-1, I-3)",
         "intake.mandatory_report.filed": "a worker reported to police (110) under SZ-5.2",
-        "intake.mandatory_report.acknowledged": "police acknowledged a mandatory report",
+        "intake.mandatory_report.acknowledged": "a recipient of a mandatory report (data."
+        "recipient: police, place_responsible, ...) acknowledged it",
+        "intake.report.civil_affairs_notified": "the supervising civil-affairs department was "
+        "told of a report (SZ-6.2.1)",
         "intake.case.visit_recorded": "a home visit to the child took place",
         "intake.case.initial_statement_recorded": "visit and investigation done, initial case "
         "statement produced (I-2)",
         "intake.case.followup_category_set": "the child's follow-up category (SZ-5.8.1) was set "
         "or changed; data.category",
         "intake.worker.registered": "a staff member joined the organisation",
-        "intake.worker.background_check_recorded": "criminal-record check of a staff member done",
+        "intake.worker.background_check_recorded": "criminal-record check of a staff member done "
+        "on data.checked_on (a date); the next is due a year after it (MZ-7.1.3)",
         "intake.worker.deregistered": "a staff member left the organisation",
         "intake.worker.suspended": "a staff member was stopped from work (a positive "
         "background check, §12)",
@@ -170,6 +248,13 @@ EVENT_CATALOG: Mapping[str, str] = MappingProxyType(
         "assessment.closure.recorded": "the case was closed (SZ-6.5)",
         "assessment.closure.followup_recorded": "a post-closure follow-up took place (SZ-6.6)",
         "assessment.closure.fully_closed": "assessment found full closure conditions met",
+        "intake.case.status_changed": "the case moved from data.from_status to data.to_status; "
+        "follow_up: closed, followed up within 6 months (SZ-6.6), also for a case assessment "
+        "never closed",
+        "intake.case.followup_done": "a follow-up after closure took place, recorded in intake "
+        "(SZ-6.6)",
+        "intake.case.full_closure_assessed": "intake recorded the assessment of full closure "
+        "after the follow-ups (SZ-6.6)",
         "referral.placement.temporary_care_started": "temporary care of the child began",
         "referral.placement.extension_granted": "civil affairs extended temporary care",
         "referral.placement.temporary_guardianship_started": "temporary guardianship began; "
@@ -202,8 +287,20 @@ EVERY_6_MONTHS_CATEGORIES = When(
         {"scattered_orphan", "parent_severely_ill_or_disabled", "poor_family", "vagrancy_history"}
     ),
 )
-FOLLOWUP_ENDS = ("intake.case.followup_category_set", "assessment.closure.recorded")
-MH_START_STOPS = ("assessment.session.recorded", "assessment.closure.recorded")
+# A new category replaces a series; a closure ends them, whether assessment's (mental health)
+# or intake's move of the case to follow-up (SZ-6.6: after closure come the follow-ups).
+FOLLOWUP_ENDS = (
+    "intake.case.followup_category_set",
+    "assessment.closure.recorded",
+    "intake.case.status_changed",
+)
+CLOSURE = "assessment.closure.recorded"
+STATUS_CHANGED = "intake.case.status_changed"
+AT_CLOSURE = OnEvent(STATUS_CHANGED, When("to_status", frozenset({"follow_up"})))
+MH_START_STOPS = ("assessment.session.recorded", CLOSURE)
+EMERGENCY = When("emergency", frozenset({True}))
+#: "Immediately" (SZ-5.2.1, SZ-6.2.1) has no span; see the note of the acknowledgement clock.
+IMMEDIATELY = hours(1)
 TEMPORARY_GUARDIANSHIP = "referral.placement.temporary_guardianship_started"
 PLACEMENT_ENDED = "referral.placement.ended"
 
@@ -214,14 +311,30 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         domain_rule="§3",
         subject=Subject.REPORT,
         starts_on=("intake.mandatory_report.filed",),
-        length=hours(1),
+        length=IMMEDIATELY,
         stopped_by=("intake.mandatory_report.acknowledged",),
+        per_party=PerParty(listed="recipients", key="key", named="recipient"),
         remind_before=HALF,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR, Role.ORG_ADMIN),
         note="Resolution: 'immediately' has no span; 1 h is the least time in which a worker can "
         "call 110, obtain the acknowledgement and record it, and escalation still reaches the "
-        "supervisor within the same shift while police can act on the report.",
+        "supervisor within the same shift while police can act on the report. One clock per "
+        "recipient: each acknowledges for itself.",
+    ),
+    ClockRule(
+        code="intake.civil_affairs_report",
+        clause="SZ-6.2.1",
+        domain_rule="I-2",
+        subject=Subject.REPORT,
+        starts_on=("intake.report.received",),
+        length=IMMEDIATELY,
+        stopped_by=("intake.report.civil_affairs_notified",),
+        remind_before=HALF,
+        remind=WORKER,
+        escalate_to=(Role.SUPERVISOR,),
+        note="SZ-6.2.1 asks on every intake to accept at once and report to the supervising "
+        "civil-affairs department; 'immediately' is read as for the mandatory report (1 h).",
     ),
     ClockRule(
         code="intake.first_visit",
@@ -256,6 +369,7 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         starts_on=("assessment.service_plan.agreement_signed",),
         length=working_days(15),
         stopped_by=MH_START_STOPS,
+        cancelled_by=(CLOSURE,),
         remind_before=QUARTER,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR, Role.ENTRUSTOR),
@@ -269,6 +383,7 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         when=When("risk_level", frozenset({"medium"})),
         length=working_days(10),
         stopped_by=MH_START_STOPS,
+        cancelled_by=(CLOSURE,),
         remind_before=QUARTER,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR, Role.ENTRUSTOR),
@@ -282,6 +397,7 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         when=When("risk_level", frozenset({"high"})),
         length=working_days(5),
         stopped_by=MH_START_STOPS,
+        cancelled_by=(CLOSURE,),
         remind_before=QUARTER,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR, Role.ENTRUSTOR),
@@ -293,7 +409,8 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         subject=Subject.CASE,
         starts_on=("assessment.service_plan.adjustment_initiated",),
         length=working_days(5),
-        stopped_by=("assessment.service_plan.adjusted", "assessment.closure.recorded"),
+        stopped_by=("assessment.service_plan.adjusted", CLOSURE),
+        cancelled_by=(CLOSURE,),
         remind_before=QUARTER,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
@@ -317,7 +434,8 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         subject=Subject.CASE,
         starts_on=("assessment.service_plan.client_request_reported",),
         length=working_days(5),
-        stopped_by=("assessment.service_plan.adjusted", "assessment.closure.recorded"),
+        stopped_by=("assessment.service_plan.adjusted", CLOSURE),
+        cancelled_by=(CLOSURE,),
         remind_before=QUARTER,
         remind=(Role.ASSIGNED_WORKER, Role.SUPERVISOR),
         escalate_to=(Role.ORG_ADMIN, Role.ENTRUSTOR),
@@ -327,17 +445,25 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         clause="SZ-5.8.2",
         domain_rule="§5",
         subject=Subject.CHILD,
-        starts_on=("intake.case.followup_category_set",),
-        when=SERIOUS_VIOLENCE,
+        starts_on=(
+            "intake.case.followup_category_set",
+            "intake.report.received",
+            "intake.mandatory_report.filed",
+        ),
+        when=AnyOf((SERIOUS_VIOLENCE, EMERGENCY)),
         length=days(7),
         repeat=Repeat(every=days(7), within=months(3)),
         satisfied_by=("intake.case.visit_recorded",),
         stopped_by=FOLLOWUP_ENDS,
+        cancelled_by=FOLLOWUP_ENDS,
+        stop_when=AT_CLOSURE,
         remind_before=days(2),
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
-        note="The 24 h first visit is intake.first_visit; after 3 months the worker sets the "
-        "category again, which ends this schedule and starts the one that fits.",
+        note="An emergency report (serious violence or unlawful infringement, I-3) starts it as "
+        "the category does; a series already running goes on. The 24 h first visit is "
+        "intake.first_visit; after 3 months the worker sets the category again, which ends "
+        "this schedule and starts the one that fits.",
     ),
     ClockRule(
         code="followup.every_3_months",
@@ -350,6 +476,8 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         repeat=Repeat(every=months(3), within=None),
         satisfied_by=("intake.case.visit_recorded",),
         stopped_by=FOLLOWUP_ENDS,
+        cancelled_by=FOLLOWUP_ENDS,
+        stop_when=AT_CLOSURE,
         remind_before=days(14),
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
@@ -365,6 +493,8 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         repeat=Repeat(every=months(6), within=None),
         satisfied_by=("intake.case.visit_recorded",),
         stopped_by=FOLLOWUP_ENDS,
+        cancelled_by=FOLLOWUP_ENDS,
+        stop_when=AT_CLOSURE,
         remind_before=months(1),
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
@@ -374,13 +504,24 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         clause="SZ-6.6",
         domain_rule="§5",
         subject=Subject.CASE,
-        starts_on=("assessment.closure.recorded",),
+        # A case assessment never closed reaches follow-up in intake only: its move starts the
+        # clock too, once per closure (DOMAIN §5 last bullet).
+        starts_on=(CLOSURE, STATUS_CHANGED),
+        when=OnEvent(STATUS_CHANGED, When("to_status", frozenset({"follow_up"}))),
+        once_per_fact=True,
         length=months(6),
-        stopped_by=("assessment.closure.followup_recorded", "assessment.closure.fully_closed"),
+        stopped_by=(
+            "assessment.closure.followup_recorded",
+            "assessment.closure.fully_closed",
+            "intake.case.followup_done",
+            "intake.case.full_closure_assessed",
+        ),
         remind_before=months(1),
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
-        note="The standard asks 1-2 follow-ups within 6 months; the clock enforces the first.",
+        note="The standard asks 1-2 follow-ups within 6 months; the clock enforces the first. "
+        "Started by assessment's closure or intake's move of the case to follow_up, whichever "
+        "comes first; met by a follow-up recorded in either service.",
     ),
     ClockRule(
         code="placement.temporary_care",
@@ -478,9 +619,12 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         subject=Subject.WORKER,
         starts_on=("intake.worker.registered",),
         length=months(12),
-        repeat=Repeat(every=months(12), within=None),
+        # Counted from the last check, not from registration: a check at registration must not
+        # push the next one two years away (issue 14 item 8).
+        repeat=Repeat(every=months(12), within=None, restart_from="checked_on"),
         satisfied_by=("intake.worker.background_check_recorded",),
         stopped_by=("intake.worker.deregistered", "intake.worker.suspended"),
+        cancelled_by=("intake.worker.deregistered", "intake.worker.suspended"),
         remind_before=months(1),
         remind=(Role.ORG_ADMIN,),
         escalate_to=(Role.ORG_ADMIN, Role.ENTRUSTOR),
@@ -493,6 +637,7 @@ CLOCK_TABLE: tuple[ClockRule, ...] = (
         starts_on=("assessment.task.set",),
         length=DueAt("due_at"),
         stopped_by=("assessment.task.completed", "assessment.task.cancelled"),
+        cancelled_by=("assessment.task.cancelled",),
         remind_before=QUARTER,
         remind=WORKER,
         escalate_to=(Role.SUPERVISOR,),
@@ -563,6 +708,9 @@ def _span_problems(rule: ClockRule) -> list[str]:
     within = rule.repeat.within
     if within is not None and (within.amount <= 0 or not within.is_wall_clock):
         problems.append("repeat.within must be a positive wall-clock span")
+    restart = rule.repeat.restart_from
+    if restart is not None and not FIELD.match(restart):
+        problems.append(f"restart field {restart!r} is no name")
     return problems
 
 
@@ -584,6 +732,12 @@ def _event_problems(rule: ClockRule, catalog: Mapping[str, str]) -> list[str]:
         problems.append("a one-off clock cannot stop on its own start event")
     if rule.is_recurring != bool(rule.satisfied_by):
         problems.append("satisfied_by is required for, and only for, recurring clocks")
+    if not set(rule.cancelled_by) <= set(rule.stopped_by):
+        problems.append("cancelled_by must list stop events")
+    if isinstance(rule.when, OnEvent) and rule.when.event not in rule.starts_on:
+        problems.append(f"condition on {rule.when.event}, which does not start the clock")
+    if rule.once_per_fact and rule.is_recurring:
+        problems.append("once_per_fact is for one-off clocks (a series is never started twice)")
     return problems
 
 

@@ -68,6 +68,50 @@ def _one_off_clock(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "series_id": None, "occurrence": None, "series_started_at": None}
 
 
+@registry.register("notify.deadline.set", 3)
+class DeadlineSetV3(DeadlineSetV2):
+    """As v2, and `party`: the recipient whose acknowledgement a clock kept per recipient awaits
+    (SZ-5.2.1: one clock each), None otherwise; `supervisors`: the case's supervisors, named in
+    its escalation (the case team is in `workers`)."""
+
+    party: str | None
+    supervisors: list[str]
+
+
+@registry.upcaster("notify.deadline.set", from_version=2)
+def _one_clock_per_report(data: dict[str, Any]) -> dict[str, Any]:
+    """A v2 clock stood for the whole report and named no supervisor."""
+    return {**data, "party": None, "supervisors": []}
+
+
+@registry.register("notify.deadline.reassigned", 1)
+class DeadlineReassigned(EventData):
+    """The case team changed (`cause`: the intake event): the open clock now names `workers`
+    (new members see it, those who left do not) and escalates to `supervisors` (MZ-6.2.2)."""
+
+    deadline_id: str
+    rule: str
+    subject_id: str
+    workers: list[str]
+    supervisors: list[str]
+    reassigned_at: datetime
+    cause: str
+
+
+@registry.register("notify.deadline.cancelled", 1)
+class DeadlineCancelled(EventData):
+    """The duty went away undone: neither met nor missed (a superseded task, a case that was
+    closed, transferred or handed over). `reason` names the event that ended it."""
+
+    deadline_id: str
+    rule: str
+    subject_id: str
+    cancelled_at: datetime
+    cancelled_by: str  # the id of the event that ended it
+    cancelled_by_type: str
+    reason: str
+
+
 @registry.register("notify.deadline.recomputed", 1)
 class DeadlineRecomputed(EventData):
     """A provisional clock (§13: working days of a year without a loaded notice counted Mon-Fri)
@@ -126,8 +170,10 @@ class DeadlineMissed(EventData):
 
 
 @registry.register("notify.escalated", 1)
-class Escalated(EventData):
+class EscalatedV1(EventData):
     """A missed deadline was put before the rule's escalation roles."""
+
+    model_config = ConfigDict(title="Escalated")
 
     deadline_id: str
     rule: str
@@ -136,6 +182,21 @@ class Escalated(EventData):
     organisation: str | None
     escalate_to: list[str]
     escalated_at: datetime
+
+
+@registry.register("notify.escalated", 2)
+class Escalated(EscalatedV1):
+    """As v1, naming the people too: the case's `supervisors` and the `workers` who owed it,
+    and the `party` of a clock kept per recipient (whose acknowledgement is missing)."""
+
+    supervisors: list[str]
+    workers: list[str]
+    party: str | None
+
+
+@registry.upcaster("notify.escalated", from_version=1)
+def _escalated_to_roles_only(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "supervisors": [], "workers": [], "party": None}
 
 
 # --- the official calendar (DOMAIN §13) ---------------------------------------------------

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from notify.domain.subscriptions import (
     CALENDAR_YEAR_NEEDED,
+    CASE_UNDERSTAFFED,
     DEADLINE_MISSED,
     EMERGENCY_ACCESS_GRANTED,
     ESCALATED,
@@ -105,6 +106,24 @@ TEMPLATES: Mapping[str, Mapping[Language, tuple[Template, Template]]] = {
                 "Supervisor $granted_to of $granted_to_organisation opened your case $case_id "
                 "in an emergency at $granted_at China time, readable until $until. The reason "
                 "is recorded with the case; please review it (SZ-7.3.3)."
+            ),
+        ),
+    },
+    CASE_UNDERSTAFFED: {
+        Language.ZH: (
+            Template("【人员不足】个案 $case_id 需补充服务人员"),
+            Template(
+                "服务人员 $removed_worker_id 离开后，个案 $case_id 仅余 $remaining_worker_ids，"
+                "不符合要求：$shortfalls（$flagged_on）。请督导 $supervisors 补足服务团队"
+                "（$rule）。"
+            ),
+        ),
+        Language.EN: (
+            Template("[Understaffed] case $case_id needs its team completed"),
+            Template(
+                "With $removed_worker_id gone, case $case_id is left with $remaining_worker_ids, "
+                "short of: $shortfalls (since $flagged_on). Supervisors $supervisors, please "
+                "complete the team ($rule)."
             ),
         ),
     },

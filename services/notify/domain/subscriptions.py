@@ -32,6 +32,8 @@ ESCALATED = "notify.escalated"
 CALENDAR_YEAR_NEEDED = "notify.calendar.year_needed"
 # A supervisor of another organisation broke the glass to read a case: its admins hear of it.
 EMERGENCY_ACCESS_GRANTED = "intake.case.emergency_access_granted"
+# A suspension or departure left a case short of the team MZ-6.2.2 needs: its supervisors hear.
+CASE_UNDERSTAFFED = "intake.case.understaffed"
 
 #: Event names a subscription may ask for, and which field lists the roles or agencies each
 #: addresses (what a partner's agency must appear in).
@@ -42,6 +44,7 @@ NOTIFIABLE: Mapping[str, str] = {
     ESCALATED: "escalate_to",
     CALENDAR_YEAR_NEEDED: "roles",
     EMERGENCY_ACCESS_GRANTED: "notify_roles",
+    CASE_UNDERSTAFFED: "notify_roles",
 }
 
 MANAGERS = frozenset({"org_admin", "supervisor"})

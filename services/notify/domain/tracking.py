@@ -12,7 +12,7 @@ one event twice plans the same deadlines with the same ids.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import NamedTuple, Protocol, TypeVar
 from urllib.parse import quote
@@ -28,7 +28,15 @@ from notify.domain.clocks import (
     rules_started_by,
     rules_stopped_by,
 )
-from notify.domain.deadlines import Due, due_at, occurrence_due, remind_at, series_end
+from notify.domain.deadlines import (
+    CHINA,
+    END_OF_WORKING_DAY,
+    Due,
+    due_at,
+    occurrence_due,
+    remind_at,
+    series_end,
+)
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://careledger.example/notify/deadlines")
 
@@ -58,6 +66,7 @@ FACT_TIME_FIELDS = (
     "reported_at",
     "registered_at",
     "closed_at",
+    "changed_at",
     "recorded_at",
 )
 #: Fields naming the staff who owe the work, for a supervisor's per-worker list.
@@ -97,11 +106,13 @@ class StaffMember:
 class Reached(NamedTuple):
     """A clock (or series) an event reaches: its rule's code and the subject id it is kept
     on; for a staff member also who they are (`staff`), so that the clocks set before the
-    subject named the organisation are found as well, in that organisation only."""
+    subject named the organisation are found as well, in that organisation only; for a clock
+    kept per party (`PerParty`), the party the event names."""
 
     rule: str
     subject_id: str
     staff: StaffMember | None = None
+    party: str | None = None
 
 
 class Firing(StrEnum):
@@ -134,6 +145,8 @@ class PlannedDeadline:
     clause: str
     series: Series | None = None
     occurrence: int | None = None
+    party: str | None = None  # the recipient whose acknowledgement this clock awaits
+    supervisors: tuple[str, ...] = ()  # the case's supervisors, named in the escalation
 
     @property
     def stream_id(self) -> str:
@@ -254,7 +267,7 @@ def deadlines_started_by(
     owner = organisation if isinstance(organisation, str) else None
     plans = []
     for rule in rules_started_by(event_name):
-        if not rule.applies_to(data):
+        if not rule.applies_to(data, event_name):
             continue
         for subject_id in subject_ids(rule.subject, data):
             if rule.is_recurring:
@@ -265,20 +278,28 @@ def deadlines_started_by(
                 plans += [first] if first is not None else []
                 continue
             due = due_at(rule, started, calendar, data)
-            plans.append(
-                PlannedDeadline(
-                    deadline_id=derived_id("deadline", rule.code, subject_id, event_id),
-                    rule=rule,
-                    subject_id=subject_id,
-                    organisation=owner,
-                    workers=workers_of(data),
-                    started_at=started,
-                    due=due,
-                    remind_at=remind_at(rule, started, due.due_at),
-                    clause=clause_of(rule, data),
+            for party in _parties(rule, data):
+                ids = (rule.code, subject_id, event_id) + ((party,) if party else ())
+                plans.append(
+                    PlannedDeadline(
+                        deadline_id=derived_id("deadline", *ids),
+                        rule=rule,
+                        subject_id=subject_id,
+                        organisation=owner,
+                        workers=workers_of(data),
+                        started_at=started,
+                        due=due,
+                        remind_at=remind_at(rule, started, due.due_at),
+                        clause=clause_of(rule, data),
+                        party=party,
+                    )
                 )
-            )
     return plans
+
+
+def _parties(rule: ClockRule, data: Mapping[str, object]) -> tuple[str | None, ...]:
+    """One run per party the event lists for a rule kept per party, else one run."""
+    return (None,) if rule.per_party is None else rule.per_party.parties(data)
 
 
 def next_occurrence(
@@ -317,6 +338,42 @@ def next_occurrence(
     )
 
 
+def restart_point(
+    rule: ClockRule, data: Mapping[str, object], recorded_at: datetime
+) -> datetime | None:
+    """When a satisfying event restarts `rule`'s series (`Repeat.restart_from`): the end of the
+    date it states, China time, so the next occurrence leaves the whole of its last day (a
+    check on 2 Nov 2026 is due again by 2 Nov 2027, 23:59:59); never a date after the event
+    was recorded. None when the rule keeps its schedule, or the date is missing or unreadable
+    (the schedule then goes on as counted)."""
+    field = rule.repeat.restart_from if rule.repeat else None
+    value = data.get(field) if field else None
+    try:
+        stated = date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        stated = None
+    if stated is None or not in_years(stated):
+        return None
+    day = min(stated, recorded_at.astimezone(CHINA).date())
+    return datetime.combine(day, END_OF_WORKING_DAY, tzinfo=CHINA).astimezone(UTC)
+
+
+def restarted_series(
+    rule: ClockRule,
+    subject_id: str,
+    organisation: str | None,
+    workers: Sequence[str],
+    restarted_by: str,
+    at: datetime,
+    calendar: WorkingCalendar,
+) -> PlannedDeadline | None:
+    """The first occurrence of the series that the event `restarted_by` begins at `at` on the
+    subject of a running series (kept on the subject, organisation and workers it was set
+    with, so an old staff clock goes on under its own subject id)."""
+    series = Series(series_id_of(rule.code, subject_id, restarted_by), at)
+    return next_occurrence(rule, subject_id, organisation, workers, series, 0, calendar)
+
+
 def clause_of(rule: ClockRule, data: Mapping[str, object]) -> str:
     """The clause a clock cites: the start event's own when the rule takes its due time from
     the event (an assessment task names the clause it enforces), else the rule's."""
@@ -328,7 +385,8 @@ def clause_of(rule: ClockRule, data: Mapping[str, object]) -> str:
 
 def subjects_stopped_by(event_name: str, data: Mapping[str, object]) -> list[Reached]:
     """Every clock or series this event stops, as `(rule code, subject id, staff)`."""
-    return [r for rule in rules_stopped_by(event_name) for r in _reached(rule, data)]
+    rules = (r for r in rules_stopped_by(event_name) if r.stopped_by_event(event_name, data))
+    return [reached for rule in rules for reached in _reached(rule, data)]
 
 
 def subjects_satisfied_by(event_name: str, data: Mapping[str, object]) -> list[Reached]:
@@ -340,7 +398,15 @@ def subjects_satisfied_by(event_name: str, data: Mapping[str, object]) -> list[R
 def _reached(rule: ClockRule, data: Mapping[str, object]) -> list[Reached]:
     if rule.subject is Subject.WORKER:
         return [Reached(rule.code, m.subject_id, m) for m in staff_members(data)]
-    return [Reached(rule.code, subject_id) for subject_id in subject_ids(rule.subject, data)]
+    party = rule.per_party.named_by(data) if rule.per_party else None
+    return [Reached(rule.code, s, party=party) for s in subject_ids(rule.subject, data)]
+
+
+def reaches(reached: Reached, row_party: str | None) -> bool:
+    """Whether a stop event reaching `reached` stops a clock kept for `row_party`: the party's
+    own clock only; a clock set before clocks were kept per party stood for every recipient
+    and stops on any of them, as it did then."""
+    return row_party is None or reached.party is None or row_party == reached.party
 
 
 def occurrences_met(running: Sequence[W], at: datetime) -> list[W]:

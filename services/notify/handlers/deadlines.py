@@ -5,6 +5,8 @@ these steps, so a clock is recorded the same way whichever path set it. Event id
 from the deadline, so repeating any step appends nothing new.
 """
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +15,15 @@ from events.envelope import Metadata
 from events.store import NewEvent
 from events.uow import UnitOfWork
 from notify.domain import WorkingCalendar, rule_for
-from notify.domain.events import DeadlineMet, DeadlineMissed, DeadlineSetV2, Escalated, ReminderSent
+from notify.domain.events import (
+    DeadlineCancelled,
+    DeadlineMet,
+    DeadlineMissed,
+    DeadlineReassigned,
+    DeadlineSetV3,
+    Escalated,
+    ReminderSent,
+)
 from notify.domain.tracking import (
     FireDueClocks,
     Firing,
@@ -22,6 +32,7 @@ from notify.domain.tracking import (
     derived_id,
     firing_due,
     next_occurrence,
+    restarted_series,
 )
 from notify.handlers import record
 from notify.handlers.calendar import alert_missing_years
@@ -111,8 +122,89 @@ async def set_next_occurrence(
     )
     if plan is None:
         return False
+    plan = replace(plan, supervisors=tuple(row.supervisors))
     await set_deadline(uow, plan, started_by, meta, at)
     return True
+
+
+async def restart_series(
+    uow: UnitOfWork,
+    running: Sequence[Any],
+    restart_at: datetime,
+    by_id: str,
+    by_type: str,
+    meta: Metadata,
+    at: datetime,
+    calendar: WorkingCalendar,
+) -> None:
+    """Replace each series of `running` (its begun occurrences already met) by one counted from
+    `restart_at`: an occurrence not yet begun is cancelled (the new schedule supersedes it,
+    it was neither met nor missed) and the new series' first occurrence is set (MZ-7.1.3)."""
+    by_series: dict[str, Any] = {}
+    for row in running:
+        if row.series_id is None:
+            continue
+        by_series.setdefault(row.series_id, row)
+        if row.started_at > at:
+            reason = f"{by_type}: series restarted"
+            await cancel(uow, row, at, by_id, by_type, reason, meta)
+    for row in by_series.values():
+        plan = restarted_series(
+            rule_for(row.rule),
+            row.subject_id,
+            row.organisation,
+            row.workers,
+            by_id,
+            restart_at,
+            calendar,
+        )
+        if plan is not None:
+            plan = replace(plan, supervisors=tuple(row.supervisors))
+            await set_deadline(uow, plan, by_id, meta, at)
+
+
+async def cancel(
+    uow: UnitOfWork, row: Any, at: datetime, by_id: str, by_type: str, reason: str, meta: Metadata
+) -> None:
+    """Close a running clock as cancelled: its duty went away undone (neither met nor missed)."""
+    cancelled = DeadlineCancelled(
+        deadline_id=row.deadline_id,
+        rule=row.rule,
+        subject_id=row.subject_id,
+        cancelled_at=at,
+        cancelled_by=by_id,
+        cancelled_by_type=by_type,
+        reason=reason,
+    )
+    event = NewEvent(cancelled, derived_id("cancelled", row.deadline_id, by_id))
+    key = await queries.partition_of(uow.conn, row.subject_id)
+    await record(uow, row.stream_id, [event], meta, partition_key=key)
+
+
+async def reassign(
+    uow: UnitOfWork,
+    row: Any,
+    workers: Sequence[str],
+    supervisors: Sequence[str],
+    at: datetime,
+    cause: str,
+    meta: Metadata,
+) -> None:
+    """Name the case's team and supervisors on a running clock; nothing when they are named."""
+    if (list(row.workers), list(row.supervisors)) == (list(workers), list(supervisors)):
+        return
+    event = DeadlineReassigned(
+        deadline_id=row.deadline_id,
+        rule=row.rule,
+        subject_id=row.subject_id,
+        workers=list(workers),
+        supervisors=list(supervisors),
+        reassigned_at=at,
+        cause=cause,
+    )
+    new = NewEvent(event, derived_id("reassigned", row.deadline_id, cause))
+    key = await queries.partition_of(uow.conn, row.subject_id)
+    await record(uow, row.stream_id, [new], meta, partition_key=key)
 
 
 async def remind(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> None:
@@ -152,6 +244,9 @@ async def miss(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> None
         organisation=row.organisation,
         escalate_to=list(row.escalate_to),
         escalated_at=now,
+        supervisors=list(row.supervisors),
+        workers=list(row.workers),
+        party=row.party,
     )
     events = [
         NewEvent(missed, derived_id("missed", row.deadline_id)),
@@ -164,8 +259,8 @@ async def miss(uow: UnitOfWork, row: Any, now: datetime, meta: Metadata) -> None
         await queue_for_deadline(uow.conn, event.data.event_name, event.event_id, row)
 
 
-def _set_event(plan: PlannedDeadline, started_by: str) -> DeadlineSetV2:
-    return DeadlineSetV2(
+def _set_event(plan: PlannedDeadline, started_by: str) -> DeadlineSetV3:
+    return DeadlineSetV3(
         deadline_id=plan.deadline_id,
         rule=plan.rule.code,
         clause=plan.clause,
@@ -184,4 +279,6 @@ def _set_event(plan: PlannedDeadline, started_by: str) -> DeadlineSetV2:
         series_id=plan.series.series_id if plan.series else None,
         occurrence=plan.occurrence,
         series_started_at=plan.series.started_at if plan.series else None,
+        party=plan.party,
+        supervisors=list(plan.supervisors),
     )

@@ -23,6 +23,7 @@ from notify.domain.events import NotificationDelivered, NotificationFailed
 from notify.domain.messages import message_for
 from notify.domain.subscriptions import (
     CALENDAR_YEAR_NEEDED,
+    CASE_UNDERSTAFFED,
     DEADLINE_MISSED,
     EMERGENCY_ACCESS_GRANTED,
     ESCALATED,
@@ -54,6 +55,8 @@ async def queue_for_deadline(
         "subject_id": row.subject_id,
         "organisation": row.organisation,
         "workers": list(row.workers),
+        "supervisors": list(row.supervisors),
+        "party": row.party,  # the recipient whose acknowledgement is awaited (SZ-5.2.1)
         "due_at": row.due_at,
         DEADLINE_ROLES[event_name]: roles,
         "roles": roles,
@@ -107,6 +110,30 @@ async def queue_for_emergency_access(conn: AsyncConnection, envelope: Envelope) 
     return await queue_notifications(
         conn, EMERGENCY_ACCESS_GRANTED, envelope.id, organisation, fields
     )
+
+
+async def queue_for_understaffed_case(conn: AsyncConnection, envelope: Envelope) -> int:
+    """Tell the case's organisation (the subscribers of the event, addressed to its
+    `notify_roles`) that a suspension or departure left the case short of the team MZ-6.2.2
+    needs, naming the supervisors who assigned the team (learnt from intake's team events):
+    ids, codes and the date only."""
+    data = envelope.data
+    organisation, case_id = data.get("organisation"), data.get("case_id")
+    if not isinstance(organisation, str) or not isinstance(case_id, str):
+        return 0
+    team = await queries.case_team(conn, case_id)
+    fields = {
+        "case_id": case_id,
+        "organisation": organisation,
+        "supervisors": list(team.supervisors) if team is not None else [],
+        "remaining_worker_ids": data.get("remaining_worker_ids") or [],
+        "removed_worker_id": data.get("removed_worker_id"),
+        "shortfalls": data.get("shortfalls") or [],
+        "flagged_on": data.get("flagged_on"),
+        "notify_roles": data.get("notify_roles") or [],
+        "rule": data.get("rule") or "MZ-6.2.2",
+    }
+    return await queue_notifications(conn, CASE_UNDERSTAFFED, envelope.id, organisation, fields)
 
 
 async def queue_for_calendar_year(

@@ -15,8 +15,10 @@ from events.domain import EventData
 from events.envelope import Envelope
 from notify.domain.events import (
     CalendarYearLoaded,
+    DeadlineCancelled,
     DeadlineMet,
     DeadlineMissed,
+    DeadlineReassigned,
     DeadlineRecomputed,
     DeadlineSetV2,
     NotificationDelivered,
@@ -34,7 +36,10 @@ from notify.projections.tables import (
     OVERDUE,
     PENDING,
     calendar_years,
+    case_closures,
     case_projects,
+    case_records,
+    case_teams,
     deadlines,
     deliveries,
     entity_cases,
@@ -53,6 +58,22 @@ async def _deadline_set(event: DeadlineSetV2, envelope: Envelope, conn: AsyncCon
     """A clock was set; recording the same run again changes nothing."""
     row = {**event.model_dump(), "stream_id": envelope.subject, "state": OPEN}
     await conn.execute(pg_insert(deadlines).values(row).on_conflict_do_nothing())
+
+
+@project.register
+async def _reassigned(event: DeadlineReassigned, envelope: Envelope, conn: AsyncConnection) -> None:
+    await _deadline(conn, event.deadline_id, workers=event.workers, supervisors=event.supervisors)
+
+
+@project.register
+async def _cancelled(event: DeadlineCancelled, envelope: Envelope, conn: AsyncConnection) -> None:
+    await _deadline(
+        conn,
+        event.deadline_id,
+        state=CANCELLED,
+        cancelled_at=event.cancelled_at,
+        cancel_reason=event.reason,
+    )
 
 
 @project.register
@@ -191,6 +212,15 @@ async def remember_case_links(
         await conn.execute(pg_insert(entity_cases).values(rows).on_conflict_do_nothing())
 
 
+async def learn_case(conn: AsyncConnection, case_id: str, **values: Any) -> None:
+    """Keep what an intake event says of the case (child, team, supervisors, status); what
+    the event does not say (None) stays as learnt."""
+    values = {k: v for k, v in values.items() if v is not None}
+    row = {"case_id": case_id, "workers": [], "supervisors": [], "ended": False, **values}
+    upsert = pg_insert(case_teams).values(row)
+    await conn.execute(upsert.on_conflict_do_update(index_elements=["case_id"], set_=values))
+
+
 async def set_project(
     conn: AsyncConnection,
     case_id: str,
@@ -207,3 +237,20 @@ async def set_project(
     }
     upsert = pg_insert(case_projects).values(row)
     await conn.execute(upsert.on_conflict_do_update(index_elements=["case_id"], set_=row))
+
+
+async def record_case_work(conn: AsyncConnection, case_id: str, kind: str) -> None:
+    """The case holds a record of this kind (a visit, the investigation, the initial
+    statement): the completeness of the project's records (JX-7.5.3)."""
+    row = {"case_id": case_id, "kind": kind}
+    await conn.execute(pg_insert(case_records).values(row).on_conflict_do_nothing())
+
+
+async def record_closure(conn: AsyncConnection, case_id: str, indicators: dict[str, Any]) -> None:
+    """The case's share of its project's indicators, as its approved closure states them (a
+    later closure of the case replaces it)."""
+    row = {"case_id": case_id, "indicators": indicators}
+    upsert = pg_insert(case_closures).values(row)
+    await conn.execute(
+        upsert.on_conflict_do_update(index_elements=["case_id"], set_={"indicators": indicators})
+    )

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, and_, any_, cast, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, any_, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from notify.domain import YearSchedule
+from notify.domain import YearSchedule, rule_for
 from notify.domain.access import ProjectScope, Scope
 from notify.domain.subscriptions import Route
 from notify.domain.tracking import StaffMember
@@ -19,6 +19,7 @@ from notify.projections.tables import (
     OVERDUE,
     calendar_years,
     case_projects,
+    case_teams,
     deadlines,
     entity_cases,
     entity_organisations,
@@ -47,6 +48,11 @@ class DeadlinePublic(BaseModel):
     met_at: datetime | None
     series_id: str | None = None  # occurrences of a recurring clock share it
     occurrence: int | None = None
+    domain_rule: str | None = None  # the rule's number in DOMAIN.md (M-5, I-2, §3, ...)
+    party: str | None = None  # the recipient a per-recipient clock awaits (SZ-5.2.1)
+    supervisors: list[str] = []
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
 
 
 class SubscriptionPublic(BaseModel):
@@ -90,7 +96,17 @@ async def list_deadlines(
         query = query.where(literal(worker) == any_(deadlines.c.workers))
     query = query.order_by(deadlines.c.due_at, deadlines.c.deadline_id).limit(limit)
     rows = (await conn.execute(query)).all()
-    return [DeadlinePublic.model_validate(row._asdict()) for row in rows]
+    return [_deadline_public(row) for row in rows]
+
+
+def _deadline_public(row: Any) -> DeadlinePublic:
+    """A row as shown, with its rule's DOMAIN number: JX-7.3 holds M-5, M-6 and M-7, so the
+    clause alone does not say which duty a clock enforces."""
+    try:
+        number = rule_for(row.rule).domain_rule
+    except KeyError:
+        number = None  # the rule left the table; the clock keeps its clause
+    return DeadlinePublic.model_validate({**row._asdict(), "domain_rule": number})
 
 
 def _granted(scope: Scope) -> Any:
@@ -185,6 +201,69 @@ async def partition_of(conn: AsyncConnection, subject_id: str) -> str:
     )
     case_id = (await conn.execute(query)).scalar_one_or_none()
     return case_id or subject_id
+
+
+# --- what notify learnt of cases (their team and end) ---------------------------------------
+
+
+async def case_team(conn: AsyncConnection, case_id: str) -> Any | None:
+    query = select(case_teams).where(case_teams.c.case_id == case_id)
+    return (await conn.execute(query)).one_or_none()
+
+
+async def covered(conn: AsyncConnection, rule: str, subject_id: str, since: datetime) -> bool:
+    """Whether a run of `rule` on the subject covers a fact of `since`: it runs, or it ended
+    (met, cancelled) at or after that time (`ClockRule.once_per_fact`)."""
+    ended = func.coalesce(deadlines.c.met_at, deadlines.c.cancelled_at)
+    query = select(deadlines.c.deadline_id).where(
+        deadlines.c.rule == rule,
+        deadlines.c.subject_id == subject_id,
+        or_(deadlines.c.state.in_([OPEN, OVERDUE]), ended >= since),
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def team_of(conn: AsyncConnection, subject_id: str) -> Any | None:
+    """The case a clock's subject belongs to (itself when it is a case; the newest one for a
+    report, child or task), as notify learnt it."""
+    return await case_team(conn, await partition_of(conn, subject_id))
+
+
+async def child_of(conn: AsyncConnection, case_id: str) -> str | None:
+    row = await case_team(conn, case_id)
+    return None if row is None else row.child_id
+
+
+async def has_other_active_case(conn: AsyncConnection, child_id: str, case_id: str) -> bool:
+    """Whether the child is in another case that has not ended (its clocks on the child are
+    that case's too)."""
+    query = select(case_teams.c.case_id).where(
+        case_teams.c.child_id == child_id,
+        case_teams.c.case_id != case_id,
+        case_teams.c.ended.is_(False),
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def running_of_case(
+    conn: AsyncConnection, case_id: str, *, with_child: bool = True
+) -> list[Any]:
+    """Open or overdue clocks of the case, its reports and tasks (and its child's unless
+    `with_child` is False), locked until the transaction ends."""
+    linked = select(entity_cases.c.entity_id).where(entity_cases.c.case_id == case_id)
+    if not with_child:
+        child = await child_of(conn, case_id)
+        linked = linked.where(entity_cases.c.entity_id != (child or ""))
+    query = (
+        select(deadlines)
+        .where(
+            or_(deadlines.c.subject_id == case_id, deadlines.c.subject_id.in_(linked)),
+            deadlines.c.state.in_([OPEN, OVERDUE]),
+        )
+        .order_by(deadlines.c.started_at, deadlines.c.deadline_id)
+        .with_for_update()
+    )
+    return list((await conn.execute(query)).all())
 
 
 async def organisation_of(conn: AsyncConnection, entity_id: str) -> str | None:

@@ -1,6 +1,6 @@
 """Notify's read models and its delivery queue as SQLAlchemy Core tables; the schema is made by
-`migrations/`. A deadline goes open -> overdue (missed) and open|overdue -> met; a delivery
-pending -> delivered | failed | cancelled."""
+`migrations/`. A deadline goes open -> overdue (missed) and open|overdue -> met | cancelled; a
+delivery pending -> delivered | failed | cancelled."""
 
 from sqlalchemy import (
     BigInteger,
@@ -48,6 +48,24 @@ deadlines = Table(
     Column("series_id", Text),
     Column("occurrence", Integer),
     Column("series_started_at", DateTime(timezone=True)),
+    Column("party", Text),  # the recipient a per-recipient clock awaits (notify_0005)
+    Column("supervisors", ARRAY(Text), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True)),
+    Column("cancel_reason", Text),
+)
+
+#: What notify learnt of a case from intake (notify_0005): its child, team and supervisors
+#: (named on its clocks) and whether it ended (closed, transferred, handed over).
+case_teams = Table(
+    "case_teams",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("organisation", Text),
+    Column("child_id", Text),
+    Column("workers", ARRAY(Text), nullable=False),
+    Column("supervisors", ARRAY(Text), nullable=False),
+    Column("status", Text),
+    Column("ended", Boolean, nullable=False),
 )
 
 case_projects = Table(
@@ -72,6 +90,23 @@ entity_organisations = Table(
     metadata,
     Column("entity_id", Text, primary_key=True),
     Column("organisation", Text, nullable=False),
+)
+
+#: What the entrustor's indicators of a project are made of (notify_0006, JX-7.5.3): the
+#: investigation records a case holds (`visit`, `investigation`, `initial_statement`) and the
+#: outcome figures assessment's approved closure gives (`assessment.closure.recorded`).
+case_records = Table(
+    "case_records",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+)
+
+case_closures = Table(
+    "case_closures",
+    metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("indicators", JSONB, nullable=False),
 )
 
 # --- subscriptions and the durable delivery queue (notify_0002) ----------------------------
