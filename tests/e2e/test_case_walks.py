@@ -701,6 +701,21 @@ def a_post_closure_follow_up_clock_names_the_team(walk: Walk) -> dict[str, Any]:
     return clock
 
 
+def the_move_to_follow_up_ends_the_weekly_series(walk: Walk) -> None:
+    """SZ-5.8.2, SZ-6.6: the weekly visits after serious violence run while the case is served;
+    its closure (the move to follow-up) ends the series as cancelled, naming that move, and
+    the post-closure follow-ups take over."""
+    found = until_clocks(
+        walk,
+        lambda c: all(d["state"] in ("met", "cancelled") for d in c if d["rule"] == WEEKLY),
+        "the move to follow-up left the weekly series running",
+    )
+    ended = [d for d in found if d["rule"] == WEEKLY and d["state"] == "cancelled"]
+    assert ended, "the series had no running week to end"
+    reason = "intake.case.status_changed: closing -> follow_up"
+    assert all(d["cancel_reason"] == reason for d in ended), ended
+
+
 def the_follow_up_meets_its_clock(walk: Walk, clock: dict[str, Any]) -> None:
     """SZ-6.6: the follow-up done meets the post-closure clock; the case stays in follow-up."""
     assert follow_up(walk)["status"] == "follow_up"
@@ -789,6 +804,7 @@ def test_walk_1_an_emergency_girl_of_12_from_report_to_closure_sz_6_2_1_sz_5_2_m
 
     closing_then_follow_up(walk)
     clock = a_post_closure_follow_up_clock_names_the_team(walk)
+    the_move_to_follow_up_ends_the_weekly_series(walk)
     the_follow_up_meets_its_clock(walk, clock)
     before = clocks(walk)
     full_closure_closes_the_case(walk)

@@ -23,7 +23,9 @@ def case_end_reason(data: Mapping[str, object]) -> str | None:
 
 def cancel_reason(event_name: str, data: Mapping[str, object]) -> str:
     """Why a stop event cancelled a clock: the event, and its own reason code when it has one
-    (a task `superseded` by a regrade)."""
+    (a task `superseded` by a regrade) or the move it made (a case gone to follow-up)."""
+    if event_name == STATUS_CHANGED:
+        return f"{STATUS_CHANGED}: {data.get('from_status')} -> {data.get('to_status')}"
     code = data.get("reason_code")
     return f"{event_name}: {code}" if isinstance(code, str) and code else event_name
 
