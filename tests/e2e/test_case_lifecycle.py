@@ -114,8 +114,8 @@ def closing_work(intake: Running, case_id: str, who: dict[str, str]) -> None:
         assert post(url + "/closing-steps", body, who).status_code == 201
     notice = {
         "told": ["合成儿童", "合成监护人"],
-        "told_at": (now - timedelta(days=14)).isoformat(),
-        "ends_on": (now.date() - timedelta(days=1)).isoformat(),
+        "told_at": now.isoformat(),  # not before the case opened (SZ-6.5, issue 14 item 5)
+        "ends_on": (now.date() + timedelta(days=2)).isoformat(),
         "contact": "合成：机构热线",
     }
     assert post(url + "/ending-notice", notice, who).status_code == 201

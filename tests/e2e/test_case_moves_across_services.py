@@ -48,8 +48,8 @@ def notice_and_plan(intake: Running, case_id: str, who: dict[str, str]) -> None:
     url, now = f"{intake.url}/v1/cases/{case_id}", datetime.now(UTC)
     notice = {
         "told": ["合成监护人"],
-        "told_at": (now - timedelta(days=7)).isoformat(),
-        "ends_on": now.date().isoformat(),
+        "told_at": now.isoformat(),  # not before the case opened (SZ-6.5, issue 14 item 5)
+        "ends_on": (now.date() + timedelta(days=2)).isoformat(),
         "contact": "合成：机构热线",
     }
     assert httpx.post(url + "/ending-notice", json=notice, headers=who).status_code == 201

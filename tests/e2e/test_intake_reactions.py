@@ -124,8 +124,8 @@ async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_
         now=now,
         told=["合成监护人"],
         contact="合成：机构热线",
-        told_at=now - timedelta(days=7),
-        ends_on=now.date(),
+        told_at=now,  # not before the case opened (SZ-6.5, issue 14 item 5)
+        ends_on=now.date() + timedelta(days=2),
     )
     planned = PlanFollowup(
         **common,
@@ -137,10 +137,11 @@ async def test_a_plan_a_closure_and_a_handover_move_a_case_to_in_service_follow_
     for work in (told, planned):
         await handle(uows, cases.record_closing, work)
     assert await status_of(uows, case_id) == "follow_up"
+    later = datetime.now(UTC)  # a follow-up comes after the move to follow-up (SZ-6.6)
     followed = RecordFollowup(
-        **common, now=now, followup_id="f-1", followed_up_at=now, method=FollowupMethod.PHONE
+        **common, now=later, followup_id="f-1", followed_up_at=later, method=FollowupMethod.PHONE
     )
-    assessed = AssessFullClosure(**common, now=now, assessed_at=now, conditions_met=True)
+    assessed = AssessFullClosure(**common, now=later, assessed_at=later, conditions_met=True)
     for work in (followed, assessed):
         await handle(uows, cases.record_closing, work)
     command = ChangeStatus(case_id=case_id, to=Status.CLOSED, at=now, by="dev-supervisor")
