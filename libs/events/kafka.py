@@ -56,5 +56,10 @@ def make_consumer(
         "heartbeat_interval_ms": 2000,
         "metadata_max_age_ms": 30000,
         "max_poll_records": 200,
+        # Prefetch per partition and per fetch: a service catching up on a topic's history
+        # buffers this much per partition (aiokafka's 1 MB default made an idle intake
+        # reading four topics 16 MB larger); a batch larger than this still comes whole.
+        "max_partition_fetch_bytes": 64 * 1024,
+        "fetch_max_bytes": 2 * 1024 * 1024,
     }
     return AIOKafkaConsumer(*topics, **{**options, **overrides})

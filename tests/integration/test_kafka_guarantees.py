@@ -62,3 +62,35 @@ async def test_transactions_show_committed_and_hide_aborted_messages(bootstrap, 
     assert await _read_all(bootstrap, topic, "read_committed") == committed
     uncommitted = await _read_all(bootstrap, topic, "read_uncommitted")
     assert b"aborted-0" in uncommitted and b"aborted-1" in uncommitted
+
+
+async def test_a_consumer_with_a_small_prefetch_still_receives_the_largest_event(
+    bootstrap, new_topic
+):
+    """The services' consumers prefetch 64 KiB a partition (memory while catching up on a
+    topic's history); an event of the largest size an append accepts (`MAX_EVENT_BYTES`)
+    still arrives whole, between two small ones, in order."""
+    from events.store import MAX_EVENT_BYTES
+
+    topic = await new_topic(1)
+    large = b"x" * (MAX_EVENT_BYTES - 1000)
+    producer = kafka.make_producer(bootstrap, "guarantees-large")
+    await producer.start()
+    try:
+        for value in (b"small-1", large, b"small-2"):
+            await (await producer.send(topic, value, key=b"case-1"))
+    finally:
+        await producer.stop()
+    consumer = kafka.make_consumer(bootstrap, f"group-{topic}", [topic], "guarantees-large")
+    await consumer.start()
+    try:
+        received: list[bytes] = []
+        for _ in range(30):
+            batches = await consumer.getmany(timeout_ms=1000)
+            received += [r.value for records in batches.values() for r in records]
+            if len(received) >= 3:
+                break
+    finally:
+        await consumer.stop()
+    assert [len(v) for v in received] == [7, len(large), 7]
+    assert received[1] == large
