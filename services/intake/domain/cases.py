@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from functools import singledispatch
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -421,6 +422,11 @@ def require_active(case: Case, what: str) -> None:
     """Work on the child is recorded only on an active case (409 naming its status)."""
     if case.status not in ACTIVE:
         raise not_allowed_in(case, f"cannot record {what}")
+
+
+def case_fields(case: Case) -> dict[str, Any]:
+    """What every event of a case names: the case, its organisation and its child."""
+    return {"case_id": case.case_id, "organisation": case.organisation, "child_id": case.child_id}
 
 
 def not_allowed_in(case: Case, message: str) -> Conflict:

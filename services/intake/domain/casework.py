@@ -21,7 +21,6 @@ Every event names the reports of the case, so notify can stop each report's cloc
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,8 +34,8 @@ from intake.domain.assignment import (
     clearance_violations,
     home_visit_rules,
 )
-from intake.domain.cases import Case, require_active
-from intake.domain.clock import in_the_future, local_date, too_early
+from intake.domain.cases import Case, case_fields, require_active
+from intake.domain.clock import check_dated, local_date
 from intake.domain.events import (
     ConsentRecorded,
     ConsentScope,
@@ -131,7 +130,7 @@ def record_visit(command: RecordVisit, case: Case, place: Workplace) -> list[Eve
     _raise(violations)
     return [
         VisitRecorded(
-            **_case_fields(case),
+            **case_fields(case),
             report_ids=list(case.report_ids),
             **command.model_dump(exclude={"case_id", "worker_ids", "now"}),
             worker_ids=workers,
@@ -154,7 +153,7 @@ def record_investigation(
     _raise(check_investigation_team(members, place.child_gender, on))
     return [
         InvestigationRecorded(
-            **_case_fields(case),
+            **case_fields(case),
             report_ids=list(case.report_ids),
             **command.model_dump(exclude={"case_id", "now", "investigator_ids"}),
             investigator_ids=investigators,
@@ -177,7 +176,7 @@ def record_statement(command: RecordStatement, case: Case, place: Workplace) -> 
         raise conflict("investigation_incomplete", STATEMENT_RULE, message)
     return [
         InitialStatementRecorded(
-            **_case_fields(case),
+            **case_fields(case),
             report_ids=list(case.report_ids),
             **command.model_dump(exclude={"case_id", "now"}),
             rule=STATEMENT_RULE,
@@ -192,7 +191,7 @@ def record_consent(command: RecordConsent, case: Case, place: Workplace) -> list
         raise refuse("consent_without_scope", CONSENT_RULE, "consent to what?")
     return [
         ConsentRecorded(
-            **_case_fields(case),
+            **case_fields(case),
             **command.model_dump(exclude={"case_id", "now", "scopes"}),
             scopes=sorted(set(command.scopes)),
             rule=CONSENT_RULE,
@@ -222,16 +221,7 @@ def _raise(violations: list[Violation]) -> None:
     raise Conflict(violations)
 
 
-def _case_fields(case: Case) -> dict[str, Any]:
-    return {"case_id": case.case_id, "organisation": case.organisation, "child_id": case.child_id}
-
-
 def _dated_in_window(at: datetime, now: datetime, rule: str, place: Workplace) -> None:
     """Dated from the case's earliest report (and 2000, `clock.EARLIEST`) until now."""
-    if in_the_future(at, now):
-        raise refuse("in_the_future", rule, f"{at.isoformat()} is after now")
-    if too_early(at):
-        raise refuse("too_early", rule, "before 2000-01-01, earlier than anything recorded here")
-    if at < place.reports_from:
-        message = f"{at.isoformat()} is before the case's first report came in"
-        raise refuse("before_report", rule, message)
+    since = "the case's first report came in"
+    check_dated(at, now, rule, place.reports_from, "before_report", since)

@@ -13,7 +13,7 @@ Free text and the names of whom the ending was told are sealed (personal) in the
 
 import calendar
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,10 +24,11 @@ from intake.domain.cases import (
     REPORT_RULE,
     Case,
     Status,
+    case_fields,
     not_allowed_in,
     require_active,
 )
-from intake.domain.clock import in_the_future, local_date, too_early
+from intake.domain.clock import check_dated, local_date
 from intake.domain.events import (
     ClosingStepRecorded,
     EndingNoticeGiven,
@@ -92,7 +93,7 @@ def record_closing_step(command: RecordClosingStep, case: Case) -> list[EventDat
     require_active(case, "closing work")
     _dated(command.done_at, command.now, case.opened_at, CLOSING_RULE)
     fields = command.model_dump(include={"step", "done_at", "text", "recorded_by"})
-    return [ClosingStepRecorded(**_case_fields(case), **fields, rule=CLOSING_RULE)]
+    return [ClosingStepRecorded(**case_fields(case), **fields, rule=CLOSING_RULE)]
 
 
 def give_ending_notice(command: GiveEndingNotice, case: Case) -> list[EventData]:
@@ -109,7 +110,7 @@ def give_ending_notice(command: GiveEndingNotice, case: Case) -> list[EventData]
         message = "the ending is told in advance: ends_on comes after the day they were told"
         raise refuse("notice_not_in_advance", CLOSING_RULE, message, field="ends_on")
     fields = command.model_dump(include={"told", "told_at", "ends_on", "contact", "recorded_by"})
-    return [EndingNoticeGiven(**_case_fields(case), **fields, rule=CLOSING_RULE)]
+    return [EndingNoticeGiven(**case_fields(case), **fields, rule=CLOSING_RULE)]
 
 
 def record_service_report(command: RecordServiceReport, case: Case) -> list[EventData]:
@@ -118,7 +119,7 @@ def record_service_report(command: RecordServiceReport, case: Case) -> list[Even
     fields = command.model_dump(include={"reported_at", "recorded_by"})
     return [
         ServiceReportRecorded(
-            **_case_fields(case), **fields, report=command.report, rule=REPORT_RULE
+            **case_fields(case), **fields, report=command.report, rule=REPORT_RULE
         )
     ]
 
@@ -134,7 +135,7 @@ def plan_followup(command: PlanFollowup, case: Case) -> list[EventData]:
     fields = command.model_dump(
         include={"followup_id", "planned_on", "method", "note", "recorded_by"}
     )
-    return [FollowupPlanned(**_case_fields(case), **fields, rule=FOLLOWUP_RULE)]
+    return [FollowupPlanned(**case_fields(case), **fields, rule=FOLLOWUP_RULE)]
 
 
 def record_followup(command: RecordFollowup, case: Case) -> list[EventData]:
@@ -145,7 +146,7 @@ def record_followup(command: RecordFollowup, case: Case) -> list[EventData]:
     fields = command.model_dump(
         include={"followup_id", "followed_up_at", "method", "notes", "recorded_by"}
     )
-    return [FollowupDone(**_case_fields(case), **fields, rule=FOLLOWUP_RULE)]
+    return [FollowupDone(**case_fields(case), **fields, rule=FOLLOWUP_RULE)]
 
 
 def assess_full_closure(command: AssessFullClosure, case: Case) -> list[EventData]:
@@ -158,7 +159,7 @@ def assess_full_closure(command: AssessFullClosure, case: Case) -> list[EventDat
     _dated(command.assessed_at, command.now, case.status_since, FOLLOWUP_RULE)
     return [
         FullClosureAssessed(
-            **_case_fields(case),
+            **case_fields(case),
             assessed_at=command.assessed_at,
             conditions_met=command.conditions_met,
             notes=command.notes,
@@ -175,18 +176,9 @@ def months_after(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _case_fields(case: Case) -> dict[str, Any]:
-    return {"case_id": case.case_id, "organisation": case.organisation, "child_id": case.child_id}
-
-
 def _dated(at: datetime, now: datetime, since: datetime | None, rule: str) -> None:
     """Dated from `since` (the case's opening for closing work, which is done on the case;
     the move to follow-up for what follows the closure, SZ-6.6) and 2000 (`clock.EARLIEST`)
     until now."""
-    if in_the_future(at, now):
-        raise refuse("in_the_future", rule, f"{at.isoformat()} is after now")
-    if too_early(at):
-        raise refuse("too_early", rule, "before 2000-01-01, earlier than anything recorded here")
-    if since is not None and at < since:
-        message = f"{at.isoformat()} is before {since.isoformat()}, when the case was there"
-        raise refuse("before_the_case", rule, message)
+    when = f"{since.isoformat()}, when the case was there" if since else ""
+    check_dated(at, now, rule, since, "before_the_case", when)
